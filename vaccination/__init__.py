@@ -1,0 +1,1 @@
+"""The domain of VaxDesk, pure Python: IDs, ROC dates, rule sets, assessment, rosters, events."""
