@@ -61,7 +61,14 @@ class Event:
 
     @classmethod
     def new(
-        cls, *, site: str, desk: str, seq: int, at: datetime, kind: EventKind, payload: dict[str, Any]
+        cls,
+        *,
+        site: str,
+        desk: str,
+        seq: int,
+        at: datetime,
+        kind: EventKind,
+        payload: dict[str, Any],
     ) -> Event:
         """Create an event with a fresh UUID, validating it."""
         event = cls(str(uuid.uuid4()), site, desk, seq, at, kind, dict(payload))

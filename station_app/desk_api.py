@@ -1,0 +1,166 @@
+"""The contract between the desk's views and its check-in service.
+
+Views (check-in, doctor, manager) call a `DeskService`; the service owns the
+local store and the rule set. Everything crossing this line is a frozen value,
+never an ORM object, so views can be tested against the real service on a
+temporary database and never touch SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Protocol
+
+from vaccination.models import Assessment, DoseRecord, Person
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One booking of the day's roster, as the manager table and search results show it."""
+
+    row_number: int | None  # 序號
+    id_number: str  # full ID: only shown on explicit reveal
+    masked_id: str
+    name: str
+    birth_date: date | None
+    phone: str | None
+    dose: int
+    dose_label: str  # 接種期別, e.g. "第2劑"
+    history_text: str  # 已接種疫苗, e.g. "CoV_AZ 2021-06-15"
+    site: str
+    slot_start: datetime
+    product: str  # 接種疫苗, e.g. "CoV_Moderna"
+    checked_in: bool
+    checkin_time: datetime | None
+    queue_number: str | None
+    vaccinated: bool
+    doctor_not_approved: bool
+    walk_in: bool
+    flags: tuple[str, ...]  # flag codes known without a scan, e.g. ("DUPLICATE_BOOKING",)
+
+
+@dataclass(frozen=True)
+class Counters:
+    """The always-visible counters of the site and day."""
+
+    total: int  # 全部
+    checked_in: int  # 已報到
+    vaccinated: int  # 已接種
+    not_approved: int  # 醫生不同意
+    not_arrived: int  # 未到
+
+
+@dataclass(frozen=True)
+class CheckinOutcome:
+    """What a check-in attempt did: checked in with a queue number, or refused with flags."""
+
+    assessment: Assessment
+    checked_in: bool
+    queue_number: str | None  # e.g. "A028"
+    checkin_id: str | None  # UUID of the check-in event (printed as the ticket's code)
+    needs_reason: bool = False  # a warn flag and no reason given: ask, then call again
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """A checked-in person waiting for (or seen by) the doctor."""
+
+    queue_number: str
+    checkin_id: str
+    id_number: str
+    masked_id: str
+    name: str
+    birth_date: date | None
+    product: str
+    dose: int
+    checked_in_at: datetime
+    decision: str | None  # None, "approved" or "not_approved"
+    decision_reason: str | None
+    vaccinated: bool
+    history: tuple[DoseRecord, ...]
+
+
+@dataclass(frozen=True)
+class LotUsage:
+    """One vaccine lot in use today at the site."""
+
+    product: str
+    lot: str
+    vials_opened: int
+    doses_per_vial: int
+    doses_given: int
+
+    @property
+    def doses_left_in_open_vials(self) -> int:
+        """Doses still to draw from the vials already opened."""
+        return max(0, self.vials_opened * self.doses_per_vial - self.doses_given)
+
+
+ProgressCallback = Callable[[int, int], None]  # (rows done, rows total)
+
+
+class DeskService(Protocol):
+    """What a desk can do. One instance per desk (site, desk letter, day)."""
+
+    site: str
+    desk: str
+    day: date
+
+    def assess(self, raw: str) -> Assessment:
+        """Normalise a scanned or typed value and assess it; changes nothing."""
+        ...
+
+    def check_in(self, raw: str, confirm_reason: str | None = None) -> CheckinOutcome:
+        """Check the person in when allowed; a warn needs `confirm_reason`, a block refuses."""
+        ...
+
+    def undo_last_checkin(self, reason: str) -> str | None:
+        """Undo this desk's last check-in (writes an event); returns its queue number."""
+        ...
+
+    def search(self, text: str, limit: int = 50) -> list[RosterRow]:
+        """Manual lookup by ID number, Chinese name, phone or queue number."""
+        ...
+
+    def roster(self) -> list[RosterRow]:
+        """Every booking of the site and day, ordered by slot then row number."""
+        ...
+
+    def counters(self) -> Counters:
+        """全部 / 已報到 / 已接種 / 醫生不同意 / 未到 for the site and day."""
+        ...
+
+    def doctor_queue(self) -> list[QueueEntry]:
+        """Checked-in people of the site and day in queue-number order."""
+        ...
+
+    def doctor_decision(self, checkin_id: str, approved: bool, reason: str | None) -> None:
+        """Record 同意 or 醫生不同意 (with its reason) for a check-in; writes an event."""
+        ...
+
+    def record_vaccination(self, checkin_id: str, product: str, lot: str, dose: int) -> None:
+        """Record the dose given (fills 已接種); writes an event."""
+        ...
+
+    def add_walk_in(self, person: Person, product: str, dose: int, history_text: str) -> RosterRow:
+        """Add a person on the spot (增加人員), validated like an imported row; writes an event."""
+        ...
+
+    def import_roster(self, path: Path, progress: ProgressCallback | None = None) -> object:
+        """Import a roster file; returns the import report (see vaccination.roster_import)."""
+        ...
+
+    def lots(self) -> list[LotUsage]:
+        """The vaccine lots in use today."""
+        ...
+
+    def open_vial(self, product: str, lot: str) -> None:
+        """Count one more vial opened for a lot (adds the lot when new)."""
+        ...
+
+    def reveal_id(self, id_number: str, reason: str) -> str:
+        """The full ID number for display; the reveal is logged (without the number)."""
+        ...
