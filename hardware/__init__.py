@@ -1,1 +1,1 @@
-"""Scan sources: keyboard-wedge burst detection, serial scanners, webcams. Emits plain Scan records."""
+"""Scan sources: keyboard-wedge bursts, serial scanners, webcams. Emits plain Scan records."""

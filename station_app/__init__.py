@@ -1,1 +1,1 @@
-"""The PySide6 desk app: views, Qt models, the local store, the check-in service, the sync client."""
+"""The PySide6 desk app: views, Qt models, local store, check-in service, sync client."""

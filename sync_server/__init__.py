@@ -1,1 +1,1 @@
-"""The health bureau's FastAPI server: auth, roster distribution, event ingest, reconciliation, exports."""
+"""The health bureau's FastAPI server: auth, rosters, event ingest, reconciliation, exports."""
