@@ -1,0 +1,414 @@
+"""The assessment after a scan: which booking, which rule set, and every flag, as a pure function.
+
+`assess` reads only its input and the rule sets: no clock, no database, no I/O, so a
+desk, the server and the tests all get the same answer for the same facts. It is on
+the scan-to-screen path and is kept to plain comparisons and dictionary look-ups.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from vaccination.flags import make_flag
+from vaccination.models import (
+    Assessment,
+    Booking,
+    CheckinFact,
+    DoctorRefusal,
+    DoseRecord,
+    Flag,
+    IdCheck,
+    Person,
+    Severity,
+)
+from vaccination.rules import Product, RuleSet, RuleSetLookupError, RuleSetRegistry
+
+_DISEASE_NAMES: dict[str, tuple[str, str]] = {
+    "covid19": ("COVID-19 ", "COVID-19"),
+    "influenza": ("流感", "influenza"),
+    "mpox": ("猴痘", "mpox"),
+}
+
+
+_RANK = {Severity.BLOCK: 0, Severity.WARN: 1, Severity.INFO: 2}
+
+
+@dataclass(frozen=True)
+class AssessmentInput:
+    """Everything known about one scanned person at one desk, at desk time `at`."""
+
+    raw: str
+    id_check: IdCheck
+    person: Person | None
+    bookings: tuple[Booking, ...] = ()  # all of the person's bookings, any site or day
+    history: tuple[DoseRecord, ...] = ()  # doses already received, any disease
+    infection_date: date | None = None  # confirmed infection
+    other_vaccine_date: date | None = None  # latest vaccine outside the rule sets
+    checkins: tuple[CheckinFact, ...] = ()
+    refusals: tuple[DoctorRefusal, ...] = ()  # today's doctor refusals
+    vaccinated_today: bool = False
+    # Required, by keyword: an assessment without its site or desk time would be wrong.
+    site: str = field(kw_only=True)
+    at: datetime = field(kw_only=True)  # desk time (naive local time of the site)
+
+
+@lru_cache(maxsize=4096)
+def site_key(name: str) -> str:
+    """The form site names are compared in (NFKC, no spaces, case-folded)."""
+    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+
+
+def age_in_months(birth: date, on: date) -> int:
+    """Completed months of age on a day (a birthday counts on the day itself)."""
+    months = (on.year - birth.year) * 12 + on.month - birth.month
+    if on.day < birth.day:
+        # Born on the 31st: the month is complete on the last day of a shorter month.
+        next_month = on.replace(day=28) + timedelta(days=4)
+        last_day = (next_month - timedelta(days=next_month.day)).day
+        if not (on.day == last_day and birth.day > last_day):
+            months -= 1
+    return months
+
+
+def pick_booking(bookings: tuple[Booking, ...], site: str, at: datetime) -> Booking | None:
+    """The booking to use: this site today (the slot nearest `at`), else the nearest one.
+
+    The nearest other booking explains WRONG_DATE / WRONG_SITE. Bookings at this site come
+    before bookings elsewhere, so a person booked here tomorrow sees WRONG_DATE first.
+    """
+    if not bookings:
+        return None
+    here = site_key(site)
+    today = at.date()
+
+    def distance(b: Booking) -> float:
+        return abs((b.slot_start - at).total_seconds())
+
+    same_site = [b for b in bookings if site_key(b.site) == here]
+    todays = [b for b in same_site if b.slot_start.date() == today]
+    if todays:
+        return min(todays, key=distance)
+    if same_site:
+        return min(same_site, key=distance)
+    return min(bookings, key=distance)
+
+
+def assess(inp: AssessmentInput, rules: RuleSetRegistry) -> Assessment:
+    """Assess one scan: pick the booking, find the rule set in force, and raise every flag."""
+    return _Assessor(inp, rules).run()
+
+
+def _hhmm(t: datetime) -> str:
+    return f"{t.hour:02d}:{t.minute:02d}"
+
+
+def _age_text(months: int) -> tuple[str, str]:
+    if months < 24:
+        return f"{months} 個月", f"{months} months"
+    return f"{months // 12} 歲", f"{months // 12} years"
+
+
+def _age_range(p: Product) -> tuple[str, str]:
+    lo_zh, lo_en = _age_text(p.min_age_months)
+    if p.max_age_months is None:
+        return f"{lo_zh}以上", f"{lo_en} and older"
+    hi_zh, hi_en = _age_text(p.max_age_months)
+    return f"{lo_zh}至未滿 {hi_zh}", f"{lo_en} to under {hi_en}"
+
+
+class _Assessor:
+    """One run of `assess`; a class only to share the input between the checks."""
+
+    def __init__(self, inp: AssessmentInput, rules: RuleSetRegistry) -> None:
+        self.inp = inp
+        self.rules = rules
+        self.today = inp.at.date()
+        self.flags: list[Flag] = []
+        self.rule_set: RuleSet | None = None
+
+    def add(self, code: str, /, severity: Severity | None = None, **data: Any) -> None:
+        if severity is None and self.rule_set is not None:
+            severity = self.rule_set.severity_for(code)
+        self.flags.append(make_flag(code, severity, **data))
+
+    def done(self, booking: Booking | None) -> Assessment:
+        flags = sorted(self.flags, key=lambda f: _RANK[f.severity])  # stable: worst first
+        rs = self.rule_set
+        return Assessment(
+            id_check=self.inp.id_check,
+            person=self.inp.person,
+            booking=booking,
+            flags=tuple(flags),
+            rule_set_id=rs.id if rs is not None else "",
+            rule_set_version=rs.version if rs is not None else "",
+            assessed_at=self.inp.at,
+        )
+
+    def run(self) -> Assessment:
+        inp = self.inp
+        check = inp.id_check
+        if not check.valid:
+            self.add(
+                "INVALID_ID",
+                error=check.error,
+                id_masked=check.masked,
+                reason_zh=check.message_zh or "",
+                reason_en=check.message_en or "",
+            )
+            return self.done(None)
+        booking = pick_booking(inp.bookings, inp.site, inp.at)
+        if booking is not None:
+            try:
+                self.rule_set = self.rules.for_product(booking.product, self.today)
+            except RuleSetLookupError:
+                self.rule_set = None
+        if check.unchecked:
+            self.add("UNCHECKED_ID", id_masked=check.masked)
+        self.check_day_events()
+        if booking is None:
+            self.add(
+                "NOT_ON_ROSTER",
+                id_masked=check.masked,
+                reason="no_person" if inp.person is None else "no_booking",
+            )
+            return self.done(None)
+        self.check_place_and_time(booking)
+        rs = self.rule_set
+        if rs is None:
+            self.add("UNKNOWN_PRODUCT", product=booking.product, today=self.today.isoformat())
+            return self.done(booking)
+        product = rs.product(booking.product)
+        age = self.check_age(product)
+        self.check_doses(rs, product, booking, age)
+        self.check_infection_and_other_vaccines(rs)
+        self.check_duplicates(rs, booking)
+        return self.done(booking)
+
+    def check_day_events(self) -> None:
+        today = self.today
+        for c in self.inp.checkins:
+            if not c.undone and c.at.date() == today:
+                self.add(
+                    "ALREADY_CHECKED_IN",
+                    queue_number=c.queue_number,
+                    desk=c.desk,
+                    checkin_site=c.site,
+                    time=_hhmm(c.at),
+                )
+                break
+        for r in self.inp.refusals:
+            if r.at.date() == today:
+                self.add("DOCTOR_NOT_APPROVED", time=_hhmm(r.at), reason=r.reason)
+                break
+        if self.inp.vaccinated_today:
+            self.add("ALREADY_VACCINATED", today=today.isoformat())
+
+    def check_place_and_time(self, booking: Booking) -> None:
+        inp = self.inp
+        start = booking.slot_start
+        wrong_site = site_key(booking.site) != site_key(inp.site)
+        wrong_date = start.date() != self.today
+        if wrong_site or wrong_date:
+            booked: dict[str, Any] = {
+                "booked_date": start.date().isoformat(),
+                "booked_time": _hhmm(start),
+            }
+            if wrong_site:
+                self.add("WRONG_SITE", booked_site=booking.site, site=inp.site, **booked)
+            if wrong_date:
+                self.add("WRONG_DATE", today=self.today.isoformat(), **booked)
+            return
+        if self.rule_set is None or booking.walk_in:
+            return  # no tolerance known (UNKNOWN_PRODUCT says why), or added on the spot
+        slot_rules = self.rule_set.general.slot
+        if booking.slot_end is not None:
+            end = booking.slot_end
+        else:
+            end = start + timedelta(minutes=slot_rules.default_length_minutes)
+        early = (start - inp.at).total_seconds() / 60
+        late = (inp.at - end).total_seconds() / 60
+        if early > slot_rules.early_minutes:
+            severity, direction, minutes, zh = slot_rules.early_severity, "early", early, "提早"
+        elif late > slot_rules.late_minutes:
+            severity, direction, minutes, zh = slot_rules.late_severity, "late", late, "晚到"
+        else:
+            return
+        self.add(
+            "OUTSIDE_SLOT",
+            severity,
+            slot=f"{_hhmm(start)}-{_hhmm(end)}",
+            now=_hhmm(inp.at),
+            direction=direction,
+            minutes=int(minutes),
+            direction_zh=zh,
+            direction_en=direction,
+        )
+
+    def check_age(self, product: Product) -> int | None:
+        person = self.inp.person
+        months = None
+        if person is not None and person.birth_date is not None:
+            months = age_in_months(person.birth_date, self.today)
+            if product.age_ok(months):
+                return months
+        range_zh, range_en = _age_range(product)
+        names: dict[str, Any] = {
+            "product": product.code,
+            "product_zh": product.name_zh,
+            "product_en": product.name_en,
+            "age_range_zh": range_zh,
+            "age_range_en": range_en,
+        }
+        if months is None:
+            self.add("AGE_UNKNOWN", **names)
+            return None
+        age_zh, age_en = _age_text(months)
+        self.add(
+            "AGE_INELIGIBLE",
+            age_months=months,
+            min_age_months=product.min_age_months,
+            max_age_months=product.max_age_months,
+            age_zh=age_zh,
+            age_en=age_en,
+            **names,
+        )
+        return months
+
+    def check_doses(self, rs: RuleSet, product: Product, booking: Booking, age: int | None) -> None:
+        disease = rs.disease
+        season = rs.general.season_begin(self.today)
+        disease_of = self.rules.disease_of
+        same = [
+            d
+            for d in self.inp.history
+            if d.given_on <= self.today
+            and disease_of(d.product) == disease
+            and (season is None or d.given_on >= season)
+        ]
+        if any(d.given_on == self.today for d in same):
+            if not self.inp.vaccinated_today:  # else check_day_events said so already
+                self.add("ALREADY_VACCINATED", today=self.today.isoformat())
+            # Today's dose explains itself; counting it would repeat the finding as
+            # DOSE_SEQUENCE, RECENT_DOSE and INTERVAL_TOO_SHORT.
+            same = [d for d in same if d.given_on != self.today]
+        same.sort(key=lambda d: d.given_on)
+        had = len(same)
+        dz, de = _DISEASE_NAMES.get(disease, (rs.name_zh, rs.name_en))
+        dose = booking.dose
+        if dose <= had:
+            self.add(
+                "DOSE_SEQUENCE", dose=dose, doses_had=had, disease=disease, disease_zh=dz,
+                disease_en=de,
+            )  # fmt: skip
+        elif dose > had + 1:
+            self.add("DOSE_HISTORY_GAP", dose=dose, doses_had=had, disease=disease)
+        if not product.allows_dose(dose):
+            allowed = ", ".join(str(n) for n in product.doses or ())
+            self.add(
+                "DOSE_NOT_OFFERED",
+                dose=dose,
+                product=product.code,
+                allowed=allowed,
+                product_zh=product.name_zh,
+                product_en=product.name_en,
+            )
+        if not same:
+            return
+        last = same[-1]
+        interval_short = False
+        rule = rs.min_interval(product, last.product, dose, age)
+        if rule is not None:
+            earliest = last.given_on + timedelta(days=rule.min_days)
+            if self.today < earliest:
+                interval_short = True
+                self.add(
+                    "INTERVAL_TOO_SHORT",
+                    earliest=earliest.isoformat(),
+                    last_dose=last.given_on.isoformat(),
+                    min_days=rule.min_days,
+                    previous_product=last.product,
+                )
+        hours = rs.general.recent_dose_hours
+        if hours is not None and not interval_short:
+            # Doses are recorded by date only: 48 hours count as two calendar days.
+            earliest = last.given_on + timedelta(days=math.ceil(hours / 24))
+            if self.today < earliest:
+                self.add(
+                    "RECENT_DOSE",
+                    last_dose=last.given_on.isoformat(),
+                    hours=hours,
+                    earliest=earliest.isoformat(),
+                )
+        if rs.general.brand_change and self.rules.has_product(last.product):
+            previous = self.rules.product(last.product)
+            if previous.brand != product.brand:
+                self.add(
+                    "BRAND_CHANGE",
+                    previous_product=previous.code,
+                    product=product.code,
+                    previous_brand=previous.brand,
+                    brand=product.brand,
+                    previous_zh=previous.name_zh,
+                    previous_en=previous.name_en,
+                    product_zh=product.name_zh,
+                    product_en=product.name_en,
+                )
+
+    def check_infection_and_other_vaccines(self, rs: RuleSet) -> None:
+        general = rs.general
+        inp = self.inp
+        if general.infection_wait_days is not None and inp.infection_date is not None:
+            earliest = inp.infection_date + timedelta(days=general.infection_wait_days)
+            if self.today < earliest:
+                self.add(
+                    "RECENT_INFECTION",
+                    infection_date=inp.infection_date.isoformat(),
+                    days=general.infection_wait_days,
+                    earliest=earliest.isoformat(),
+                )
+        if general.other_vaccine_days is None:
+            return
+        disease_of = self.rules.disease_of
+        others = [
+            d.given_on
+            for d in inp.history
+            if d.given_on <= self.today and disease_of(d.product) != rs.disease
+        ]
+        if inp.other_vaccine_date is not None and inp.other_vaccine_date <= self.today:
+            others.append(inp.other_vaccine_date)
+        if not others:
+            return
+        latest = max(others)
+        earliest = latest + timedelta(days=general.other_vaccine_days)
+        if self.today < earliest:
+            self.add(
+                "OTHER_VACCINE_RECENT",
+                other_date=latest.isoformat(),
+                days=general.other_vaccine_days,
+                earliest=earliest.isoformat(),
+            )
+
+    def check_duplicates(self, rs: RuleSet, chosen: Booking) -> None:
+        disease_of = self.rules.disease_of
+        others = [
+            b
+            for b in self.inp.bookings
+            if b is not chosen
+            and b.slot_start.date() >= self.today
+            and disease_of(b.product) in (rs.disease, None)
+        ]
+        if not others:
+            return
+        others.sort(key=lambda b: b.slot_start)
+        listed = "; ".join(f"{b.slot_start:%Y-%m-%d %H:%M} {b.site}" for b in others)
+        self.add(
+            "DUPLICATE_BOOKING",
+            count=len(others),
+            others=listed,
+            dates=[b.slot_start.date().isoformat() for b in others],
+        )

@@ -1,0 +1,238 @@
+"""Identity numbers: normalise what a scanner or keyboard delivers, validate it, mask it.
+
+Kinds (see `IdKind`):
+
+* national ID (國民身分證統一編號): letter + 1/2 + 7 digits + check digit;
+* old resident certificate (舊式居留證): two letters, the second A-D, 7 digits + check digit;
+  the second letter counts with the last digit of its two-digit code;
+* new resident certificate (新式居留證, since 2021): letter + 8/9 + 7 digits + check digit;
+* passport number: 6-12 letters/digits, at least one digit, not shaped like a Taiwanese
+  ID. It has no checksum, so it is accepted but marked unchecked.
+
+A value shaped like a Taiwanese ID (10 characters: letter, letter-or-digit, 8 digits) is
+never taken for a passport: a bad checksum there is a typo or a misread, so it is invalid.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Final
+
+from vaccination.models import IdCheck, IdKind
+
+# Two-digit codes of the region letters; I, O, W, X, Y, Z are out of order on purpose
+# (letters added after the original scheme).
+LETTER_CODES: Final[dict[str, int]] = {
+    "A": 10, "B": 11, "C": 12, "D": 13, "E": 14, "F": 15, "G": 16, "H": 17,
+    "I": 34, "J": 18, "K": 19, "L": 20, "M": 21, "N": 22, "O": 35, "P": 23,
+    "Q": 24, "R": 25, "S": 26, "T": 27, "U": 28, "V": 29, "W": 32, "X": 30,
+    "Y": 31, "Z": 33,
+}  # fmt: skip
+
+# Weights of: tens digit of the letter code, units digit, then the 8 middle digits.
+_WEIGHTS: Final[tuple[int, ...]] = (1, 9, 8, 7, 6, 5, 4, 3, 2, 1)
+
+PASSPORT_MIN_LENGTH: Final[int] = 6
+PASSPORT_MAX_LENGTH: Final[int] = 12
+
+# ASCII control characters (STX, ETX, CR, LF, TAB ...), space and DEL.
+_ASCII_NOISE: Final[dict[int, None]] = dict.fromkeys([*range(33), 127])
+
+_TAIWAN_SHAPE = re.compile(r"[A-Z][A-Z0-9][0-9]{8}")
+_ALNUM = re.compile(r"[A-Z0-9]+")
+_DIGITS10 = re.compile(r"[0-9]{10}")
+
+# Messages per stable error code: (zh, en). `{n}` is the length found.
+ERROR_MESSAGES: Final[dict[str, tuple[str, str]]] = {
+    "empty": ("未讀到證號，請重新掃描或輸入。", "No ID number was read; scan or type it again."),
+    "wrong_length": (
+        "證號長度不對（讀到 {n} 碼，身分證／居留證為 10 碼，護照為 6-12 碼）。",
+        "Wrong length ({n} characters; ID/resident certificate has 10, passport 6-12).",
+    ),
+    "unknown_region_letter": (
+        "第 1 碼必須是英文字母（縣市代碼）。",
+        "The first character must be a letter (region code).",
+    ),
+    "bad_gender_digit": (
+        "第 2 碼不對：身分證為 1 或 2，居留證為 8、9 或 A-D。",
+        "The second character is wrong: 1 or 2 for a national ID, 8, 9 or A-D for a "
+        "resident certificate.",
+    ),
+    "bad_characters": (
+        "證號只能有英文字母和數字。",
+        "An ID number may contain only letters and digits.",
+    ),
+    "not_an_id": (
+        "這不像證號（沒有數字），請重新掃描證件條碼。",
+        "This is not an ID number (no digits); scan the document's barcode again.",
+    ),
+    "checksum_mismatch": (
+        "檢查碼不符，證號可能打錯或讀錯，請核對證件。",
+        "Checksum mismatch: the number was mistyped or misread; check the document.",
+    ),
+}
+
+_KIND_MESSAGES: Final[dict[IdKind, tuple[str, str]]] = {
+    IdKind.NATIONAL_ID: ("國民身分證統一編號", "National ID number"),
+    IdKind.RESIDENT_OLD: ("居留證統一證號（舊式）", "Resident certificate number (old form)"),
+    IdKind.RESIDENT_NEW: ("居留證統一證號（新式）", "Resident certificate number (new form)"),
+    IdKind.PASSPORT: (
+        "護照號碼（無檢查碼，未經驗證，請核對證件）",
+        "Passport number (no checksum, unchecked; check the document)",
+    ),
+}
+
+
+def normalize_id(raw: str) -> str:
+    """Turn scanner or keyboard input into the canonical form of an ID number.
+
+    NFKC folds full-width letters and digits to ASCII; control characters (STX/ETX,
+    CR/LF, tab) and all whitespace are dropped; Code 39 start/stop `*` are stripped;
+    the result is upper-case. Nothing else is changed, so a wrong character stays visible.
+    """
+    if raw.isascii():  # the common case of a scanner: skip NFKC and the per-character test
+        text = raw.translate(_ASCII_NOISE)
+    else:
+        text = unicodedata.normalize("NFKC", raw)
+        text = "".join(
+            ch for ch in text if not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf")
+        )
+    return text.strip("*").upper()
+
+
+def national_id_checksum_digit(first9: str) -> int:
+    """The check digit that completes `first9` (letter + 8 digits) to a valid number.
+
+    Works for national IDs and new resident certificates; for an old resident
+    certificate pass the second letter already replaced by its code's last digit.
+    """
+    if len(first9) != 9 or first9[0] not in LETTER_CODES or not first9[1:].isdigit():
+        raise ValueError(f"expected a letter and 8 digits, got {len(first9)} characters")
+    return (10 - _weighted_sum(first9) % 10) % 10
+
+
+def make_national_id(letter: str, sex: int, serial: int) -> str:
+    """Build a valid national ID: region letter, sex digit (1 or 2), 7-digit serial, check.
+
+    Also builds new resident certificates when `sex` is 8 or 9 (used by tests and demos).
+    """
+    letter = letter.upper()
+    if letter not in LETTER_CODES:
+        raise ValueError(f"unknown region letter {letter!r}")
+    if sex not in (1, 2, 8, 9):
+        raise ValueError(f"sex digit must be 1 or 2 (8 or 9 for a resident), got {sex}")
+    if not 0 <= serial <= 9_999_999:
+        raise ValueError(f"serial must have at most 7 digits, got {serial}")
+    first9 = f"{letter}{sex}{serial:07d}"
+    return first9 + str(national_id_checksum_digit(first9))
+
+
+def make_resident_old_id(letter: str, second: str, serial: int) -> str:
+    """Build a valid old-form resident certificate number (second letter A-D)."""
+    second = second.upper()
+    if second not in "ABCD" or len(second) != 1:
+        raise ValueError(f"second letter must be A-D, got {second!r}")
+    if not 0 <= serial <= 9_999_999:
+        raise ValueError(f"serial must have at most 7 digits, got {serial}")
+    letter = letter.upper()
+    check = national_id_checksum_digit(f"{letter}{LETTER_CODES[second] % 10}{serial:07d}")
+    return f"{letter}{second}{serial:07d}{check}"
+
+
+def check_id(raw: str) -> IdCheck:
+    """Normalise and validate one scanned or typed value; say which kind it is or why not."""
+    value = normalize_id(raw)
+    masked = mask_id(value)
+
+    def bad(code: str) -> IdCheck:
+        zh, en = ERROR_MESSAGES[code]
+        return IdCheck(
+            input=raw,
+            valid=False,
+            kind=None,
+            normalized=value,
+            masked=masked,
+            error=code,
+            message_zh=zh.format(n=len(value)),
+            message_en=en.format(n=len(value)),
+        )
+
+    def good(kind: IdKind) -> IdCheck:
+        zh, en = _KIND_MESSAGES[kind]
+        return IdCheck(
+            input=raw,
+            valid=True,
+            kind=kind,
+            normalized=value,
+            masked=masked,
+            message_zh=zh,
+            message_en=en,
+        )
+
+    if not value:
+        return bad("empty")
+    if not _ALNUM.fullmatch(value):
+        return bad("bad_characters")
+    if len(value) == 10 and _TAIWAN_SHAPE.fullmatch(value):
+        second = value[1]
+        if second in "12":
+            kind = IdKind.NATIONAL_ID
+            digits = value
+        elif second in "89":
+            kind = IdKind.RESIDENT_NEW
+            digits = value
+        elif second in "ABCD":
+            kind = IdKind.RESIDENT_OLD
+            digits = value[0] + str(LETTER_CODES[second] % 10) + value[2:]
+        else:
+            return bad("bad_gender_digit")
+        if (_weighted_sum(digits[:9]) + int(digits[9])) % 10:
+            return bad("checksum_mismatch")
+        return good(kind)
+    if _DIGITS10.fullmatch(value):
+        # Ten digits: an ID whose letter was lost (or a phone number scanned by mistake).
+        return bad("unknown_region_letter")
+    if PASSPORT_MIN_LENGTH <= len(value) <= PASSPORT_MAX_LENGTH:
+        if value.isalpha():
+            # Every passport number has digits; letters only is a word or a misread.
+            return bad("not_an_id")
+        return good(IdKind.PASSPORT)
+    return bad("wrong_length")
+
+
+def mask_id(value: str) -> str:
+    """Mask an ID number for screens, tickets and logs: `A123456789` -> `A12****789`.
+
+    The first 3 and last 3 characters are kept; values of 6 characters or fewer keep
+    only their first and last character, so no short value is shown in full.
+    """
+    n = len(value)
+    if n > 6:
+        return value[:3] + "*" * (n - 6) + value[-3:]
+    if n > 2:
+        return value[0] + "*" * (n - 2) + value[-1]
+    return "*" * n
+
+
+def mask_name(name: str) -> str:
+    """Mask a person's name for public screens: 王小明 -> 王○明, 王明 -> 王○, 歐陽小明 -> 歐○○明.
+
+    Names written with spaces (foreign names) keep each word's first letter: `John Smith`
+    -> `J*** S****`.
+    """
+    name = name.strip()
+    if " " in name:
+        return " ".join(w[0] + "*" * (len(w) - 1) for w in name.split())
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "○"
+    return name[0] + "○" * (len(name) - 2) + name[-1]
+
+
+def _weighted_sum(first9: str) -> int:
+    """Weighted sum of letter code and the 8 digits after it (the check digit excluded)."""
+    code = LETTER_CODES[first9[0]]
+    digits = (code // 10, code % 10, *(int(c) for c in first9[1:9]))
+    return sum(w * d for w, d in zip(_WEIGHTS, digits, strict=True))
