@@ -1,0 +1,145 @@
+"""Dose histories as rosters write them ("已接種疫苗"), read into DoseRecord entries.
+
+Grammar (after NFKC, so full-width text reads the same)::
+
+    history   := "" | none-word | entry (separator entry)*
+    separator := ";" | "；" | "、" | "," | "，" | "|" | line break
+    entry     := [dose-label] product date | date product
+    product   := a product code, NIIS code or alias of the rule sets (CoV_AZ, AZ, 莫德納,
+                 CoV_Pfizer/BNT, 流感 ...)
+    date      := any form of `vaccination.rocdate` (2022-04-15, 111/04/15, 2022/4/15,
+                 民國111年4月15日, 1110415), also a ROC year padded to four digits (0110/09/01)
+    none-word := 無 | 没有 | 未接種 | none | - | 0
+
+Product and date may touch ("AZ111/04/15") or be split by spaces, `:` or `-`. A dose
+label in front ("第1劑 AZ 2021-06-15") is allowed and ignored: the order of the dates
+gives the dose numbers. An entry that cannot be read is an error naming the entry; it
+is never guessed or dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Final
+
+from vaccination.models import DoseRecord
+from vaccination.rocdate import DateParseError
+from vaccination.roster_cells import parse_roster_date
+from vaccination.rules import RuleSetRegistry
+
+_SEPARATORS = re.compile(r"[;；、,，|\r\n]+")
+_DATE = re.compile(
+    r"(?:民國\s*)?\d{1,4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日?"
+    r"|(?<![\d./])\d{1,4}\s*[/\-.]\s*\d{1,2}\s*[/\-.]\s*\d{1,2}(?!\d)"
+    r"|(?<![\d.])\d{6,8}(?!\d)"
+)
+_LABEL = re.compile(
+    r"^(?:第\s*[\d一二三四五六七八九十]+\s*劑|追加劑|基礎加強劑|dose\s*\d+)\s*", re.I
+)
+_GIVEN_ON: Final = attrgetter("given_on")
+_TRIM: Final[str] = " \t:：-–—()（）[]【】"
+NONE_WORDS: Final[frozenset[str]] = frozenset(
+    {"", "無", "无", "没有", "沒有", "未接種", "none", "n/a", "na", "-", "--", "—", "0"}
+)
+
+
+@dataclass(frozen=True)
+class HistoryProblem:
+    """One entry of a history text that could not be read."""
+
+    entry: str
+    reason_zh: str
+    reason_en: str
+
+    @property
+    def message(self) -> str:
+        """zh / en in one line."""
+        return f"{self.reason_zh} / {self.reason_en}"
+
+
+class DoseHistoryParser:
+    """Parses history texts against one rule set registry; caches each distinct entry."""
+
+    def __init__(self, rules: RuleSetRegistry, source: str = "roster") -> None:
+        self._rules = rules
+        self._source = source
+        self._entries: dict[str, DoseRecord | HistoryProblem] = {}
+
+    def parse(self, text: str) -> tuple[tuple[DoseRecord, ...], list[HistoryProblem]]:
+        """The doses of a history text, oldest first, and the entries that could not be read."""
+        if not text or text.strip().casefold() in NONE_WORDS:
+            return (), []
+        records: list[DoseRecord] = []
+        problems: list[HistoryProblem] = []
+        for part in _SEPARATORS.split(text):
+            entry = part.strip()
+            if not entry:
+                continue
+            found = self._entries.get(entry)
+            if found is None:
+                found = self._parse_entry(entry)
+                self._entries[entry] = found
+            if isinstance(found, DoseRecord):
+                records.append(found)
+            else:
+                problems.append(found)
+        if len(records) > 1:
+            records.sort(key=_GIVEN_ON)
+        return tuple(records), problems
+
+    def _parse_entry(self, entry: str) -> DoseRecord | HistoryProblem:
+        value = unicodedata.normalize("NFKC", entry) if not entry.isascii() else entry
+        dates = list(_DATE.finditer(value))
+        if not dates:
+            return HistoryProblem(
+                entry,
+                f"接種紀錄「{entry}」沒有日期（例：CoV_AZ 2022-04-15）。",
+                f"dose entry {entry!r} has no date (e.g. CoV_AZ 2022-04-15)",
+            )
+        if len(dates) > 1:
+            return HistoryProblem(
+                entry,
+                f"接種紀錄「{entry}」有 {len(dates)} 個日期；每一劑請用「；」分開。",
+                f"dose entry {entry!r} has {len(dates)} dates; separate doses with ';'",
+            )
+        m = dates[0]
+        product_text = (value[: m.start()] + " " + value[m.end() :]).strip(_TRIM)
+        product_text = _LABEL.sub("", product_text).strip(_TRIM)
+        try:
+            given_on = parse_roster_date(m.group(0))
+        except DateParseError as exc:
+            return HistoryProblem(
+                entry,
+                f"接種紀錄「{entry}」的日期{exc.reason_zh}",
+                f"dose entry {entry!r}: unreadable date ({exc.reason_en})",
+            )
+        if not product_text:
+            return HistoryProblem(
+                entry,
+                f"接種紀錄「{entry}」沒有寫疫苗名稱。",
+                f"dose entry {entry!r} names no vaccine",
+            )
+        product = self._rules.resolve_product(product_text)
+        if product is None:
+            return HistoryProblem(
+                entry,
+                f"接種紀錄「{entry}」的疫苗「{product_text}」不認識。",
+                f"dose entry {entry!r}: unknown vaccine {product_text!r}",
+            )
+        return DoseRecord(product=product.code, given_on=given_on, source=self._source)
+
+
+def parse_dose_history(
+    text: str, rules: RuleSetRegistry
+) -> tuple[tuple[DoseRecord, ...], list[str]]:
+    """Read a history text: the doses (oldest first) and one zh / en message per bad entry."""
+    records, problems = DoseHistoryParser(rules).parse(text)
+    return records, [p.message for p in problems]
+
+
+def format_dose_history(history: tuple[DoseRecord, ...]) -> str:
+    """The canonical text of a history: `CoV_AZ 2021-06-15；CoV_AZ 2021-09-01`."""
+    return "；".join(f"{d.product} {d.given_on.isoformat()}" for d in history)
