@@ -1,0 +1,517 @@
+"""The check-in service of one desk: the DeskService the views call, on the local store.
+
+Each action that changes something runs as ONE write transaction (BEGIN IMMEDIATE)
+that re-reads the facts, decides, writes the state and appends its event, so two
+desks on one file, or a double scan, can never produce two check-ins. Rule sets are
+loaded once by the caller and passed in; read paths use prepared Core queries.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, and_
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from station_app.desk_api import (
+    CheckinOutcome,
+    Counters,
+    LotUsage,
+    ProgressCallback,
+    QueueEntry,
+    RosterRow,
+)
+from station_app.store import Store, booking_key, lookups
+from station_app.store.lookups import TAIPEI
+from station_app.store.outbox import LOCAL, insert_event, next_event_seq, next_queue_number
+from station_app.store.state import apply_event
+from station_app.store.tables import audit_log, bookings, lots
+from vaccination.assessment import AssessmentInput, assess
+from vaccination.events import Event, EventKind
+from vaccination.ids import check_id, mask_id
+from vaccination.models import Assessment, Booking, Person
+from vaccination.rules import RuleSetLookupError, RuleSetRegistry
+
+log = logging.getLogger(__name__)
+
+
+def taipei_now() -> datetime:
+    """The desk's default clock: aware wall-clock time in Asia/Taipei."""
+    return datetime.now(TAIPEI)
+
+
+class DeskActionError(ValueError):
+    """An action the desk cannot take as asked (unknown check-in, invalid walk-in row ...)."""
+
+    def __init__(self, message_zh: str, message_en: str, code: str = "") -> None:
+        self.code = code
+        self.message_zh = message_zh
+        self.message_en = message_en
+        super().__init__(f"{message_zh} / {message_en}")
+
+
+def _queue_order(queue_number: str) -> tuple[str, int]:
+    """`A009` before `A010` before `A1000`, desk by desk."""
+    letters = queue_number.rstrip("0123456789")
+    digits = queue_number[len(letters) :]
+    return letters, int(digits or 0)
+
+
+def _dose_label(dose: int, label: str | None) -> str:
+    return label or f"第{dose}劑"
+
+
+class CheckinService:
+    """DeskService of one desk (site, desk letter, day) on a Store."""
+
+    def __init__(
+        self,
+        store: Store,
+        rules: RuleSetRegistry,
+        site: str,
+        desk: str,
+        day: date,
+        clock: Callable[[], datetime] = taipei_now,
+    ) -> None:
+        if not desk or not desk.isalpha():
+            raise DeskActionError(
+                f"櫃台代號須為英文字母：{desk!r}", f"desk must be a letter: {desk!r}"
+            )
+        self.store = store
+        self.rules = rules
+        self.site = site
+        self.desk = desk.upper()
+        self.day = day
+        self.clock = clock
+
+    # -- time -----------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        """Aware desk time; the assessment takes its naive local form."""
+        now = self.clock()
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=TAIPEI)
+        return now
+
+    @staticmethod
+    def _local(at: datetime) -> datetime:
+        return at.astimezone(TAIPEI).replace(tzinfo=None)
+
+    # -- assessment -----------------------------------------------------------------------
+
+    def _assess_in(self, conn: Connection, raw: str, now: datetime) -> Assessment:
+        check = check_id(raw)
+        if not check.valid:
+            inp = AssessmentInput(
+                raw=raw, id_check=check, person=None, site=self.site, at=self._local(now)
+            )
+            return assess(inp, self.rules)
+        facts = lookups.person_facts(conn, check.normalized, self.day)
+        inp = AssessmentInput(
+            raw=raw,
+            id_check=check,
+            person=facts.person,
+            bookings=facts.bookings,
+            history=facts.history,
+            infection_date=facts.infection_date,
+            other_vaccine_date=facts.other_vaccine_date,
+            checkins=facts.checkins,
+            refusals=facts.refusals,
+            vaccinated_today=facts.vaccinated_today,
+            site=self.site,
+            at=self._local(now),
+        )
+        return assess(inp, self.rules)
+
+    def assess(self, raw: str) -> Assessment:
+        """Normalise a scanned or typed value and assess it; changes nothing."""
+        now = self._now()
+        with self.store.read() as conn:
+            return self._assess_in(conn, raw, now)
+
+    # -- events ---------------------------------------------------------------------------
+
+    def _emit(
+        self, conn: Connection, kind: EventKind, payload: dict[str, Any], now: datetime
+    ) -> Event:
+        """Build the desk's next event, apply its state change and put it in the outbox."""
+        event = Event.new(
+            site=self.site,
+            desk=self.desk,
+            seq=next_event_seq(conn, self.desk),
+            at=now,
+            kind=kind,
+            payload=payload,
+        )
+        apply_event(conn, event, LOCAL)
+        insert_event(conn, event, LOCAL)
+        return event
+
+    # -- check-in -------------------------------------------------------------------------
+
+    def check_in(self, raw: str, confirm_reason: str | None = None) -> CheckinOutcome:
+        """Check the person in when allowed; a warn needs `confirm_reason`, a block refuses."""
+        reason = (confirm_reason or "").strip() or None
+        now = self._now()
+        with self.store.write() as conn:
+            assessment = self._assess_in(conn, raw, now)
+            if assessment.blocked:
+                return CheckinOutcome(assessment, False, None, None)
+            if assessment.needs_confirmation and reason is None:
+                return CheckinOutcome(assessment, False, None, None, needs_reason=True)
+            queue_number = next_queue_number(conn, self.desk, self.site, self.day)
+            booking = assessment.booking
+            payload: dict[str, Any] = {
+                "id_number": assessment.id_check.normalized,
+                "queue_number": queue_number,
+                "day": self.day.isoformat(),
+                "product": booking.product if booking else None,
+                "dose": booking.dose if booking else None,
+                "flags": assessment.codes(),
+                "confirm_reason": reason if assessment.needs_confirmation else None,
+                "rule_set_version": assessment.rule_set_version,
+                "booking_key": booking_key(booking) if booking else None,
+            }
+            event = self._emit(conn, EventKind.CHECKIN, payload, now)
+        log.info("check-in %s %s at desk %s", queue_number, assessment.id_check.masked, self.desk)
+        return CheckinOutcome(assessment, True, queue_number, event.event_id)
+
+    def undo_last_checkin(self, reason: str) -> str | None:
+        """Undo this desk's last check-in of the day (writes an event); returns its queue number."""
+        now = self._now()
+        with self.store.write() as conn:
+            mine = [
+                c
+                for c in lookups.checkin_records(conn, day=self.day, site=self.site)
+                if c.desk == self.desk
+            ]
+            if not mine:
+                return None
+            last = max(mine, key=lambda c: (c.at, len(c.queue_number), c.queue_number))
+            if last.vaccinated:
+                raise DeskActionError(
+                    f"{last.queue_number} 已接種，不能取消報到",
+                    f"{last.queue_number} is already vaccinated; the check-in cannot be undone",
+                    code="ALREADY_VACCINATED",
+                )
+            self._emit(
+                conn,
+                EventKind.CHECKIN_UNDONE,
+                {
+                    "id_number": last.id_number,
+                    "queue_number": last.queue_number,
+                    "day": self.day.isoformat(),
+                    "checkin_id": last.checkin_id,
+                    "reason": reason,
+                },
+                now,
+            )
+        return last.queue_number
+
+    # -- roster views ---------------------------------------------------------------------
+
+    def _rows(self, conn: Connection, booking_rows: list[Any]) -> list[RosterRow]:
+        # All of the day's check-ins (a few thousand at most) rather than an IN list that a
+        # 100,000-row roster would overflow.
+        today = (
+            {c.id_number: c for c in lookups.checkin_records(conn, day=self.day)}
+            if booking_rows
+            else {}
+        )
+        out = []
+        for r in booking_rows:
+            # A check-in counts for the booking of its day only.
+            c = today.get(r.id_number) if r.day == self.day else None
+            flags = tuple(f for f in r.flags.split(",") if f)
+            out.append(
+                RosterRow(
+                    row_number=r.row_number,
+                    id_number=r.id_number,
+                    masked_id=mask_id(r.id_number),
+                    name=r.name,
+                    birth_date=r.birth_date,
+                    phone=r.phone,
+                    dose=r.dose,
+                    dose_label=_dose_label(r.dose, r.dose_label),
+                    history_text=r.history_text or "",
+                    site=r.site,
+                    slot_start=r.slot_start,
+                    product=r.product,
+                    checked_in=c is not None,
+                    checkin_time=c.at if c else None,
+                    queue_number=c.queue_number if c else None,
+                    vaccinated=bool(c and c.vaccinated),
+                    doctor_not_approved=bool(c and c.decision == "not_approved"),
+                    walk_in=bool(r.walk_in),
+                    flags=flags,
+                )
+            )
+        return out
+
+    def roster(self) -> list[RosterRow]:
+        """Every booking of the site and day, ordered by slot then row number."""
+        with self.store.read() as conn:
+            rows = lookups.booking_people(conn, lookups.site_day_filter(self.site, self.day))
+            return self._rows(conn, rows)
+
+    def search(self, text: str, limit: int = 50) -> list[RosterRow]:
+        """Manual lookup by ID number, Chinese name, phone or queue number."""
+        text = text.strip()
+        if not text:
+            return []
+        with self.store.read() as conn:
+            upper = text.upper()
+            queued = [
+                c for c in lookups.checkin_records(conn, day=self.day) if c.queue_number == upper
+            ]
+            if queued:
+                ids = [c.id_number for c in queued]
+                where = and_(bookings.c.id_number.in_(ids), bookings.c.day == self.day)
+                return self._rows(conn, lookups.booking_people(conn, where, limit))
+            check = check_id(text)
+            normalized = check.normalized if check.valid else None
+            rows = lookups.booking_people(conn, lookups.search_filter(text, normalized), limit)
+            return self._rows(conn, rows)
+
+    def counters(self) -> Counters:
+        """全部 / 已報到 / 已接種 / 醫生不同意 / 未到 for the site and day."""
+        with self.store.read() as conn:
+            booked = lookups.booked_ids(conn, self.site, self.day)
+            active = lookups.checkin_records(conn, day=self.day, site=self.site)
+        checked = {c.id_number for c in active}
+        return Counters(
+            total=len(booked),
+            checked_in=len(checked),
+            vaccinated=len({c.id_number for c in active if c.vaccinated}),
+            not_approved=len({c.id_number for c in active if c.decision == "not_approved"}),
+            not_arrived=len(booked - checked),
+        )
+
+    def doctor_queue(self) -> list[QueueEntry]:
+        """Checked-in people of the site and day in queue-number order."""
+        with self.store.read() as conn:
+            active = lookups.checkin_records(conn, day=self.day, site=self.site)
+            ids = [c.id_number for c in active]
+            persons = lookups.people_by_id(conn, ids)
+            histories = lookups.histories(conn, ids)
+            out = []
+            for c in active:
+                person = persons.get(c.id_number)
+                out.append(
+                    QueueEntry(
+                        queue_number=c.queue_number,
+                        checkin_id=c.checkin_id,
+                        id_number=c.id_number,
+                        masked_id=mask_id(c.id_number),
+                        name=person.name if person else "",
+                        birth_date=person.birth_date if person else None,
+                        product=c.product or "",
+                        dose=c.dose or 0,
+                        checked_in_at=c.at,
+                        decision=c.decision,
+                        decision_reason=c.decision_reason,
+                        vaccinated=c.vaccinated,
+                        history=histories.get(c.id_number, ()),
+                    )
+                )
+        out.sort(key=lambda q: _queue_order(q.queue_number))
+        return out
+
+    # -- doctor and vaccinator ------------------------------------------------------------
+
+    def _checkin(self, conn: Connection, checkin_id: str) -> lookups.CheckinRecord:
+        found = lookups.checkin_by_id(conn, checkin_id)
+        if found is None:
+            raise DeskActionError("找不到這筆報到紀錄", f"no check-in with id {checkin_id}")
+        if found.undone:
+            raise DeskActionError(
+                f"報到 {found.queue_number} 已取消", f"check-in {found.queue_number} was undone"
+            )
+        return found
+
+    def doctor_decision(self, checkin_id: str, approved: bool, reason: str | None) -> None:
+        """Record 同意 or 醫生不同意 (with its reason) for a check-in; writes an event."""
+        now = self._now()
+        with self.store.write() as conn:
+            c = self._checkin(conn, checkin_id)
+            self._emit(
+                conn,
+                EventKind.DOCTOR_DECISION,
+                {
+                    "id_number": c.id_number,
+                    "day": c.day.isoformat(),
+                    "approved": bool(approved),
+                    "reason": (reason or "").strip() or None,
+                    "checkin_id": c.checkin_id,
+                    "queue_number": c.queue_number,
+                },
+                now,
+            )
+
+    def record_vaccination(self, checkin_id: str, product: str, lot: str, dose: int) -> None:
+        """Record the dose given (fills 已接種 and the person's history); writes an event."""
+        now = self._now()
+        resolved = self.rules.resolve_product(product)
+        if resolved is None:
+            raise DeskActionError(f"不認識的疫苗：{product}", f"unknown vaccine: {product}")
+        lot = lot.strip()
+        if not lot:
+            raise DeskActionError("請輸入批號", "enter the lot number")
+        with self.store.write() as conn:
+            c = self._checkin(conn, checkin_id)
+            if c.decision == "not_approved":
+                raise DeskActionError(
+                    f"{c.queue_number} 醫生不同意接種",
+                    f"{c.queue_number}: the doctor did not approve",
+                )
+            if c.vaccinated:
+                raise DeskActionError(
+                    f"{c.queue_number} 今天已接種", f"{c.queue_number} is already vaccinated today"
+                )
+            self._emit(
+                conn,
+                EventKind.VACCINATION,
+                {
+                    "id_number": c.id_number,
+                    "day": c.day.isoformat(),
+                    "product": resolved.code,
+                    "lot": lot,
+                    "dose": int(dose),
+                    "checkin_id": c.checkin_id,
+                    "queue_number": c.queue_number,
+                },
+                now,
+            )
+
+    # -- roster changes -------------------------------------------------------------------
+
+    def add_walk_in(self, person: Person, product: str, dose: int, history_text: str) -> RosterRow:
+        """Add a person on the spot (增加人員), validated like an imported row; writes an event."""
+        from vaccination.roster_import import RowError, validate_walk_in
+
+        now = self._now()
+        try:
+            entry = validate_walk_in(
+                person=person,
+                product=product,
+                dose=dose,
+                history_text=history_text,
+                site=self.site,
+                slot_start=self._local(now).replace(second=0, microsecond=0),
+                rules=self.rules,
+            )
+        except RowError as exc:
+            raise DeskActionError(exc.message_zh, exc.message_en, code=exc.code) from None
+        booking = Booking(
+            id_number=entry.person.id_number,
+            site=self.site,
+            slot_start=entry.booking.slot_start,
+            product=entry.booking.product,
+            dose=entry.booking.dose,
+            dose_label=entry.booking.dose_label,
+            walk_in=True,
+        )
+        p = entry.person
+        with self.store.write() as conn:
+            existing = lookups.booking_people(
+                conn, bookings.c.booking_key == booking_key(booking), limit=1
+            )
+            if existing:
+                raise DeskActionError(
+                    "這個人今天已在本站名冊上，請直接報到",
+                    "this person is already on today's roster here; check them in instead",
+                    code="ALREADY_BOOKED",
+                )
+            self._emit(
+                conn,
+                EventKind.WALKIN_ADDED,
+                {
+                    "id_number": p.id_number,
+                    "day": self.day.isoformat(),
+                    "name": p.name,
+                    "birth_date": p.birth_date.isoformat() if p.birth_date else None,
+                    "phone": p.phone,
+                    "product": booking.product,
+                    "dose": booking.dose,
+                    "dose_label": booking.dose_label,
+                    "site": self.site,
+                    "slot_start": booking.slot_start.isoformat(),
+                    "booking_key": booking_key(booking),
+                    "history_text": entry.history_text,
+                    "history": [
+                        {"product": d.product, "given_on": d.given_on.isoformat(), "lot": d.lot}
+                        for d in entry.history
+                    ],
+                },
+                now,
+            )
+            rows = lookups.booking_people(
+                conn, bookings.c.booking_key == booking_key(booking), limit=1
+            )
+            return self._rows(conn, rows)[0]
+
+    def import_roster(self, path: Path, progress: ProgressCallback | None = None) -> object:
+        """Import a roster file; returns the import report (see vaccination.roster_import)."""
+        from vaccination.roster_import import read_roster
+
+        report = read_roster(path, self.rules, progress=progress)
+        if getattr(report, "fatal_error", None) is None:
+            self.store.import_entries(report)
+        return report
+
+    # -- lots -----------------------------------------------------------------------------
+
+    def lots(self) -> list[LotUsage]:
+        """The vaccine lots opened or used today at the site."""
+        with self.store.read() as conn:
+            rows = lookups.lot_rows(conn, self.site, self.day)
+        out = []
+        for product, lot, opened, given in rows:
+            try:
+                per_vial = self.rules.product(product).doses_per_vial
+            except RuleSetLookupError:
+                per_vial = 1
+            out.append(LotUsage(product, lot, opened, per_vial, given))
+        return out
+
+    def open_vial(self, product: str, lot: str) -> None:
+        """Count one more vial opened for a lot (adds the lot when new)."""
+        resolved = self.rules.resolve_product(product)
+        if resolved is None:
+            raise DeskActionError(f"不認識的疫苗：{product}", f"unknown vaccine: {product}")
+        lot = lot.strip()
+        if not lot:
+            raise DeskActionError("請輸入批號", "enter the lot number")
+        with self.store.write() as conn:
+            conn.execute(
+                sqlite_insert(lots)
+                .values(
+                    site=self.site, day=self.day, product=resolved.code, lot=lot, vials_opened=1
+                )
+                .on_conflict_do_update(
+                    index_elements=["site", "day", "product", "lot"],
+                    set_={"vials_opened": lots.c.vials_opened + 1},
+                )
+            )
+
+    # -- privacy --------------------------------------------------------------------------
+
+    def reveal_id(self, id_number: str, reason: str) -> str:
+        """The full ID number for display; the reveal is logged (without the number)."""
+        masked = mask_id(id_number)
+        with self.store.write() as conn:
+            conn.execute(
+                audit_log.insert().values(
+                    at=self._now().isoformat(),
+                    desk=self.desk,
+                    action="reveal_id",
+                    masked_id=masked,
+                    reason=reason,
+                )
+            )
+        log.info("desk %s revealed ID %s: %s", self.desk, masked, reason)
+        return id_number

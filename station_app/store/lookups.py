@@ -1,0 +1,396 @@
+"""Read queries of the store, prepared once as Core statements (the scan path is hot).
+
+`person_facts` gathers everything the assessment needs about one ID number for one
+day; the other functions feed the roster table, search, counters, the doctor's queue
+and the lot list. They return plain values, never rows or ORM objects.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
+
+from station_app.store.tables import (
+    bookings,
+    checkins,
+    doctor_decisions,
+    dose_records,
+    lots,
+    people,
+    vaccinations,
+)
+from vaccination.models import Booking, CheckinFact, DoctorRefusal, DoseRecord, Person
+
+TAIPEI: Final = ZoneInfo("Asia/Taipei")
+
+
+def local_time(text: str) -> datetime:
+    """A stored aware instant as naive Taiwan local time, the form the assessment compares."""
+    return datetime.fromisoformat(text).astimezone(TAIPEI).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    """What the store knows about one ID number, as the assessment takes it."""
+
+    person: Person | None
+    bookings: tuple[Booking, ...]
+    history: tuple[DoseRecord, ...]
+    infection_date: date | None
+    other_vaccine_date: date | None
+    checkins: tuple[CheckinFact, ...]
+    refusals: tuple[DoctorRefusal, ...]
+    vaccinated_today: bool
+
+
+@dataclass(frozen=True)
+class CheckinRecord:
+    """One stored check-in, with its latest doctor decision and vaccination state."""
+
+    checkin_id: str
+    id_number: str
+    site: str
+    desk: str
+    day: date
+    queue_number: str
+    at: datetime
+    product: str | None
+    dose: int | None
+    undone: bool
+    decision: str | None
+    decision_reason: str | None
+    vaccinated: bool
+
+
+_ID = bindparam("id_number")
+_DAY = bindparam("day")
+_SITE = bindparam("site")
+
+# One round trip each: the person, their bookings and dose history, and today's events
+# (check-ins, doctor refusals, vaccinations) as one UNION ALL, usually empty.
+Q_PERSON: Final = select(people).where(people.c.id_number == _ID)
+Q_BOOKINGS: Final = (
+    select(bookings)
+    .where(and_(bookings.c.id_number == _ID, bookings.c.cancelled.is_(False)))
+    .order_by(bookings.c.slot_start)
+)
+Q_HISTORY: Final = (
+    select(
+        dose_records.c.product,
+        dose_records.c.given_on,
+        dose_records.c.lot,
+        dose_records.c.source,
+    )
+    .where(dose_records.c.id_number == _ID)
+    .order_by(dose_records.c.given_on)
+)
+Q_DAY_EVENTS: Final = union_all(
+    select(
+        literal("checkin").label("kind"),
+        checkins.c.site,
+        checkins.c.desk,
+        checkins.c.queue_number,
+        checkins.c.at,
+        checkins.c.undone,
+        null().label("reason"),
+    ).where(and_(checkins.c.id_number == _ID, checkins.c.day == _DAY)),
+    select(
+        literal("refusal"),
+        doctor_decisions.c.site,
+        doctor_decisions.c.desk,
+        null(),
+        doctor_decisions.c.at,
+        false(),
+        doctor_decisions.c.reason,
+    ).where(
+        and_(
+            doctor_decisions.c.id_number == _ID,
+            doctor_decisions.c.day == _DAY,
+            doctor_decisions.c.approved.is_(False),
+        )
+    ),
+    select(
+        literal("vaccination"),
+        vaccinations.c.site,
+        vaccinations.c.desk,
+        null(),
+        vaccinations.c.at,
+        false(),
+        null(),
+    ).where(and_(vaccinations.c.id_number == _ID, vaccinations.c.day == _DAY)),
+)
+
+
+def row_to_booking(row: Any) -> Booking:
+    """A Booking from a `bookings` row."""
+    return Booking(
+        id_number=row.id_number,
+        site=row.site,
+        slot_start=row.slot_start,
+        product=row.product,
+        dose=row.dose,
+        slot_end=row.slot_end,
+        dose_label=row.dose_label,
+        row_number=row.row_number,
+        walk_in=bool(row.walk_in),
+    )
+
+
+def row_to_person(row: Any) -> Person:
+    """A Person from a `people` row."""
+    return Person(
+        id_number=row.id_number, name=row.name, birth_date=row.birth_date, phone=row.phone
+    )
+
+
+def person_facts(conn: Connection, id_number: str, day: date) -> PersonFacts:
+    """Everything the assessment needs about `id_number` on `day`."""
+    params = {"id_number": id_number, "day": day}
+    prow = conn.execute(Q_PERSON, params).first()
+    if prow is None:
+        person = None
+        booking_rows: Sequence[Any] = ()
+        history: tuple[DoseRecord, ...] = ()
+    else:
+        person = row_to_person(prow)
+        booking_rows = conn.execute(Q_BOOKINGS, params).all()
+        history = tuple(
+            DoseRecord(product=r.product, given_on=r.given_on, lot=r.lot, source=r.source)
+            for r in conn.execute(Q_HISTORY, params)
+        )
+    facts: list[CheckinFact] = []
+    refusals: list[DoctorRefusal] = []
+    vaccinated = False
+    for r in conn.execute(Q_DAY_EVENTS, params):
+        if r.kind == "checkin":
+            facts.append(
+                CheckinFact(
+                    site=r.site,
+                    desk=r.desk,
+                    queue_number=r.queue_number,
+                    at=local_time(r.at),
+                    undone=bool(r.undone),
+                )
+            )
+        elif r.kind == "refusal":
+            refusals.append(DoctorRefusal(site=r.site, at=local_time(r.at), reason=r.reason or ""))
+        else:
+            vaccinated = True
+    facts.sort(key=lambda f: f.at)
+    refusals.sort(key=lambda f: f.at)
+    return PersonFacts(
+        person=person,
+        bookings=tuple(row_to_booking(r) for r in booking_rows),
+        history=history,
+        infection_date=prow.infection_date if prow is not None else None,
+        other_vaccine_date=prow.other_vaccine_date if prow is not None else None,
+        checkins=tuple(facts),
+        refusals=tuple(refusals),
+        vaccinated_today=vaccinated,
+    )
+
+
+def _latest_decisions(conn: Connection, checkin_ids: Sequence[str]) -> dict[str, tuple[bool, str]]:
+    out: dict[str, tuple[bool, str]] = {}
+    for start in range(0, len(checkin_ids), 500):
+        chunk = list(checkin_ids[start : start + 500])
+        rows = conn.execute(
+            select(
+                doctor_decisions.c.checkin_id,
+                doctor_decisions.c.approved,
+                doctor_decisions.c.reason,
+            )
+            .where(doctor_decisions.c.checkin_id.in_(chunk))
+            .order_by(doctor_decisions.c.at)
+        )
+        for r in rows:  # later decisions overwrite earlier ones
+            out[r.checkin_id] = (bool(r.approved), r.reason or "")
+    return out
+
+
+def checkin_records(
+    conn: Connection,
+    *,
+    day: date,
+    site: str | None = None,
+    id_numbers: Sequence[str] | None = None,
+    include_undone: bool = False,
+) -> list[CheckinRecord]:
+    """Check-ins of a day (optionally one site or some people), oldest first."""
+    conds = [checkins.c.day == day]
+    if site is not None:
+        conds.append(checkins.c.site == site)
+    if id_numbers is not None:
+        conds.append(checkins.c.id_number.in_(list(id_numbers)))
+    if not include_undone:
+        conds.append(checkins.c.undone.is_(False))
+    rows = conn.execute(select(checkins).where(and_(*conds)).order_by(checkins.c.at)).all()
+    ids = [r.checkin_id for r in rows]
+    decisions = _latest_decisions(conn, ids)
+    vacc_conds = [vaccinations.c.day == day]
+    if site is not None:
+        vacc_conds.append(vaccinations.c.site == site)
+    vaccinated_ids = {
+        r.checkin_id
+        for r in conn.execute(select(vaccinations.c.checkin_id).where(and_(*vacc_conds)))
+    }
+    out = []
+    for r in rows:
+        d = decisions.get(r.checkin_id)
+        out.append(
+            CheckinRecord(
+                checkin_id=r.checkin_id,
+                id_number=r.id_number,
+                site=r.site,
+                desk=r.desk,
+                day=r.day,
+                queue_number=r.queue_number,
+                at=datetime.fromisoformat(r.at),
+                product=r.product,
+                dose=r.dose,
+                undone=bool(r.undone),
+                decision=None if d is None else ("approved" if d[0] else "not_approved"),
+                decision_reason=None if d is None else d[1] or None,
+                vaccinated=r.checkin_id in vaccinated_ids,
+            )
+        )
+    return out
+
+
+def checkin_by_id(conn: Connection, checkin_id: str) -> CheckinRecord | None:
+    """One check-in by its id, whatever its day."""
+    row = conn.execute(select(checkins.c.day).where(checkins.c.checkin_id == checkin_id)).first()
+    if row is None:
+        return None
+    found = [
+        c
+        for c in checkin_records(conn, day=row.day, include_undone=True)
+        if c.checkin_id == checkin_id
+    ]
+    return found[0] if found else None
+
+
+def booking_people(conn: Connection, where: Any, limit: int | None = None) -> list[Any]:
+    """Rows of bookings joined with their people, filtered by `where`, by slot then row."""
+    stmt = (
+        select(
+            bookings,
+            people.c.name,
+            people.c.birth_date,
+            people.c.phone,
+            people.c.history_text,
+        )
+        .join(people, people.c.id_number == bookings.c.id_number)
+        .where(and_(bookings.c.cancelled.is_(False), where))
+        .order_by(bookings.c.day, bookings.c.slot_start, bookings.c.row_number)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(conn.execute(stmt).all())
+
+
+def site_day_filter(site: str, day: date) -> Any:
+    """The filter of the bookings of one site and day."""
+    return and_(bookings.c.site == site, bookings.c.day == day)
+
+
+_DIGITS = re.compile(r"\D")
+
+
+def search_filter(text: str, normalized_id: str | None) -> Any:
+    """The filter a manual search uses: an exact ID, a phone number or a name substring."""
+    conds = []
+    if normalized_id:
+        conds.append(bookings.c.id_number == normalized_id)
+    digits = _DIGITS.sub("", text)
+    if len(digits) >= 6 and len(digits) == len(text.replace("-", "").replace(" ", "")):
+        conds.append(people.c.phone.contains(digits, autoescape=True))
+    if text.strip():
+        conds.append(people.c.name.contains(text.strip(), autoescape=True))
+    return or_(*conds) if conds else bookings.c.id.is_(None)
+
+
+def booked_ids(conn: Connection, site: str, day: date) -> set[str]:
+    """ID numbers with a booking at `site` on `day`."""
+    stmt = select(bookings.c.id_number).where(
+        and_(bookings.c.cancelled.is_(False), site_day_filter(site, day))
+    )
+    return {r.id_number for r in conn.execute(stmt)}
+
+
+def people_by_id(conn: Connection, id_numbers: Sequence[str]) -> dict[str, Person]:
+    """The stored people among `id_numbers`."""
+    out: dict[str, Person] = {}
+    for start in range(0, len(id_numbers), 500):
+        chunk = list(id_numbers[start : start + 500])
+        for r in conn.execute(select(people).where(people.c.id_number.in_(chunk))):
+            out[r.id_number] = row_to_person(r)
+    return out
+
+
+def histories(conn: Connection, id_numbers: Sequence[str]) -> dict[str, tuple[DoseRecord, ...]]:
+    """The dose history of each of `id_numbers`, oldest dose first."""
+    found: dict[str, list[DoseRecord]] = {}
+    for start in range(0, len(id_numbers), 500):
+        chunk = list(id_numbers[start : start + 500])
+        rows = conn.execute(
+            select(dose_records)
+            .where(dose_records.c.id_number.in_(chunk))
+            .order_by(dose_records.c.given_on)
+        )
+        for r in rows:
+            found.setdefault(r.id_number, []).append(
+                DoseRecord(product=r.product, given_on=r.given_on, lot=r.lot, source=r.source)
+            )
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def main_site(conn: Connection, day: date) -> str | None:
+    """The site with the most bookings on `day`, or None when the day has none."""
+    row = conn.execute(
+        select(bookings.c.site, func.count().label("n"))
+        .where(and_(bookings.c.day == day, bookings.c.cancelled.is_(False)))
+        .group_by(bookings.c.site)
+        .order_by(func.count().desc(), bookings.c.site)
+        .limit(1)
+    ).first()
+    return None if row is None else str(row.site)
+
+
+def lot_rows(conn: Connection, site: str, day: date) -> list[tuple[str, str, int, int]]:
+    """(product, lot, vials opened, doses given) of every lot opened or used on the day."""
+    opened = {
+        (r.product, r.lot): int(r.vials_opened)
+        for r in conn.execute(
+            select(lots.c.product, lots.c.lot, lots.c.vials_opened).where(
+                and_(lots.c.site == site, lots.c.day == day)
+            )
+        )
+    }
+    given = {
+        (r.product, r.lot): int(r.n)
+        for r in conn.execute(
+            select(vaccinations.c.product, vaccinations.c.lot, func.count().label("n"))
+            .where(and_(vaccinations.c.site == site, vaccinations.c.day == day))
+            .group_by(vaccinations.c.product, vaccinations.c.lot)
+        )
+    }
+    keys = sorted(set(opened) | set(given))
+    return [(p, lot, opened.get((p, lot), 0), given.get((p, lot), 0)) for p, lot in keys]

@@ -1,0 +1,1 @@
+"""Alembic revision scripts of the local store, oldest first by `down_revision`."""

@@ -1,0 +1,142 @@
+"""The outbox of events and the desk's own counters (event seq, queue numbers).
+
+Events are appended in the same transaction as the state they describe; the sync
+client reads the pending ones in sequence order and marks those the server
+acknowledged. Remote events (other desks) are stored too, already acknowledged,
+so applying them twice is recognised by their event_id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from typing import Final
+
+from sqlalchemy import Connection, and_, bindparam, func, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from station_app.store.tables import desk_sequences, events
+from vaccination.events import Event, EventKind
+
+LOCAL: Final[str] = "local"
+REMOTE: Final[str] = "remote"
+_EVENT_SCOPE: Final[str] = "event"
+_QUEUE_SCOPE: Final[str] = "queue"
+
+
+def format_queue_number(desk: str, number: int) -> str:
+    """`A` + 28 -> `A028`; beyond 999 the number simply grows: `A1000`."""
+    return f"{desk}{number:03d}"
+
+
+def _take_next(conn: Connection, scope: str, desk: str, site: str, day: str) -> int:
+    """Return the next value of a counter and advance it (caller holds the write lock)."""
+    stmt = (
+        sqlite_insert(desk_sequences)
+        .values(scope=scope, desk=desk, site=site, day=day, next_value=2)
+        .on_conflict_do_update(
+            index_elements=["scope", "desk", "site", "day"],
+            set_={"next_value": desk_sequences.c.next_value + 1},
+        )
+        .returning(desk_sequences.c.next_value)
+    )
+    after = conn.execute(stmt).scalar_one()
+    return int(after) - 1
+
+
+def next_event_seq(conn: Connection, desk: str) -> int:
+    """The desk's next event sequence number (1, 2, 3 ... over the desk's life)."""
+    return _take_next(conn, _EVENT_SCOPE, desk, "", "")
+
+
+def next_queue_number(conn: Connection, desk: str, site: str, day: date) -> str:
+    """The desk's next queue number for the site and day: `A001`, `A002` ..."""
+    return format_queue_number(desk, _take_next(conn, _QUEUE_SCOPE, desk, site, day.isoformat()))
+
+
+def insert_event(conn: Connection, event: Event, origin: str) -> bool:
+    """Store an event once; False when its event_id is already there."""
+    stmt = (
+        sqlite_insert(events)
+        .values(
+            event_id=event.event_id,
+            site=event.site,
+            desk=event.desk,
+            seq=event.seq,
+            at=event.at.isoformat(),
+            kind=event.kind.value,
+            payload=event.payload,
+            acked=origin == REMOTE,
+            origin=origin,
+        )
+        .on_conflict_do_nothing(index_elements=["event_id"])
+    )
+    return conn.execute(stmt).rowcount == 1
+
+
+def row_to_event(row: object) -> Event:
+    """Rebuild an Event from an `events` row."""
+    return Event(
+        event_id=row.event_id,  # type: ignore[attr-defined]
+        site=row.site,  # type: ignore[attr-defined]
+        desk=row.desk,  # type: ignore[attr-defined]
+        seq=row.seq,  # type: ignore[attr-defined]
+        at=datetime.fromisoformat(row.at),  # type: ignore[attr-defined]
+        kind=EventKind(row.kind),  # type: ignore[attr-defined]
+        payload=dict(row.payload),  # type: ignore[attr-defined]
+    )
+
+
+class Outbox:
+    """Read and acknowledge the local events waiting to be pushed."""
+
+    _PENDING = (
+        select(events)
+        .where(and_(events.c.origin == LOCAL, events.c.acked.is_(False)))
+        .order_by(events.c.seq, events.c.desk)
+        .limit(bindparam("limit"))
+    )
+    _COUNT = select(func.count()).where(and_(events.c.origin == LOCAL, events.c.acked.is_(False)))
+
+    def __init__(
+        self,
+        read: Callable[[], AbstractContextManager[Connection]],
+        write: Callable[[], AbstractContextManager[Connection]],
+    ) -> None:
+        self._read = read
+        self._write = write
+
+    def pending(self, limit: int = 500) -> list[Event]:
+        """Up to `limit` unacknowledged local events, lowest seq first."""
+        with self._read() as conn:
+            rows = conn.execute(self._PENDING, {"limit": limit}).all()
+        return [row_to_event(r) for r in rows]
+
+    def mark_acked(self, event_ids: Iterable[str]) -> int:
+        """Mark these events as acknowledged by the server; returns how many changed."""
+        ids = list(event_ids)
+        if not ids:
+            return 0
+        changed = 0
+        with self._write() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                result = conn.execute(
+                    update(events)
+                    .where(and_(events.c.event_id.in_(chunk), events.c.acked.is_(False)))
+                    .values(acked=True)
+                )
+                changed += result.rowcount
+        return changed
+
+    def count_pending(self) -> int:
+        """How many local events still wait for the server."""
+        with self._read() as conn:
+            return int(conn.execute(self._COUNT).scalar_one())
+
+    def all_events(self) -> list[Event]:
+        """Every stored event (local and remote), in insertion order; for tools and tests."""
+        with self._read() as conn:
+            rows = conn.execute(select(events).order_by(events.c.at, events.c.seq)).all()
+        return [row_to_event(r) for r in rows]

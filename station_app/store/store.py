@@ -1,0 +1,163 @@
+"""The desk's local store: one SQLite file, opened, migrated and written through here.
+
+`Store.open(path)` creates or upgrades the database (Alembic `upgrade head`) and hands
+out connections: `read()` for a consistent snapshot, `write()` for one write
+transaction that takes SQLite's write lock first (BEGIN IMMEDIATE). Environment
+failures leave as `StoreError`, with a zh+en message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine, update
+from sqlalchemy.exc import DBAPIError
+
+from station_app.store import lookups, migrate
+from station_app.store.engine import WRITE, make_engine
+from station_app.store.errors import StoreError, translate
+from station_app.store.importing import ImportCounts, import_entries
+from station_app.store.outbox import REMOTE, Outbox, insert_event
+from station_app.store.state import apply_event
+from station_app.store.tables import bookings
+from vaccination.events import Event
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Turn known environment errors of SQLite into StoreError; let bugs through."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except (DBAPIError, OSError) as exc:
+        found = translate(exc)
+        if found is None:
+            raise
+        log.info("store error %s: %s", found.code, found.detail)
+        raise found from exc
+
+
+class Store:
+    """One desk's SQLite database. Thread-safe: each call takes its own pooled connection."""
+
+    def __init__(self, engine: Engine, path: Path) -> None:
+        self.engine = engine
+        self.path = path
+        self.outbox = Outbox(self.read, self.write)
+
+    @classmethod
+    def open(cls, path: Path | str) -> Store:
+        """Open (creating if needed) and migrate the store at `path`."""
+        p = Path(path)
+        if p.is_dir():
+            raise StoreError(
+                "cannot_open",
+                f"資料庫路徑是資料夾：{p}",
+                f"the database path is a folder: {p}",
+            )
+        if not p.parent.is_dir():
+            raise StoreError(
+                "cannot_open",
+                f"資料夾不存在：{p.parent}",
+                f"the folder does not exist: {p.parent}",
+            )
+        engine = make_engine(p)
+        try:
+            with _translated(), engine.connect() as conn:
+                conn.execution_options(**WRITE)
+                with conn.begin():
+                    migrate.upgrade(conn)
+        except CommandError as exc:
+            engine.dispose()
+            # Typically a database written by a newer VaxDesk.
+            raise StoreError(
+                "schema",
+                "資料庫版本比本程式新或無法辨識，請更新 VaxDesk",
+                "the database schema is newer than this program or unknown; update VaxDesk",
+                detail=str(exc),
+            ) from exc
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, p)
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection in a read transaction (one consistent snapshot)."""
+        with _translated(), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A connection in a write transaction: commit on success, roll back on any error."""
+        with _translated(), self.engine.connect() as conn:
+            conn.execution_options(**WRITE)
+            with conn.begin():
+                yield conn
+
+    def import_entries(
+        self, report: Any, progress: Callable[[int, int], None] | None = None
+    ) -> ImportCounts:
+        """Insert a roster's accepted rows in one transaction (an ImportReport or entries).
+
+        Re-importing the same rows changes nothing: bookings are keyed by person, site,
+        day and product; people and dose records by their natural keys.
+        """
+        entries = report.rows if hasattr(report, "rows") else report
+        with self.write() as conn:
+            return import_entries(conn, entries, progress)
+
+    def cancel_booking(self, key: str) -> bool:
+        """Cancel a booking by its key (a roster change from the server); False if unknown."""
+        with self.write() as conn:
+            result = conn.execute(
+                update(bookings)
+                .where(bookings.c.booking_key == key, bookings.c.cancelled.is_(False))
+                .values(cancelled=True)
+            )
+            return result.rowcount == 1
+
+    def apply_remote_events(self, events: Iterable[Event]) -> int:
+        """Apply other desks' events to the local state; returns how many were new.
+
+        Idempotent by event_id: an event seen before (or this desk's own) is skipped.
+        """
+        ordered = sorted(events, key=lambda e: (e.at, e.desk, e.seq))
+        for event in ordered:
+            event.validate()
+        applied = 0
+        with self.write() as conn:
+            for event in ordered:
+                if insert_event(conn, event, REMOTE):
+                    apply_event(conn, event, REMOTE)
+                    applied += 1
+        return applied
+
+    def main_site(self, day: date) -> str | None:
+        """The site with the most bookings on `day` (the default site of the CLI)."""
+        with self.read() as conn:
+            return lookups.main_site(conn, day)
+
+    def schema_revision(self) -> str | None:
+        """The Alembic revision the database is at."""
+        with self.read() as conn:
+            return migrate.current_revision(conn)

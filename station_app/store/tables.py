@@ -1,0 +1,206 @@
+"""The local store's schema: SQLAlchemy Core tables of one desk's SQLite database.
+
+Columns that hold wall-clock instants (`at`) are ISO-8601 text with the UTC offset,
+because SQLite has no timezone-aware type and the events must round-trip exactly.
+Booking slots are naive local times of the site, as on the roster.
+Every change of this file needs an Alembic migration in `migrations/versions/`;
+a test compares the migrated schema with this metadata.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+sites = Table(
+    "sites",
+    metadata,
+    Column("name", String, primary_key=True),
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("id_number", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("birth_date", Date),
+    Column("phone", String),
+    Column("infection_date", Date),  # confirmed COVID-19, when the roster says
+    Column("other_vaccine_date", Date),  # last other vaccine, when the roster says
+    Column("history_text", Text, nullable=False, server_default=""),  # 已接種疫苗 as written
+    Column("source", String, nullable=False, server_default="roster"),  # roster / walk_in
+    sqlite_with_rowid=False,  # one b-tree keyed by ID number: faster bulk import and lookup
+)
+
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("booking_key", String, nullable=False, unique=True),
+    Column("id_number", String, ForeignKey("people.id_number"), nullable=False),
+    Column("site", String, ForeignKey("sites.name"), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("slot_start", DateTime, nullable=False),
+    Column("slot_end", DateTime),
+    Column("product", String, nullable=False),
+    Column("dose", Integer, nullable=False),
+    Column("dose_label", String),
+    Column("row_number", Integer),
+    Column("walk_in", Boolean, nullable=False, server_default=false()),
+    Column("cancelled", Boolean, nullable=False, server_default=false()),
+    Column("flags", String, nullable=False, server_default=""),  # comma-joined flag codes
+    Index(None, "id_number"),
+    Index(None, "site", "day"),
+)
+
+# Keyed by its natural key, without a rowid: one b-tree that is both the table and the
+# index the assessment reads a person's history through.
+dose_records = Table(
+    "dose_records",
+    metadata,
+    Column("id_number", String, ForeignKey("people.id_number"), nullable=False),
+    Column("product", String, nullable=False),
+    Column("given_on", Date, nullable=False),
+    Column("lot", String),
+    Column("source", String, nullable=False),  # roster / desk / server
+    PrimaryKeyConstraint("id_number", "product", "given_on", "source"),
+    sqlite_with_rowid=False,
+)
+
+# A check-in's id is the event_id of its CHECKIN event. id_number has no foreign key:
+# a remote desk may check in someone this desk has not heard of yet.
+checkins = Table(
+    "checkins",
+    metadata,
+    Column("checkin_id", String, primary_key=True),
+    Column("id_number", String, nullable=False),
+    Column("booking_id", Integer, ForeignKey("bookings.id")),
+    Column("site", String, nullable=False),
+    Column("desk", String, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("queue_number", String, nullable=False),
+    Column("at", String, nullable=False),
+    Column("product", String),
+    Column("dose", Integer),
+    Column("flags", JSON, nullable=False),
+    Column("confirm_reason", String),
+    Column("rule_set_version", String),
+    Column("undone", Boolean, nullable=False, server_default=false()),
+    Column("undone_at", String),
+    Column("undo_reason", String),
+    Column("origin", String, nullable=False, server_default="local"),  # local / remote
+    Index(None, "id_number", "day"),
+    Index(None, "site", "day"),
+    Index(None, "queue_number"),
+)
+
+doctor_decisions = Table(
+    "doctor_decisions",
+    metadata,
+    Column("decision_id", String, primary_key=True),  # event_id of DOCTOR_DECISION
+    Column("checkin_id", String, nullable=False),
+    Column("id_number", String, nullable=False),
+    Column("site", String, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("approved", Boolean, nullable=False),
+    Column("reason", String),
+    Column("desk", String, nullable=False),
+    Column("at", String, nullable=False),
+    Index(None, "checkin_id"),
+    Index(None, "id_number", "day"),
+)
+
+vaccinations = Table(
+    "vaccinations",
+    metadata,
+    Column("vaccination_id", String, primary_key=True),  # event_id of VACCINATION
+    Column("checkin_id", String),
+    Column("id_number", String, nullable=False),
+    Column("site", String, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("product", String, nullable=False),
+    Column("lot", String, nullable=False),
+    Column("dose", Integer, nullable=False),
+    Column("desk", String, nullable=False),
+    Column("at", String, nullable=False),
+    Index(None, "checkin_id"),
+    Index(None, "id_number", "day"),
+    Index(None, "site", "day"),
+)
+
+lots = Table(
+    "lots",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("site", String, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("product", String, nullable=False),
+    Column("lot", String, nullable=False),
+    Column("vials_opened", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("site", "day", "product", "lot"),
+)
+
+# The outbox: every desk action, written in the transaction of its state change.
+events = Table(
+    "events",
+    metadata,
+    Column("event_id", String, primary_key=True),
+    Column("site", String, nullable=False),
+    Column("desk", String, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("at", String, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("acked", Boolean, nullable=False, server_default=false()),
+    Column("origin", String, nullable=False, server_default="local"),  # local / remote
+    Index(None, "origin", "acked", "seq"),
+)
+
+# scope "event": the desk's next event seq (site and day empty);
+# scope "queue": the desk's next queue number for a site and day.
+desk_sequences = Table(
+    "desk_sequences",
+    metadata,
+    Column("scope", String, nullable=False),
+    Column("desk", String, nullable=False),
+    Column("site", String, nullable=False, server_default=""),
+    Column("day", String, nullable=False, server_default=""),
+    Column("next_value", Integer, nullable=False),
+    PrimaryKeyConstraint("scope", "desk", "site", "day"),
+)
+
+# Who looked at a full ID number and why; the number itself is kept masked.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String, nullable=False),
+    Column("desk", String, nullable=False),
+    Column("action", String, nullable=False),
+    Column("masked_id", String, nullable=False),
+    Column("reason", String, nullable=False),
+)
