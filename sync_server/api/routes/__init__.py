@@ -1,0 +1,1 @@
+"""Route modules, one per area: accounts and sites, rosters, sync, reports."""

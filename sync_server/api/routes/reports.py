@@ -1,0 +1,75 @@
+"""Reconciliation and exports for the health bureau (and a site manager for their site)."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from sync_server.api.deps import AdminDep, BureauDep, EngineDep, ReaderDep, RulesDep, SiteDep
+from sync_server.api.schemas import DeliveryIn
+from sync_server.services import exports, reconcile
+from sync_server.services.accounts import now_utc
+
+router = APIRouter(prefix="/api/v1/sites/{code}", tags=["reports"])
+
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class Format(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+def _file(data: bytes, media: str, name: str) -> Response:
+    return Response(
+        content=data,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/reconciliation/{day}", response_model=None)
+def reconciliation(
+    day: date,
+    _: ReaderDep,
+    site: SiteDep,
+    engine: EngineDep,
+    rules: RulesDep,
+    format: Format = Format.JSON,
+) -> Response | dict[str, Any]:
+    """Counts and conflicts of the site's day as JSON, CSV or XLSX."""
+    with engine.begin() as conn:
+        rec = reconcile.reconcile(conn, site, day, rules)
+    if format is Format.CSV:
+        return _file(reconcile.to_csv(rec), CSV, f"reconciliation_{site.code}_{day}.csv")
+    if format is Format.XLSX:
+        return _file(reconcile.to_xlsx(rec), XLSX, f"reconciliation_{site.code}_{day}.xlsx")
+    return rec.to_dict()
+
+
+@router.get("/exports/niis/{day}")
+def niis(day: date, _: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep) -> Response:
+    """The NIIS upload file (CSV) of the site's day."""
+    with engine.begin() as conn:
+        data = exports.niis_csv(conn, site, day, rules)
+    return _file(data, CSV, f"niis_{site.code}_{day}.csv")
+
+
+@router.get("/exports/stock/{day}")
+def stock(day: date, _: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep) -> Response:
+    """The stock report per lot (CSV) of the site's day."""
+    with engine.begin() as conn:
+        data = exports.stock_csv(conn, site, day, rules)
+    return _file(data, CSV, f"stock_{site.code}_{day}.csv")
+
+
+@router.post("/stock/deliveries", status_code=204)
+def delivery(body: DeliveryIn, _: AdminDep, site: SiteDep, engine: EngineDep) -> None:
+    """Record vials of a lot delivered to the site (negative to correct a mistake)."""
+    with engine.begin() as conn:
+        exports.record_delivery(conn, site, body.day, body.product, body.lot, body.vials, now_utc())

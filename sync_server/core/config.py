@@ -1,0 +1,68 @@
+"""The server's settings, declared once: environment (`VAXDESK_SERVER_*`) and an optional file.
+
+`Settings()` reads `VAXDESK_SERVER_DATABASE_URL`, `VAXDESK_SERVER_BOOTSTRAP_ADMIN_TOKEN` ...
+and, when `VAXDESK_SERVER_SETTINGS_FILE` names one, a dotenv-style settings file. The
+environment wins over the file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "VAXDESK_SERVER_"
+DEFAULT_DATABASE_URL = "sqlite:///vaxdesk_server.db"
+
+
+class Settings(BaseSettings):
+    """Every setting of the sync server, with its type, default and meaning."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL: sqlite:///file.db, or postgresql+psycopg://user@host/db",
+    )
+    bootstrap_admin_token: SecretStr | None = Field(
+        default=None,
+        description="a token that acts as a bureau administrator (first start only; then "
+        "create real accounts and remove it)",
+    )
+    account_lifetime_days: int = Field(
+        default=365, ge=1, description="accounts expire this many days after creation or renewal"
+    )
+    max_body_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, description="larger request bodies get HTTP 413"
+    )
+    max_push_events: int = Field(default=2000, ge=1, description="events accepted in one push")
+    max_concurrent_pushes: int = Field(
+        default=2,
+        ge=1,
+        description="pushes handled at once per worker; more get HTTP 503 with Retry-After, "
+        "so a reconnect storm queues at the desks (with jitter) instead of in the server",
+    )
+    pull_page_size: int = Field(default=1000, ge=1, description="largest page of a pull")
+    rules_dir: Path | None = Field(
+        default=None, description="rule set folder (default: resources/rules of the install)"
+    )
+    migrate_on_start: bool = Field(
+        default=True, description="run the Alembic migrations when the app starts"
+    )
+    auth_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="how long a checked token is trusted without a database look-up",
+    )
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, the settings file it names, then explicit overrides."""
+    env_file = os.environ.get(ENV_PREFIX + "SETTINGS_FILE")
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    if env_file:
+        return Settings(_env_file=env_file, **clean)  # type: ignore[call-arg]
+    return Settings(**clean)

@@ -1,0 +1,1 @@
+"""The server database: tables, engine set-up and migrations."""

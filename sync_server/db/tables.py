@@ -1,0 +1,136 @@
+"""The server's schema as SQLAlchemy Core tables (one schema for SQLite and PostgreSQL).
+
+`log` is the site's append-only journal: every accepted desk event and every roster
+change gets a `log_id`, the cursor desks pull by. Instants are ISO-8601 text with the
+offset, exactly as the desk sent them, so events round-trip unchanged. Any change here
+needs a migration in `sync_server/migrations/versions/`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+LogId = BigInteger().with_variant(Integer(), "sqlite")
+
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("institution_code", String(10), nullable=False),  # 十碼代碼 of the site
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# People and desks alike: a desk is an account of role "desk" with its letter.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("site_id", Integer, ForeignKey("sites.id")),
+    Column("desk", String(8)),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("disabled", Boolean, nullable=False, server_default=false()),
+    UniqueConstraint("site_id", "desk"),
+)
+
+log = Table(
+    "log",
+    metadata,
+    Column("log_id", LogId, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("entry", String(10), nullable=False),  # "event" or "roster"
+    Column("event_id", String(36), unique=True),  # NULL for roster changes
+    Column("site_label", String(200)),  # the event's `site` exactly as the desk wrote it
+    Column("desk", String(8)),
+    Column("seq", BigInteger),
+    Column("at", String(40), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("id_number", String(20)),
+    Column("payload", JSON, nullable=False),
+    UniqueConstraint("site_id", "desk", "seq"),
+    Index(None, "site_id", "log_id"),
+    Index(None, "day", "id_number"),
+    Index(None, "site_id", "day", "kind"),
+)
+
+# Derived on ingest: how far each desk's sequence is held without a gap.
+desk_progress = Table(
+    "desk_progress",
+    metadata,
+    Column("site_id", Integer, ForeignKey("sites.id"), primary_key=True),
+    Column("desk", String(8), primary_key=True),
+    Column("acked_through", BigInteger, nullable=False),
+    Column("last_push_at", DateTime(timezone=True), nullable=False),
+)
+
+roster_entries = Table(
+    "roster_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("id_number", String(20), nullable=False),
+    Column("product", String(40), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("birth_date", Date),
+    Column("phone", String(40)),
+    Column("booking_site", String(200), nullable=False),  # 接種地點 as the roster wrote it
+    Column("slot_start", String(19), nullable=False),  # naive local ISO time of the site
+    Column("slot_end", String(19)),
+    Column("dose", Integer, nullable=False),
+    Column("dose_label", String(40)),
+    Column("row_number", Integer),
+    Column("history", JSON, nullable=False),  # [{product, given_on, lot}]
+    Column("history_text", Text, nullable=False, server_default=""),
+    Column("flags", JSON, nullable=False),
+    Column("walk_in", Boolean, nullable=False, server_default=false()),
+    Column("cancelled", Boolean, nullable=False, server_default=false()),
+    UniqueConstraint("site_id", "day", "id_number", "product"),
+    Index(None, "id_number"),
+)
+
+# Vials delivered to a site, recorded by the bureau (the base of 結存數量).
+stock_deliveries = Table(
+    "stock_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("product", String(40), nullable=False),
+    Column("lot", String(60), nullable=False),
+    Column("vials", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index(None, "site_id", "product", "lot"),
+)

@@ -1,0 +1,291 @@
+"""Sites, accounts and desks: creation, renewal, and turning a bearer token into a principal.
+
+Roles (seed 001: accounts by role, valid one year): `bureau_admin` manages everything,
+`bureau_staff` reads and exports every site, `site_manager` reads its own site and
+uploads its rosters, `desk` syncs its own site only. Tokens are shown once and stored
+as SHA-256 digests.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import IntegrityError
+
+from sync_server.core.security import hash_token, new_token, same_secret
+from sync_server.db.tables import accounts, sites
+from sync_server.errors import ServiceError, bad_request, forbidden, not_found
+
+
+class Role(StrEnum):
+    """What an account may do."""
+
+    BUREAU_ADMIN = "bureau_admin"
+    BUREAU_STAFF = "bureau_staff"
+    SITE_MANAGER = "site_manager"
+    DESK = "desk"
+
+
+BUREAU_ROLES = frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF})
+_SITE_CODE = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
+_DESK = re.compile(r"^[A-Z]{1,2}$")
+
+
+@dataclass(frozen=True)
+class Site:
+    """A vaccination site known to the bureau."""
+
+    id: int
+    code: str
+    name: str
+    institution_code: str
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: the account behind a token."""
+
+    account_id: int | None  # None for the bootstrap token of the settings
+    name: str
+    role: Role
+    site_id: int | None
+    desk: str | None
+    expires_at: datetime | None
+
+    def may_see_site(self, site_id: int) -> bool:
+        """Bureau roles see every site; the others only their own."""
+        return self.role in BUREAU_ROLES or self.site_id == site_id
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """An account just created, with its token (shown once, never stored)."""
+
+    id: int
+    name: str
+    role: Role
+    site_code: str | None
+    desk: str | None
+    expires_at: datetime
+    token: str
+
+
+def now_utc() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
+def _site_from_row(row: object) -> Site:
+    return Site(row.id, row.code, row.name, row.institution_code)  # type: ignore[attr-defined]
+
+
+def create_site(conn: Connection, code: str, name: str, institution_code: str) -> Site:
+    """Register a site; 422 for a malformed code, 409 when the code or name exists."""
+    code, name, institution_code = code.strip(), name.strip(), institution_code.strip()
+    if not _SITE_CODE.fullmatch(code):
+        raise bad_request(
+            "bad_site_code",
+            "場所代碼只能用英數字、底線、連字號（1-32 字）",
+            "a site code is 1-32 letters, digits, _ or -",
+        )
+    if not name:
+        raise bad_request("bad_site_name", "場所名稱不可空白", "the site name is empty")
+    if not re.fullmatch(r"\d{10}", institution_code):
+        raise bad_request(
+            "bad_institution_code",
+            "院所代碼必須是 10 位數字",
+            "the institution code must be 10 digits",
+        )
+    try:
+        with conn.begin_nested():
+            new_id = conn.execute(
+                sites.insert()
+                .values(
+                    code=code, name=name, institution_code=institution_code, created_at=now_utc()
+                )
+                .returning(sites.c.id)
+            ).scalar_one()
+    except IntegrityError:
+        raise ServiceError(
+            409, "site_exists", f"場所代碼或名稱已存在：{code}", f"site code or name exists: {code}"
+        ) from None
+    return Site(int(new_id), code, name, institution_code)
+
+
+def list_sites(conn: Connection) -> list[Site]:
+    """Every site, by code."""
+    return [_site_from_row(r) for r in conn.execute(select(sites).order_by(sites.c.code))]
+
+
+def site_by_code(conn: Connection, code: str) -> Site:
+    """The site with this code; 404 otherwise."""
+    row = conn.execute(select(sites).where(sites.c.code == code)).first()
+    if row is None:
+        raise not_found(f"場所 {code}", f"site {code}")
+    return _site_from_row(row)
+
+
+def site_by_id(conn: Connection, site_id: int) -> Site:
+    """The site with this id; 404 otherwise."""
+    row = conn.execute(select(sites).where(sites.c.id == site_id)).first()
+    if row is None:
+        raise not_found("場所", "site")
+    return _site_from_row(row)
+
+
+def create_account(
+    conn: Connection,
+    *,
+    name: str,
+    role: Role,
+    site_code: str | None,
+    desk: str | None,
+    lifetime_days: int,
+    now: datetime | None = None,
+) -> NewAccount:
+    """Create an account (a desk when role is `desk`) and return its one-time token."""
+    now = now or now_utc()
+    site_id: int | None = None
+    if role in BUREAU_ROLES:
+        if site_code or desk:
+            raise bad_request(
+                "bad_account", "衛生局帳號不屬於任何場所", "bureau accounts belong to no site"
+            )
+    else:
+        if not site_code:
+            raise bad_request("bad_account", "此角色需要指定場所", "this role needs a site")
+        site_id = site_by_code(conn, site_code).id
+    if role is Role.DESK:
+        if not desk or not _DESK.fullmatch(desk):
+            raise bad_request(
+                "bad_desk", "櫃台代號是 1-2 個大寫英文字母", "a desk letter is 1-2 capital letters"
+            )
+    elif desk:
+        raise bad_request("bad_account", "只有櫃台帳號有櫃台代號", "only desk accounts have a desk")
+    token = new_token()
+    expires = now + timedelta(days=lifetime_days)
+    try:
+        with conn.begin_nested():
+            new_id = conn.execute(
+                accounts.insert()
+                .values(
+                    name=name.strip() or role.value,
+                    role=role.value,
+                    site_id=site_id,
+                    desk=desk,
+                    token_hash=hash_token(token),
+                    created_at=now,
+                    expires_at=expires,
+                    disabled=False,
+                )
+                .returning(accounts.c.id)
+            ).scalar_one()
+    except IntegrityError:
+        raise ServiceError(
+            409,
+            "desk_exists",
+            f"場所 {site_code} 已有櫃台 {desk}",
+            f"site {site_code} already has desk {desk}",
+        ) from None
+    return NewAccount(int(new_id), name, role, site_code, desk, expires, token)
+
+
+def renew_account(
+    conn: Connection, account_id: int, lifetime_days: int, now: datetime | None = None
+) -> datetime:
+    """Extend an account for another period from now (seed 001: re-apply each year)."""
+    expires = (now or now_utc()) + timedelta(days=lifetime_days)
+    result = conn.execute(
+        update(accounts).where(accounts.c.id == account_id).values(expires_at=expires)
+    )
+    if result.rowcount != 1:
+        raise not_found("帳號", "account")
+    return expires
+
+
+def disable_account(conn: Connection, account_id: int) -> None:
+    """Stop an account at once (a lost desk PC)."""
+    result = conn.execute(update(accounts).where(accounts.c.id == account_id).values(disabled=True))
+    if result.rowcount != 1:
+        raise not_found("帳號", "account")
+
+
+def unauthorized(code: str, zh: str, en: str) -> ServiceError:
+    """401 with a reason."""
+    return ServiceError(401, code, zh, en)
+
+
+def _as_aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were written in UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+class Authenticator:
+    """Turns bearer tokens into principals, with a short cache to keep pushes cheap.
+
+    The cache holds a principal for `cache_seconds` at most; expiry is checked on
+    every request against the cached expiry time, so an expired account is refused
+    at once. Disabling takes effect within `cache_seconds`.
+    """
+
+    def __init__(self, bootstrap_token: str | None, cache_seconds: float) -> None:
+        self._bootstrap_hash = hash_token(bootstrap_token) if bootstrap_token else None
+        self._cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def authenticate(self, conn_factory: object, token: str | None) -> Principal:
+        """The principal of `token`; ServiceError 401 when missing, unknown, expired or disabled.
+
+        `conn_factory` is a callable returning a context-managed Connection, so a cached
+        token needs no database connection at all.
+        """
+        if not token:
+            raise unauthorized("no_token", "缺少授權憑證", "no bearer token")
+        digest = hash_token(token)
+        now = now_utc()
+        if self._bootstrap_hash is not None and same_secret(digest, self._bootstrap_hash):
+            return Principal(None, "bootstrap", Role.BUREAU_ADMIN, None, None, None)
+        with self._lock:
+            cached = self._cache.get(digest)
+        if cached is not None and time.monotonic() - cached[0] < self._cache_seconds:
+            principal = cached[1]
+        else:
+            with conn_factory() as conn:  # type: ignore[operator]
+                row = conn.execute(select(accounts).where(accounts.c.token_hash == digest)).first()
+            # The unique index found the row; compare again in constant time anyway.
+            if row is None or not same_secret(row.token_hash, digest):
+                raise unauthorized("bad_token", "授權憑證無效", "the token is not valid")
+            if row.disabled:
+                raise unauthorized("disabled", "此帳號已停用", "this account is disabled")
+            principal = Principal(
+                row.id,
+                row.name,
+                Role(row.role),
+                row.site_id,
+                row.desk,
+                _as_aware(row.expires_at),
+            )
+            with self._lock:
+                if len(self._cache) > 10_000:
+                    self._cache.clear()
+                self._cache[digest] = (time.monotonic(), principal)
+        if principal.expires_at is not None and principal.expires_at <= now:
+            raise unauthorized(
+                "expired",
+                "帳號已超過使用期限，請向衛生局申請延長",
+                "the account has expired; ask the health bureau to renew it",
+            )
+        return principal
+
+
+def require_site_access(principal: Principal, site: Site) -> None:
+    """403 unless the principal may see this site."""
+    if not principal.may_see_site(site.id):
+        raise forbidden()

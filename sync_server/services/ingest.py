@@ -1,0 +1,263 @@
+"""Push: storing a batch of one desk's events exactly once, each judged on its own.
+
+Every event is validated first (shape via `Event.from_dict`, then site and desk of the
+token); the valid ones go in with one executemany `INSERT ... ON CONFLICT DO NOTHING`
+in one transaction. A repeat of a stored event is acknowledged, not stored again; a
+bad event is rejected with its reason and never stops the rest of the batch.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, and_, select, text
+
+from sync_server.db.tables import desk_progress, log
+from sync_server.errors import forbidden
+from sync_server.services.accounts import Principal, Role, Site, now_utc
+from sync_server.services.journal import insert_ignoring_conflicts, lock_site, upsert
+from vaccination.assessment import site_key
+from vaccination.events import Event, EventError
+
+STORED = "stored"
+DUPLICATE = "duplicate"
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class EventResult:
+    """What became of one pushed event."""
+
+    index: int
+    event_id: str | None
+    seq: int | None
+    status: str  # stored / duplicate / rejected
+    code: str | None = None
+    reason_zh: str | None = None
+    reason_en: str | None = None
+
+    @property
+    def acknowledged(self) -> bool:
+        """True when the server holds the event (the desk may mark it sent)."""
+        return self.status in (STORED, DUPLICATE)
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """The reply to a push."""
+
+    acked_through: int  # the desk's highest seq held with no gap below it
+    results: list[EventResult]
+
+    def count(self, status: str) -> int:
+        """How many events got `status`."""
+        return sum(1 for r in self.results if r.status == status)
+
+
+def _rejected(index: int, raw: Any, code: str, zh: str, en: str) -> EventResult:
+    event_id = raw.get("event_id") if isinstance(raw, dict) else None
+    seq = raw.get("seq") if isinstance(raw, dict) else None
+    return EventResult(
+        index,
+        str(event_id) if event_id is not None else None,
+        seq if isinstance(seq, int) and not isinstance(seq, bool) else None,
+        REJECTED,
+        code,
+        zh,
+        en,
+    )
+
+
+MAX_SEQ = 2**62
+
+
+def _event_day(event: Event) -> date:
+    if isinstance(event.seq, bool) or event.seq > MAX_SEQ:
+        raise EventError(f"seq out of range: {event.seq!r}")
+    day = event.payload.get("day")
+    try:
+        return date.fromisoformat(str(day))
+    except ValueError:
+        raise EventError(f"payload day is not an ISO date: {day!r}") from None
+
+
+def _row(site_id: int, event: Event, day: date) -> dict[str, Any]:
+    id_number = event.payload.get("id_number")
+    return {
+        "site_id": site_id,
+        "entry": "event",
+        "event_id": event.event_id,
+        "site_label": event.site,
+        "desk": event.desk,
+        "seq": event.seq,
+        "at": event.at.isoformat(),
+        "day": day,
+        "kind": event.kind.value,
+        "id_number": str(id_number)[:20] if id_number is not None else None,
+        "payload": event.payload,
+    }
+
+
+def _advance_progress(conn: Connection, site_id: int, desk: str, batch_seqs: list[int]) -> int:
+    """Move the desk's contiguous mark over every seq now held; returns the new mark."""
+    held = conn.execute(
+        select(desk_progress.c.acked_through).where(
+            and_(desk_progress.c.site_id == site_id, desk_progress.c.desk == desk)
+        )
+    ).scalar()
+    mark = int(held or 0)
+    # The usual case: this batch continues the run, so walk it without reading it back.
+    for seq in sorted(batch_seqs):
+        if seq == mark + 1:
+            mark = seq
+        elif seq > mark + 1:
+            break
+    page = 5000
+    while True:
+        seqs = list(
+            conn.execute(
+                select(log.c.seq)
+                .where(and_(log.c.site_id == site_id, log.c.desk == desk, log.c.seq > mark))
+                .order_by(log.c.seq)
+                .limit(page)
+            ).scalars()
+        )
+        advanced = 0
+        for seq in seqs:
+            if seq != mark + 1:
+                break
+            mark = int(seq)
+            advanced += 1
+        if advanced < page:
+            break
+    conn.execute(
+        upsert(conn, desk_progress, ["site_id", "desk"], ["acked_through", "last_push_at"]),
+        {"site_id": site_id, "desk": desk, "acked_through": mark, "last_push_at": now_utc()},
+    )
+    return mark
+
+
+# PostgreSQL: the whole batch as one JSON document, unpacked by the server. Far cheaper
+# than a VALUES list with thousands of placeholders, or arrays quoted by the driver.
+_PG_INSERT = text(
+    """
+    INSERT INTO log (site_id, entry, event_id, site_label, desk, seq, at, day, kind,
+                     id_number, payload)
+    SELECT u.site_id, 'event', u.event_id, u.site_label, u.desk, u.seq, u.at, u.day, u.kind,
+           u.id_number, u.payload
+    FROM json_to_recordset(CAST(:rows AS json)) AS u(
+        site_id integer, event_id text, site_label text, desk text, seq bigint, at text,
+        day date, kind text, id_number text, payload json)
+    ON CONFLICT DO NOTHING
+    RETURNING event_id
+    """
+)
+
+
+def _insert(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert log rows, skipping any that clash with a stored one; the event_ids stored."""
+    if conn.dialect.name == "postgresql":
+        doc = json.dumps(rows, ensure_ascii=False, default=_iso)
+        return set(conn.execute(_PG_INSERT, {"rows": doc}).scalars())
+    stmt = insert_ignoring_conflicts(conn, log).returning(log.c.event_id)
+    return set(conn.execute(stmt, rows).scalars())
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def push_events(
+    conn: Connection, principal: Principal, site: Site, raw_events: list[Any]
+) -> PushResult:
+    """Store a desk's batch in the caller's transaction; every event gets a result."""
+    if principal.role is not Role.DESK or principal.site_id != site.id or not principal.desk:
+        raise forbidden()
+    desk = principal.desk
+    accepted_site_names = {site_key(site.code), site_key(site.name)}
+    results: dict[int, EventResult] = {}
+    valid: list[tuple[int, Event, dict[str, Any]]] = []
+    seen_ids: dict[str, int] = {}
+    repeats: list[tuple[int, int]] = []  # (index, index of its first copy in the batch)
+    for index, raw in enumerate(raw_events):
+        try:
+            event = Event.from_dict(raw)
+            day = _event_day(event)
+        except (EventError, TypeError, AttributeError) as exc:
+            results[index] = _rejected(
+                index, raw, "malformed", f"事件格式錯誤：{exc}", f"malformed event: {exc}"
+            )
+            continue
+        if site_key(event.site) not in accepted_site_names:
+            results[index] = _rejected(
+                index,
+                raw,
+                "wrong_site",
+                f"事件屬於場所「{event.site}」，不是此櫃台的場所 {site.code}",
+                f"the event belongs to site {event.site!r}, not this desk's site {site.code}",
+            )
+            continue
+        if event.desk != desk:
+            results[index] = _rejected(
+                index,
+                raw,
+                "wrong_desk",
+                f"事件屬於櫃台 {event.desk}，不是 {desk}",
+                f"the event belongs to desk {event.desk!r}, not {desk}",
+            )
+            continue
+        if event.event_id in seen_ids:
+            repeats.append((index, seen_ids[event.event_id]))
+            continue
+        seen_ids[event.event_id] = index
+        valid.append((index, event, _row(site.id, event, day)))
+
+    lock_site(conn, site.id)
+    inserted = _insert(conn, [row for _, _, row in valid]) if valid else set()
+    missing = [e for _, e, _ in valid if e.event_id not in inserted]
+    existing: dict[str, Any] = {}
+    for start in range(0, len(missing), 1000):
+        chunk = [e.event_id for e in missing[start : start + 1000]]
+        for row in conn.execute(
+            select(log.c.event_id, log.c.site_id, log.c.desk, log.c.seq).where(
+                log.c.event_id.in_(chunk)
+            )
+        ):
+            existing[row.event_id] = row
+    for index, event, _ in valid:
+        if event.event_id in inserted:
+            results[index] = EventResult(index, event.event_id, event.seq, STORED)
+            continue
+        held = existing.get(event.event_id)
+        if held is not None and (held.site_id, held.desk, held.seq) == (site.id, desk, event.seq):
+            results[index] = EventResult(index, event.event_id, event.seq, DUPLICATE)
+        elif held is not None:
+            results[index] = _rejected(
+                index,
+                event.to_dict(),
+                "event_id_taken",
+                "此事件編號已被另一筆事件使用",
+                "another event already has this event_id",
+            )
+        else:
+            results[index] = _rejected(
+                index,
+                event.to_dict(),
+                "seq_taken",
+                f"櫃台 {desk} 的序號 {event.seq} 已有另一筆事件",
+                f"desk {desk} already has another event with seq {event.seq}",
+            )
+    for index, first in repeats:
+        # A copy within the batch shares the fate of the first: held, or rejected alike.
+        same = results[first]
+        status = DUPLICATE if same.acknowledged else same.status
+        results[index] = replace(same, index=index, status=status)
+    ordered = [results[i] for i in range(len(raw_events))]
+    acked = [r.seq for r in ordered if r.acknowledged and r.seq is not None]
+    mark = _advance_progress(conn, site.id, desk, acked)
+    return PushResult(mark, ordered)

@@ -1,0 +1,92 @@
+"""Desks for the sync tests: a real store, a real check-in service, a real sync client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from live_server import Admin
+
+from station_app.checkin_service import CheckinService
+from station_app.store import Store
+from station_app.store.lookups import TAIPEI
+from station_app.sync_client import SyncClient
+from vaccination.ids import make_national_id
+from vaccination.rules import RuleSetRegistry, load_rule_sets
+
+DAY = date(2026, 11, 23)
+SITE_CODE = "TN01"
+SITE = "臺南市立體育館"
+OTHER_CODE = "TN02"
+OTHER_SITE = "永康國民運動中心"
+_RULES: list[RuleSetRegistry] = []
+
+
+def rules() -> RuleSetRegistry:
+    if not _RULES:
+        _RULES.append(load_rule_sets())
+    return _RULES[0]
+
+
+def pid(n: int) -> str:
+    """A valid national ID number, distinct for each n."""
+    return make_national_id("A", 1 + n % 2, 2_000_000 + n)
+
+
+def roster_entry(n: int, *, product: str = "CoV_Moderna", dose: int = 1, **extra: Any) -> dict:
+    """The JSON the bureau posts to add one booking centrally."""
+    body = {
+        "id_number": pid(n),
+        "name": extra.pop("name", f"王小{n}"),
+        "birth_date": "1980-05-01",
+        "slot_start": datetime.combine(DAY, time(9, 0)).isoformat(),
+        "product": product,
+        "dose": dose,
+        "dose_label": f"第{dose}劑",
+    }
+    body.update(extra)
+    return body
+
+
+def seed_roster(admin: Admin, site: str, people: range, **extra: Any) -> None:
+    for n in people:
+        r = admin.call(
+            "POST", f"/api/v1/sites/{site}/rosters/{DAY}/entries", json=roster_entry(n, **extra)
+        )
+        assert r.status_code == 201, r.text
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.at = datetime.combine(DAY, time(9, 5), tzinfo=TAIPEI)
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@dataclass
+class Desk:
+    """One desk PC: store, check-in service and sync client."""
+
+    store: Store
+    service: CheckinService
+    client: SyncClient
+
+    def close(self) -> None:
+        self.client.stop()
+        self.store.close()
+
+
+def make_desk(
+    tmp_path: Path, url: str, token: str, letter: str, site: str = SITE, **client_kw: Any
+) -> Desk:
+    store = Store.open(tmp_path / f"desk_{letter}_{site_slug(site)}.db")
+    service = CheckinService(store, rules(), site, letter, DAY, Clock())
+    client = SyncClient(store, url, token, interval=0.05, **client_kw)
+    return Desk(store, service, client)
+
+
+def site_slug(site: str) -> str:
+    return str(abs(hash(site)) % 10_000)

@@ -1,0 +1,277 @@
+"""`vaxdesk server` (run, migrate, admin, site, desk) and `vaxdesk export` (NIIS, stock ...).
+
+The database is chosen by `--db URL` or VAXDESK_SERVER_DATABASE_URL (SQLite file by
+default, `postgresql+psycopg://...` in production). Tokens are printed once and
+never stored in clear.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from vaxdesk.cli import UserError
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="資料庫 URL / database URL (default: $VAXDESK_SERVER_DATABASE_URL or "
+        "sqlite:///vaxdesk_server.db)",
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add `server ...` and `export ...`."""
+    server = subparsers.add_parser(
+        "server",
+        help="衛生局同步伺服器 / the health bureau's sync server",
+        description="啟動同步伺服器（OpenAPI 文件在 /docs）。 "
+        "Start the sync server (docs at /docs).",
+    )
+    _db_option(server)
+    server.add_argument("--host", default="127.0.0.1", help="listen address")
+    server.add_argument("--port", type=int, default=8000, help="listen port")
+    server.add_argument("--workers", type=int, default=1, help="worker processes")
+    server.set_defaults(handler=run_server)
+    sub = server.add_subparsers(dest="server_command", metavar="COMMAND")
+
+    migrate = sub.add_parser("migrate", help="更新資料庫結構 / upgrade the database schema")
+    _db_option(migrate)
+    migrate.set_defaults(handler=run_migrate)
+
+    admin = sub.add_parser("admin", help="帳號 / accounts")
+    admin_sub = admin.add_subparsers(dest="admin_command", metavar="COMMAND", required=True)
+    create = admin_sub.add_parser("create", help="建立帳號並顯示憑證 / create an account")
+    _db_option(create)
+    create.add_argument("--name", required=True)
+    create.add_argument(
+        "--role",
+        default="bureau_admin",
+        choices=["bureau_admin", "bureau_staff", "site_manager"],
+    )
+    create.add_argument("--site", help="site code (site_manager)")
+    create.set_defaults(handler=run_admin_create)
+    renew = admin_sub.add_parser("renew", help="延長帳號一年 / renew an account")
+    _db_option(renew)
+    renew.add_argument("account_id", type=int)
+    renew.set_defaults(handler=run_admin_renew)
+
+    site = sub.add_parser("site", help="接種場所 / sites")
+    site_sub = site.add_subparsers(dest="site_command", metavar="COMMAND", required=True)
+    add = site_sub.add_parser("add", help="新增場所 / add a site")
+    _db_option(add)
+    add.add_argument("--code", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--institution", required=True, help="十碼院所代碼 / 10-digit code")
+    add.set_defaults(handler=run_site_add)
+
+    desk = sub.add_parser("desk", help="櫃台 / desks")
+    desk_sub = desk.add_subparsers(dest="desk_command", metavar="COMMAND", required=True)
+    enrol = desk_sub.add_parser("add", help="登記櫃台並顯示憑證 / enrol a desk")
+    _db_option(enrol)
+    enrol.add_argument("--site", required=True)
+    enrol.add_argument("--desk", required=True)
+    enrol.add_argument("--token-out", type=Path, help="寫入憑證檔 / write the token to a file")
+    enrol.set_defaults(handler=run_desk_add)
+
+    export = subparsers.add_parser(
+        "export",
+        help="匯出 NIIS、庫存、對帳 / export NIIS, stock, reconciliation",
+        description="從伺服器資料庫匯出一個場所一天的檔案。 "
+        "Export a site's day from the server database.",
+    )
+    export.add_argument("what", choices=["niis", "stock", "reconciliation"])
+    export.add_argument("--site", required=True, help="site code")
+    export.add_argument("--date", required=True, help="YYYY-MM-DD")
+    export.add_argument(
+        "--out", required=True, type=Path, help="output file (.csv; .json/.xlsx for reconciliation)"
+    )
+    _db_option(export)
+    export.set_defaults(handler=run_export)
+
+
+def _url(args: argparse.Namespace) -> str:
+    from sync_server.core.config import load_settings
+
+    return str(args.db or load_settings().database_url)
+
+
+def _engine(args: argparse.Namespace) -> Any:
+    from sqlalchemy.exc import OperationalError
+
+    from sync_server.db.engine import make_engine
+    from sync_server.db.migrate import upgrade
+
+    engine = make_engine(_url(args))
+    try:
+        upgrade(engine)
+    except OperationalError as exc:
+        raise UserError(
+            f"無法開啟資料庫 / cannot open the database: {exc.orig.__class__.__name__}"
+        ) from None
+    return engine
+
+
+def _service(fn: Any) -> Any:
+    from sync_server.errors import ServiceError
+
+    try:
+        return fn()
+    except ServiceError as exc:
+        raise UserError(f"{exc.message_zh} / {exc.message_en}") from None
+
+
+def run_server(args: argparse.Namespace) -> int:
+    """Start uvicorn with the app factory."""
+    import uvicorn
+
+    if args.db:
+        os.environ["VAXDESK_SERVER_DATABASE_URL"] = args.db
+    if args.workers > 1:
+        # Migrate once here, not racing in every worker.
+        from sync_server.db.engine import make_engine
+        from sync_server.db.migrate import upgrade
+
+        engine = make_engine(_url(args))
+        upgrade(engine)
+        engine.dispose()
+        os.environ["VAXDESK_SERVER_MIGRATE_ON_START"] = "false"
+    uvicorn.run(
+        "sync_server.app:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        ws="none",
+    )
+    return 0
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    """Upgrade the schema and say to which revision."""
+    from sync_server.db.migrate import current_revision
+
+    engine = _engine(args)
+    print(f"資料庫版本 / schema revision: {current_revision(engine)}")
+    return 0
+
+
+def run_admin_create(args: argparse.Namespace) -> int:
+    """Create an account; print its token once."""
+    from sync_server.core.config import load_settings
+    from sync_server.services.accounts import Role, create_account
+
+    engine = _engine(args)
+    with engine.begin() as conn:
+        new = _service(
+            lambda: create_account(
+                conn,
+                name=args.name,
+                role=Role(args.role),
+                site_code=args.site,
+                desk=None,
+                lifetime_days=load_settings().account_lifetime_days,
+            )
+        )
+    print(f"帳號 / account {new.id} ({new.role.value}) 到期 / expires {new.expires_at:%Y-%m-%d}")
+    print(f"憑證只顯示這一次 / token, shown once: {new.token}")
+    return 0
+
+
+def run_admin_renew(args: argparse.Namespace) -> int:
+    """Extend an account."""
+    from sync_server.core.config import load_settings
+    from sync_server.services.accounts import renew_account
+
+    engine = _engine(args)
+    with engine.begin() as conn:
+        expires = _service(
+            lambda: renew_account(conn, args.account_id, load_settings().account_lifetime_days)
+        )
+    print(f"帳號 / account {args.account_id} 到期 / expires {expires:%Y-%m-%d}")
+    return 0
+
+
+def run_site_add(args: argparse.Namespace) -> int:
+    """Register a site."""
+    from sync_server.services.accounts import create_site
+
+    engine = _engine(args)
+    with engine.begin() as conn:
+        site = _service(lambda: create_site(conn, args.code, args.name, args.institution))
+    print(f"場所 / site {site.code} {site.name} ({site.institution_code})")
+    return 0
+
+
+def run_desk_add(args: argparse.Namespace) -> int:
+    """Enrol a desk; print (or write) its token once."""
+    from sync_server.core.config import load_settings
+    from sync_server.services.accounts import Role, create_account
+
+    engine = _engine(args)
+    with engine.begin() as conn:
+        new = _service(
+            lambda: create_account(
+                conn,
+                name=f"{args.site} {args.desk}",
+                role=Role.DESK,
+                site_code=args.site,
+                desk=args.desk,
+                lifetime_days=load_settings().account_lifetime_days,
+            )
+        )
+    if args.token_out:
+        args.token_out.write_text(new.token + "\n", encoding="utf-8")
+        args.token_out.chmod(0o600)
+        print(
+            f"櫃台 / desk {args.site} {args.desk}: 憑證已寫入 / token written to {args.token_out}"
+        )
+    else:
+        print(
+            f"櫃台 / desk {args.site} {args.desk}: "
+            f"憑證只顯示這一次 / token, shown once: {new.token}"
+        )
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write a site's day to a file."""
+    from sync_server.services import exports, reconcile
+    from sync_server.services.accounts import site_by_code
+    from vaccination.rules import load_rule_sets
+
+    try:
+        day = date.fromisoformat(args.date)
+    except ValueError:
+        raise UserError(f"日期格式應為 YYYY-MM-DD / date must be YYYY-MM-DD: {args.date}") from None
+    rules = load_rule_sets()
+    engine = _engine(args)
+    with engine.begin() as conn:
+        site = _service(lambda: site_by_code(conn, args.site))
+        if args.what == "niis":
+            data = exports.niis_csv(conn, site, day, rules)
+        elif args.what == "stock":
+            data = exports.stock_csv(conn, site, day, rules)
+        else:
+            rec = reconcile.reconcile(conn, site, day, rules)
+            suffix = args.out.suffix.lower()
+            if suffix == ".xlsx":
+                data = reconcile.to_xlsx(rec)
+            elif suffix == ".json":
+                import json
+
+                data = json.dumps(rec.to_dict(), ensure_ascii=False, indent=2).encode("utf-8")
+            else:
+                data = reconcile.to_csv(rec)
+    try:
+        args.out.write_bytes(data)
+    except OSError as exc:
+        raise UserError(f"無法寫入 / cannot write {args.out}: {exc.strerror}") from None
+    print(f"已寫入 / written: {args.out}")
+    return 0
