@@ -1,0 +1,819 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="zh_TW">
+<context>
+    <name>CheckinView</name>
+    <message>
+        <source>沒有證件？輸入身分證字號、姓名、電話或報到號碼查詢</source>
+        <translation>No card? Type an ID number, name, phone or queue number</translation>
+    </message>
+    <message>
+        <source>確認報到 (Enter)</source>
+        <translation>Check in (Enter)</translation>
+    </message>
+    <message>
+        <source>取消上一筆 (Ctrl+Z)</source>
+        <translation>Undo last (Ctrl+Z)</translation>
+    </message>
+    <message>
+        <source>補印號碼單 (Ctrl+P)</source>
+        <translation>Reprint ticket (Ctrl+P)</translation>
+    </message>
+    <message>
+        <source>增加人員 (Ctrl+N)</source>
+        <translation>Add walk-in (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>已報到，報到號碼</source>
+        <translation>Checked in, queue number</translation>
+    </message>
+    <message>
+        <source>需確認原因</source>
+        <translation>Reason needed</translation>
+    </message>
+    <message>
+        <source>這位民眾有需要確認的提醒：</source>
+        <translation>This person has warnings to confirm:</translation>
+    </message>
+    <message>
+        <source>已核對證件與接種紀錄，民眾了解並同意</source>
+        <translation>ID and records checked; the person understands and agrees</translation>
+    </message>
+    <message>
+        <source>經醫師評估同意</source>
+        <translation>Approved by the doctor</translation>
+    </message>
+    <message>
+        <source>民眾出示接種證明</source>
+        <translation>The person showed a vaccination record</translation>
+    </message>
+    <message>
+        <source>已報到 {q}</source>
+        <translation>checked in {q}</translation>
+    </message>
+    <message>
+        <source>查無資料</source>
+        <translation>No match</translation>
+    </message>
+    <message>
+        <source>取消上一筆報到</source>
+        <translation>Undo the last check-in</translation>
+    </message>
+    <message>
+        <source>取消本櫃台最後一筆報到。請說明原因：</source>
+        <translation>Undo this desk&apos;s last check-in. Give the reason:</translation>
+    </message>
+    <message>
+        <source>掃錯人</source>
+        <translation>Wrong person scanned</translation>
+    </message>
+    <message>
+        <source>重複報到</source>
+        <translation>Checked in twice</translation>
+    </message>
+    <message>
+        <source>民眾離開未接種</source>
+        <translation>Person left before vaccination</translation>
+    </message>
+    <message>
+        <source>本櫃台今天沒有可取消的報到</source>
+        <translation>This desk has no check-in to undo today</translation>
+    </message>
+    <message>
+        <source>已取消報到 {q}</source>
+        <translation>Check-in {q} undone</translation>
+    </message>
+    <message>
+        <source>還沒有可補印的號碼單</source>
+        <translation>No ticket to reprint yet</translation>
+    </message>
+</context>
+<context>
+    <name>CounterBar</name>
+    <message>
+        <source>全部</source>
+        <translation>Total</translation>
+    </message>
+    <message>
+        <source>已報到</source>
+        <translation>Checked in</translation>
+    </message>
+    <message>
+        <source>已接種</source>
+        <translation>Vaccinated</translation>
+    </message>
+    <message>
+        <source>醫生不同意</source>
+        <translation>Not approved</translation>
+    </message>
+    <message>
+        <source>未到</source>
+        <translation>Not arrived</translation>
+    </message>
+</context>
+<context>
+    <name>CrashGuard</name>
+    <message>
+        <source>資料已保存。請依上方說明處理後再試一次。</source>
+        <translation>Your data is saved. Follow the advice above and try again.</translation>
+    </message>
+    <message>
+        <source>程式發生未預期的狀況，剛才的動作可能沒有完成。</source>
+        <translation>Something unexpected happened; the last action may not have finished.</translation>
+    </message>
+    <message>
+        <source>已報到的資料都已保存。請再試一次；若一直發生，請通知管理員。</source>
+        <translation>All check-ins are saved. Try again; if it keeps happening, tell the site manager.</translation>
+    </message>
+    <message>
+        <source>VaxDesk 提醒</source>
+        <translation>VaxDesk notice</translation>
+    </message>
+</context>
+<context>
+    <name>Desk</name>
+    <message>
+        <source>同步：未設定（{n} 筆待傳送）</source>
+        <translation>Sync: not configured ({n} waiting)</translation>
+    </message>
+    <message>
+        <source>同步：{n} 筆待傳送</source>
+        <translation>Sync: {n} events waiting</translation>
+    </message>
+</context>
+<context>
+    <name>DoctorView</name>
+    <message>
+        <source>報到號碼</source>
+        <translation>Queue no.</translation>
+    </message>
+    <message>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>身分證字號</source>
+        <translation>ID number</translation>
+    </message>
+    <message>
+        <source>接種疫苗</source>
+        <translation>Vaccine</translation>
+    </message>
+    <message>
+        <source>劑次</source>
+        <translation>Dose</translation>
+    </message>
+    <message>
+        <source>狀態</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>掃描或從左側選擇一位民眾</source>
+        <translation>Scan or pick a person on the left</translation>
+    </message>
+    <message>
+        <source>同意接種</source>
+        <translation>Approve</translation>
+    </message>
+    <message>
+        <source>發燒或身體不適</source>
+        <translation>Fever or unwell</translation>
+    </message>
+    <message>
+        <source>血壓過高</source>
+        <translation>Blood pressure too high</translation>
+    </message>
+    <message>
+        <source>距上次接種間隔不足</source>
+        <translation>Too soon after the last dose</translation>
+    </message>
+    <message>
+        <source>曾對疫苗成分嚴重過敏</source>
+        <translation>Severe allergy to a vaccine component</translation>
+    </message>
+    <message>
+        <source>民眾改變心意</source>
+        <translation>Person changed their mind</translation>
+    </message>
+    <message>
+        <source>選擇或輸入不同意的原因</source>
+        <translation>Pick or type the reason for not approving</translation>
+    </message>
+    <message>
+        <source>醫生不同意</source>
+        <translation>Not approved</translation>
+    </message>
+    <message>
+        <source>醫師評估</source>
+        <translation>Doctor&apos;s evaluation</translation>
+    </message>
+    <message>
+        <source>例如 AZ1234-CDC</source>
+        <translation>e.g. AZ1234-CDC</translation>
+    </message>
+    <message>
+        <source>記錄接種</source>
+        <translation>Record vaccination</translation>
+    </message>
+    <message>
+        <source>接種紀錄</source>
+        <translation>Dose history</translation>
+    </message>
+    <message>
+        <source>疫苗</source>
+        <translation>Vaccine</translation>
+    </message>
+    <message>
+        <source>批號</source>
+        <translation>Lot</translation>
+    </message>
+    <message>
+        <source>已接種</source>
+        <translation>Vaccinated</translation>
+    </message>
+    <message>
+        <source>已同意</source>
+        <translation>Approved</translation>
+    </message>
+    <message>
+        <source>候診</source>
+        <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>這位民眾不在今天的候診名單（尚未報到？）</source>
+        <translation>This person is not in today&apos;s queue (not checked in yet?)</translation>
+    </message>
+    <message>
+        <source>{age} 歲</source>
+        <translation>{age} years</translation>
+    </message>
+    <message>
+        <source>第{dose}劑</source>
+        <translation>dose {dose}</translation>
+    </message>
+    <message>
+        <source>接種紀錄：{history}</source>
+        <translation>Dose history: {history}</translation>
+    </message>
+    <message>
+        <source>無接種紀錄</source>
+        <translation>No doses recorded</translation>
+    </message>
+    <message>
+        <source>{q} 同意接種</source>
+        <translation>{q} approved</translation>
+    </message>
+    <message>
+        <source>請選擇或輸入不同意的原因</source>
+        <translation>Pick or type the reason for not approving</translation>
+    </message>
+    <message>
+        <source>{q} 醫生不同意：{r}</source>
+        <translation>{q} not approved: {r}</translation>
+    </message>
+    <message>
+        <source>{q} 已接種，批號 {lot}</source>
+        <translation>{q} vaccinated, lot {lot}</translation>
+    </message>
+</context>
+<context>
+    <name>FirstRunDialog</name>
+    <message>
+        <source>VaxDesk 初次設定</source>
+        <translation>VaxDesk first-run setup</translation>
+    </message>
+    <message>
+        <source>這台電腦第一次使用 VaxDesk。請填寫接種站與櫃台，再選擇名冊來源。</source>
+        <translation>This is the first time VaxDesk runs on this PC. Enter the site and desk, then choose where the roster comes from.</translation>
+    </message>
+    <message>
+        <source>與名冊的接種地點相同</source>
+        <translation>as written in the roster&apos;s site column</translation>
+    </message>
+    <message>
+        <source>接種站</source>
+        <translation>Site</translation>
+    </message>
+    <message>
+        <source>櫃台代號</source>
+        <translation>Desk letter</translation>
+    </message>
+    <message>
+        <source>匯入名冊檔案（CSV 或 Excel）</source>
+        <translation>Import a roster file (CSV or Excel)</translation>
+    </message>
+    <message>
+        <source>載入示範名冊（練習用）</source>
+        <translation>Load the demo roster (practice)</translation>
+    </message>
+    <message>
+        <source>稍後再匯入</source>
+        <translation>Import later</translation>
+    </message>
+    <message>
+        <source>開始</source>
+        <translation>Start</translation>
+    </message>
+    <message>
+        <source>離開</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
+        <source>請輸入接種站名稱</source>
+        <translation>Enter the site name</translation>
+    </message>
+    <message>
+        <source>櫃台代號請填一個英文字母</source>
+        <translation>The desk letter must be one letter</translation>
+    </message>
+</context>
+<context>
+    <name>FlagRow</name>
+    <message>
+        <source>不可報到</source>
+        <translation>Refused</translation>
+    </message>
+    <message>
+        <source>需確認</source>
+        <translation>Confirm</translation>
+    </message>
+    <message>
+        <source>提醒</source>
+        <translation>Note</translation>
+    </message>
+</context>
+<context>
+    <name>ImportReportDialog</name>
+    <message>
+        <source>關閉</source>
+        <translation>Close</translation>
+    </message>
+</context>
+<context>
+    <name>LotsView</name>
+    <message>
+        <source>疫苗</source>
+        <translation>Vaccine</translation>
+    </message>
+    <message>
+        <source>批號</source>
+        <translation>Lot</translation>
+    </message>
+    <message>
+        <source>已開瓶數</source>
+        <translation>Vials opened</translation>
+    </message>
+    <message>
+        <source>每瓶劑量</source>
+        <translation>Doses per vial</translation>
+    </message>
+    <message>
+        <source>已接種劑數</source>
+        <translation>Doses given</translation>
+    </message>
+    <message>
+        <source>開瓶剩餘劑數</source>
+        <translation>Doses left in open vials</translation>
+    </message>
+    <message>
+        <source>批號，例如 AZ1234-CDC</source>
+        <translation>Lot number, e.g. AZ1234-CDC</translation>
+    </message>
+    <message>
+        <source>開一瓶</source>
+        <translation>Open a vial</translation>
+    </message>
+    <message>
+        <source>批號 {lot} 已開一瓶</source>
+        <translation>Opened one vial of lot {lot}</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>VaxDesk 報到站 — {site} 櫃台 {desk} — {day}</source>
+        <translation>VaxDesk check-in — {site} desk {desk} — {day}</translation>
+    </message>
+    <message>
+        <source>報到 F1</source>
+        <translation>Check-in F1</translation>
+    </message>
+    <message>
+        <source>醫師 F2</source>
+        <translation>Doctor F2</translation>
+    </message>
+    <message>
+        <source>管理 F3</source>
+        <translation>Manage F3</translation>
+    </message>
+    <message>
+        <source>疫苗批號 F4</source>
+        <translation>Vaccine lots F4</translation>
+    </message>
+    <message>
+        <source>設定 (Ctrl+,)</source>
+        <translation>Settings (Ctrl+,)</translation>
+    </message>
+    <message>
+        <source>掃描器：未設定</source>
+        <translation>Scanner: not configured</translation>
+    </message>
+    <message>
+        <source>掃描器：鍵盤模式就緒</source>
+        <translation>Scanner: keyboard mode ready</translation>
+    </message>
+    <message>
+        <source>同步：未設定</source>
+        <translation>Sync: not configured</translation>
+    </message>
+</context>
+<context>
+    <name>ManagerView</name>
+    <message>
+        <source>搜尋姓名、身分證字號、電話、報到號碼</source>
+        <translation>Search name, ID number, phone, queue number</translation>
+    </message>
+    <message>
+        <source>全部狀態</source>
+        <translation>All states</translation>
+    </message>
+    <message>
+        <source>未到</source>
+        <translation>Not arrived</translation>
+    </message>
+    <message>
+        <source>已報到</source>
+        <translation>Checked in</translation>
+    </message>
+    <message>
+        <source>已接種</source>
+        <translation>Vaccinated</translation>
+    </message>
+    <message>
+        <source>醫生不同意</source>
+        <translation>Not approved</translation>
+    </message>
+    <message>
+        <source>只看有註記</source>
+        <translation>Flagged only</translation>
+    </message>
+    <message>
+        <source>匯入名冊</source>
+        <translation>Import roster</translation>
+    </message>
+    <message>
+        <source>匯出 CSV</source>
+        <translation>Export CSV</translation>
+    </message>
+    <message>
+        <source>匯出 Excel</source>
+        <translation>Export Excel</translation>
+    </message>
+    <message>
+        <source>顯示完整證號</source>
+        <translation>Show full ID</translation>
+    </message>
+    <message>
+        <source>全部時段</source>
+        <translation>All slots</translation>
+    </message>
+    <message>
+        <source>全部疫苗</source>
+        <translation>All vaccines</translation>
+    </message>
+    <message>
+        <source>顯示 {shown} / {total} 筆</source>
+        <translation>Showing {shown} / {total}</translation>
+    </message>
+    <message>
+        <source>選擇名冊檔案</source>
+        <translation>Choose a roster file</translation>
+    </message>
+    <message>
+        <source>名冊 (*.csv *.xlsx *.xls *.txt)</source>
+        <translation>Rosters (*.csv *.xlsx *.xls *.txt)</translation>
+    </message>
+    <message>
+        <source>正在匯入 {name}…</source>
+        <translation>Importing {name}…</translation>
+    </message>
+    <message>
+        <source>名冊匯入結果</source>
+        <translation>Roster import report</translation>
+    </message>
+    <message>
+        <source>無法匯入，名冊沒有任何變更：</source>
+        <translation>Could not import; the roster was not changed: </translation>
+    </message>
+    <message>
+        <source>已匯入 {ok} 筆，未匯入 {bad} 筆，提醒 {notes} 則</source>
+        <translation>Imported {ok} rows, rejected {bad}, {notes} notes</translation>
+    </message>
+    <message>
+        <source>第 {n} 列未匯入：{reason}</source>
+        <translation>Row {n} rejected: {reason}</translation>
+    </message>
+    <message>
+        <source>第 {n} 列提醒：{msg}</source>
+        <translation>Row {n} note: {msg}</translation>
+    </message>
+    <message>
+        <source>未使用的欄位：</source>
+        <translation>Columns not used: </translation>
+    </message>
+    <message>
+        <source>匯出列表</source>
+        <translation>Export list</translation>
+    </message>
+    <message>
+        <source>無法寫入檔案：</source>
+        <translation>Cannot write the file: </translation>
+    </message>
+    <message>
+        <source>已匯出 {n} 筆到 {path}</source>
+        <translation>Exported {n} rows to {path}</translation>
+    </message>
+    <message>
+        <source>請先選擇一列</source>
+        <translation>Select a row first</translation>
+    </message>
+    <message>
+        <source>顯示 {name} 的完整身分證字號會被記錄。請說明原因：</source>
+        <translation>Showing the full ID number of {name} is logged. Give the reason:</translation>
+    </message>
+    <message>
+        <source>核對證件</source>
+        <translation>Checking an ID document</translation>
+    </message>
+    <message>
+        <source>民眾要求更正資料</source>
+        <translation>The person asked for a correction</translation>
+    </message>
+    <message>
+        <source>衛生所查詢</source>
+        <translation>Health station enquiry</translation>
+    </message>
+</context>
+<context>
+    <name>PersonCard</name>
+    <message>
+        <source>請掃描身分證或健保卡條碼</source>
+        <translation>Scan the ID card or NHI card barcode</translation>
+    </message>
+    <message>
+        <source>接種紀錄</source>
+        <translation>Dose history</translation>
+    </message>
+    <message>
+        <source>不可在此報到</source>
+        <translation>Cannot check in at this desk</translation>
+    </message>
+    <message>
+        <source>需確認原因才能報到</source>
+        <translation>Check-in needs a reason</translation>
+    </message>
+    <message>
+        <source>可以報到</source>
+        <translation>Can check in</translation>
+    </message>
+    <message>
+        <source>不詳</source>
+        <translation>unknown</translation>
+    </message>
+    <message>
+        <source>{age} 歲</source>
+        <translation>{age} years</translation>
+    </message>
+    <message>
+        <source>身分證 {id}&#x3000;出生 {birth}&#x3000;{age}</source>
+        <translation>ID {id}   born {birth}   {age}</translation>
+    </message>
+    <message>
+        <source>名冊上找不到這個人</source>
+        <translation>Not on the roster</translation>
+    </message>
+    <message>
+        <source>預約：{product}&#x3000;{dose}&#x3000;{slot}&#x3000;{site}</source>
+        <translation>Booked: {product}   {dose}   {slot}   {site}</translation>
+    </message>
+    <message>
+        <source>讀取中…</source>
+        <translation>loading…</translation>
+    </message>
+    <message>
+        <source>無接種紀錄</source>
+        <translation>No doses recorded</translation>
+    </message>
+</context>
+<context>
+    <name>ReasonDialog</name>
+    <message>
+        <source>選擇或輸入原因</source>
+        <translation>Pick or type a reason</translation>
+    </message>
+    <message>
+        <source>確認</source>
+        <translation>Confirm</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>RosterModel</name>
+    <message>
+        <source>序號</source>
+        <translation>Row</translation>
+    </message>
+    <message>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>身分證字號</source>
+        <translation>ID number</translation>
+    </message>
+    <message>
+        <source>出生年月日</source>
+        <translation>Birth date</translation>
+    </message>
+    <message>
+        <source>電話</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>接種期別</source>
+        <translation>Dose</translation>
+    </message>
+    <message>
+        <source>已接種疫苗</source>
+        <translation>Doses received</translation>
+    </message>
+    <message>
+        <source>接種地點</source>
+        <translation>Site</translation>
+    </message>
+    <message>
+        <source>接種時間</source>
+        <translation>Slot</translation>
+    </message>
+    <message>
+        <source>接種疫苗</source>
+        <translation>Vaccine</translation>
+    </message>
+    <message>
+        <source>已報到</source>
+        <translation>Checked in</translation>
+    </message>
+    <message>
+        <source>報到時間</source>
+        <translation>Check-in time</translation>
+    </message>
+    <message>
+        <source>報到號碼</source>
+        <translation>Queue no.</translation>
+    </message>
+    <message>
+        <source>醫生不同意</source>
+        <translation>Not approved</translation>
+    </message>
+    <message>
+        <source>今日已接種</source>
+        <translation>Vaccinated today</translation>
+    </message>
+    <message>
+        <source>註記</source>
+        <translation>Flags</translation>
+    </message>
+    <message>
+        <source>第{dose}劑</source>
+        <translation>dose {dose}</translation>
+    </message>
+    <message>
+        <source>是</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>現場加入</source>
+        <translation>walk-in</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>設定</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <source>語言、接種站、櫃台與印表機的變更在重新開啟程式後生效。</source>
+        <translation>Changes of language, site, desk and printers take effect when the program is restarted.</translation>
+    </message>
+    <message>
+        <source>儲存</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>TicketHook</name>
+    <message>
+        <source>印表機：未設定</source>
+        <translation>Printer: not configured</translation>
+    </message>
+    <message>
+        <source>印表機：錯誤</source>
+        <translation>Printer: error</translation>
+    </message>
+    <message>
+        <source>印表機：正常</source>
+        <translation>Printer: OK</translation>
+    </message>
+    <message>
+        <source>印表機：</source>
+        <translation>Printer: </translation>
+    </message>
+    <message>
+        <source>（{n} 張待印）</source>
+        <translation> ({n} waiting)</translation>
+    </message>
+    <message>
+        <source>印表機未設定，號碼單未列印</source>
+        <translation>Printer not configured; no ticket printed</translation>
+    </message>
+    <message>
+        <source>號碼單無法列印，請檢查印表機設定</source>
+        <translation>The ticket could not be printed; check the printer settings</translation>
+    </message>
+    <message>
+        <source>號碼單 {q} 已送出列印</source>
+        <translation>Ticket {q} sent to the printer</translation>
+    </message>
+    <message>
+        <source>印表機未設定，無法補印</source>
+        <translation>Printer not configured; cannot reprint</translation>
+    </message>
+    <message>
+        <source>找不到 {q} 的號碼單，無法補印</source>
+        <translation>No ticket of {q} found to reprint</translation>
+    </message>
+    <message>
+        <source>已補印 {q} 的號碼單</source>
+        <translation>Reprinted the ticket of {q}</translation>
+    </message>
+</context>
+<context>
+    <name>WalkInDialog</name>
+    <message>
+        <source>增加人員</source>
+        <translation>Add a walk-in person</translation>
+    </message>
+    <message>
+        <source>例如 0350411、35/04/11 或 1946-04-11</source>
+        <translation>e.g. 0350411, 35/04/11 or 1946-04-11</translation>
+    </message>
+    <message>
+        <source>例如 CoV_AZ 2021-06-15</source>
+        <translation>e.g. CoV_AZ 2021-06-15</translation>
+    </message>
+    <message>
+        <source>身分證字號</source>
+        <translation>ID number</translation>
+    </message>
+    <message>
+        <source>姓名</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>出生年月日</source>
+        <translation>Birth date</translation>
+    </message>
+    <message>
+        <source>電話</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>接種疫苗</source>
+        <translation>Vaccine</translation>
+    </message>
+    <message>
+        <source>劑次</source>
+        <translation>Dose</translation>
+    </message>
+    <message>
+        <source>已接種疫苗</source>
+        <translation>Doses received</translation>
+    </message>
+    <message>
+        <source>加入並報到</source>
+        <translation>Add and check in</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+</TS>

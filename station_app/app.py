@@ -1,0 +1,282 @@
+"""Starting the desk: Qt application, language, crash guard, store, service, window.
+
+`build_desk` wires a window for a store and settings (the GUI tests and benchmarks
+use it with a temporary database); `run` is what `vaxdesk app` calls: it shows the
+first-run setup on an empty machine and, with `demo=True`, opens a temporary
+database filled with the demo roster for today.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from hardware.wedge import WedgeTiming
+from station_app.crash_guard import install as install_crash_guard
+from station_app.i18n import install_language, pick
+from station_app.settings import (
+    DeskSettings,
+    config_dir,
+    database_path,
+    load_settings,
+    save_settings,
+)
+from station_app.sounds import SoundPlayer
+from station_app.ticket_hook import TicketHook
+from station_app.wedge_filter import WedgeFilter
+
+log = logging.getLogger(__name__)
+
+_CJK_FONTS = ("Microsoft JhengHei", "Noto Sans CJK TC", "WenQuanYi Zen Hei", "Droid Sans Fallback")
+
+
+def can_show_window() -> bool:
+    """False on a Linux machine with no screen (Qt would abort there, not raise)."""
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication with a font that has Traditional Chinese glyphs."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(argv or ["vaxdesk"])
+    families = set(QFontDatabase.families())
+    for family in _CJK_FONTS:
+        if family in families:
+            app.setFont(QFont(family, 12))
+            break
+    return app
+
+
+@dataclass
+class Desk:
+    """Everything one running desk holds, so it can be closed in order."""
+
+    store: Any
+    service: Any
+    rules: Any
+    window: Any
+    wedge: WedgeFilter
+    settings: DeskSettings
+    scanners: Any = None  # station_app.scan_bridge.ScanBridge when a serial/camera is set
+    temp_dir: Any = None  # the demo's temporary folder, removed on close
+
+    def close(self) -> None:
+        if self.scanners is not None:
+            self.scanners.stop_all()
+        self.wedge.uninstall()
+        self.window.background.wait()
+        self.window.close()
+        self.window.deleteLater()
+        self.store.close()
+        if self.temp_dir is not None:
+            self.temp_dir.cleanup()
+
+
+def build_desk(
+    store: Any,
+    settings: DeskSettings,
+    *,
+    day: date | None = None,
+    clock: Callable[[], datetime] | None = None,
+    key_clock: Callable[[], float] | None = None,
+    sounds: SoundPlayer | None = None,
+    rules: Any = None,
+    folder: Path | None = None,
+) -> Desk:
+    """A ready window over `store` (the wedge filter installed on the application)."""
+    from station_app.checkin_service import CheckinService, taipei_now
+    from vaccination.rules import load_rule_sets
+
+    rules = rules or load_rule_sets()
+    clock = clock or taipei_now
+    day = day or clock().date()
+    site = settings.site or store.main_site(day) or ""
+    service = CheckinService(store, rules, site, settings.desk, day, clock)
+    timing = WedgeTiming(max_gap_ms=settings.wedge_max_gap_ms, min_length=settings.wedge_min_length)
+    wedge = WedgeFilter(timing, key_clock) if key_clock else WedgeFilter(timing)
+    wedge.enabled = settings.wedge_enabled
+    wedge.install()
+    tickets = TicketHook(settings.ticket_printer, (folder or config_dir()) / "print_queue.db")
+
+    def sync_state() -> str:
+        from PySide6.QtCore import QCoreApplication
+
+        pending = store.outbox.count_pending()
+        if not settings.server_url:
+            return QCoreApplication.translate("Desk", "同步：未設定（{n} 筆待傳送）").format(
+                n=pending
+            )
+        return QCoreApplication.translate("Desk", "同步：{n} 筆待傳送").format(n=pending)
+
+    from station_app.main_window import MainWindow
+
+    window = MainWindow(
+        service,
+        rules,
+        sounds=sounds or SoundPlayer(enabled=settings.sounds),
+        tickets=tickets,
+        wedge=wedge,
+        auto_checkin=settings.auto_checkin,
+        sync_state=sync_state,
+        settings=settings,
+        settings_dir=folder or config_dir(),
+    )
+    tickets.setParent(window)
+    return Desk(store, service, rules, window, wedge, settings, start_scanners(settings, window))
+
+
+def start_scanners(settings: DeskSettings, window: Any) -> Any:
+    """Serial and webcam scanners from the settings, feeding the same scan path as the wedge.
+
+    Their packages (pyserial, OpenCV) load only when one is configured.
+    """
+    if not (settings.serial_port or settings.camera):
+        return None
+    from hardware.serial_source import SerialConfig
+    from hardware.webcam_source import WebcamConfig
+    from station_app.scan_bridge import ScanBridge
+
+    bridge = ScanBridge(parent=window)
+    bridge.scanned.connect(lambda scan: window.handle_scan(scan.text))
+    bridge.state_changed.connect(
+        lambda state: window.scanner_label.setText(pick(state.reason_zh, state.reason_en))
+    )
+    if settings.serial_port:
+        bridge.add_serial(SerialConfig(port=settings.serial_port))
+    if settings.camera:
+        device: int | str = int(settings.camera) if settings.camera.isdigit() else settings.camera
+        bridge.add_webcam(WebcamConfig(device=device))
+    window.extra_scanners = bridge
+    return bridge
+
+
+def load_demo_roster(service: Any, folder: Path, people: int = 300) -> Any:
+    """Write the demo roster for the service's day and import it; returns the report."""
+    from vaccination.demo_roster import write_demo_roster
+
+    path = folder / "demo-roster.csv"
+    write_demo_roster(path, people, service.day, "utf-8-sig", 2026)
+    return service.import_roster(path)
+
+
+def _first_run(settings: DeskSettings) -> tuple[DeskSettings, str] | None:
+    from station_app.dialogs import FirstRunDialog
+
+    dialog = FirstRunDialog(settings.site, settings.desk)
+    if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
+        return None
+    chosen = replace(
+        settings,
+        site=dialog.site_edit.text().strip(),
+        desk=dialog.desk_edit.text().strip().upper(),
+    )
+    return chosen, dialog.choice()
+
+
+def open_desk(
+    db: Path | None = None, demo: bool = False, people: int = 300, quiet: bool = False
+) -> Desk | None:
+    """Settings, first-run setup when needed, store, window shown; None when setup is left.
+
+    quiet: no "import a roster" hint (the cold-start measurement).
+    """
+    from station_app.store import Store
+
+    app = make_application()
+    folder = config_dir()
+    settings = load_settings(folder)
+    install_language(app, settings.language)
+    choice = "later"
+    if not demo and not settings.configured and db is None:
+        answer = _first_run(settings)
+        if answer is None:
+            return None
+        settings, choice = answer
+        if choice == "demo":
+            # Practice only: the demo never touches this PC's settings or database.
+            demo = True
+        else:
+            save_settings(settings, folder)
+    tmp: tempfile.TemporaryDirectory[str] | None = None
+    if demo:
+        tmp = tempfile.TemporaryDirectory(prefix="vaxdesk-demo-")
+        db_path = Path(tmp.name) / "demo.db"
+        settings = replace(settings, site="", database=str(db_path))
+        folder_for_desk = Path(tmp.name)
+    else:
+        db_path = db or database_path(settings, folder)
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        folder_for_desk = folder
+    store = Store.open(db_path)
+    rules = None
+    if demo:
+        from station_app.checkin_service import CheckinService, taipei_now
+        from vaccination.rules import load_rule_sets
+
+        rules = load_rule_sets()
+        probe = CheckinService(store, rules, "-", settings.desk, taipei_now().date())
+        load_demo_roster(probe, Path(folder_for_desk), people)
+    desk = build_desk(store, settings, rules=rules, folder=folder_for_desk)
+    desk.temp_dir = tmp
+    desk.window.show()
+    if choice == "import":
+        path, _ = QFileDialog.getOpenFileName(
+            desk.window, pick("選擇名冊檔案", "Choose a roster file"), "", "*.csv *.xlsx *.xls"
+        )
+        if path:
+            desk.window.show_view(2)
+            desk.window.manager_view.start_import(Path(path))
+    if not desk.service.site and not quiet:
+        QMessageBox.information(
+            desk.window,
+            "VaxDesk",
+            pick("名冊中沒有今天的預約，請到「管理」匯入名冊。",
+                 "The roster has no bookings today: import one under Manage."),
+        )  # fmt: skip
+    return desk
+
+
+def run(
+    db: Path | None = None,
+    demo: bool = False,
+    people: int = 300,
+    exit_when_ready: bool = False,
+    started: float | None = None,
+) -> int:
+    """`vaxdesk app`: open the desk window and run until it is closed.
+
+    exit_when_ready: print "ready <ms>" once the window is shown and waiting for scans,
+    then quit (the cold-start benchmark and the smoke test use it).
+    """
+    app = make_application()
+    install_crash_guard()
+    desk = open_desk(db, demo, people, quiet=exit_when_ready)
+    if desk is None:
+        return 0
+    if exit_when_ready:
+
+        def ready() -> None:
+            elapsed = (time.perf_counter() - (started or 0.0)) * 1000.0
+            print(f"ready {elapsed:.0f} ms site={desk.service.site}", flush=True)
+            app.quit()
+
+        QTimer.singleShot(0, ready)
+    try:
+        return int(app.exec())
+    finally:
+        desk.close()

@@ -1,0 +1,313 @@
+"""The desk's small dialogs: a reason, a walk-in person, the import report, first-run setup.
+
+Dialogs are opened with `open()` (window-modal, no nested event loop): the caller
+connects `accepted` and reads the values, so the GUI tests drive the real dialogs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station_app.i18n import pick
+from station_app.settings import DeskSettings, describe
+from vaccination.models import Person
+from vaccination.rules import RuleSetRegistry
+
+
+class ReasonDialog(QDialog):
+    """Asks for a reason (picked from a list or typed); OK stays disabled while it is empty."""
+
+    def __init__(
+        self, title: str, prompt: str, choices: Sequence[str], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        label = QLabel(prompt)
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        self.reason_box = QComboBox()
+        self.reason_box.setEditable(True)
+        self.reason_box.addItems(["", *choices])
+        self.reason_box.lineEdit().setPlaceholderText(self.tr("選擇或輸入原因"))
+        layout.addWidget(self.reason_box)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("確認"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.reason_box.currentTextChanged.connect(self._update)
+        self._update()
+
+    def _update(self) -> None:
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(self.reason()))
+
+    def reason(self) -> str:
+        return self.reason_box.currentText().strip()
+
+    def set_reason(self, text: str) -> None:
+        self.reason_box.setEditText(text)
+
+    def accept(self) -> None:
+        if self.reason():
+            super().accept()
+
+
+class WalkInDialog(QDialog):
+    """增加人員: a person on the spot, validated by the service like an imported row."""
+
+    def __init__(
+        self,
+        rules: RuleSetRegistry,
+        submit: Callable[[Person, str, int, str], str | None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("增加人員"))
+        self.setMinimumWidth(560)
+        self._submit = submit
+        form = QFormLayout()
+        self.id_edit = QLineEdit()
+        self.name_edit = QLineEdit()
+        self.birth_edit = QLineEdit()
+        self.birth_edit.setPlaceholderText(self.tr("例如 0350411、35/04/11 或 1946-04-11"))
+        self.phone_edit = QLineEdit()
+        self.product_box = QComboBox()
+        for product in rules.products():
+            self.product_box.addItem(
+                f"{pick(product.name_zh, product.name_en)} ({product.code})", product.code
+            )
+        self.dose_spin = QSpinBox()
+        self.dose_spin.setRange(1, 9)
+        self.history_edit = QLineEdit()
+        self.history_edit.setPlaceholderText(self.tr("例如 CoV_AZ 2021-06-15"))
+        form.addRow(self.tr("身分證字號"), self.id_edit)
+        form.addRow(self.tr("姓名"), self.name_edit)
+        form.addRow(self.tr("出生年月日"), self.birth_edit)
+        form.addRow(self.tr("電話"), self.phone_edit)
+        form.addRow(self.tr("接種疫苗"), self.product_box)
+        form.addRow(self.tr("劑次"), self.dose_spin)
+        form.addRow(self.tr("已接種疫苗"), self.history_edit)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("errorText")
+        self.error_label.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("加入並報到"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+        self.added_id: str | None = None
+
+    def _birth(self) -> date | None:
+        from vaccination.rocdate import DateParseError, parse_date
+
+        text = self.birth_edit.text().strip()
+        if not text:
+            return None
+        try:
+            return parse_date(text)
+        except DateParseError:
+            raise ValueError(
+                pick(f"出生年月日無法辨識：{text}", f"birth date not understood: {text}")
+            ) from None
+
+    def accept(self) -> None:
+        try:
+            person = Person(
+                id_number=self.id_edit.text().strip(),
+                name=self.name_edit.text().strip(),
+                birth_date=self._birth(),
+                phone=self.phone_edit.text().strip() or None,
+            )
+        except ValueError as exc:
+            self.error_label.setText(str(exc))
+            return
+        error = self._submit(
+            person,
+            str(self.product_box.currentData()),
+            self.dose_spin.value(),
+            self.history_edit.text().strip(),
+        )
+        if error:
+            self.error_label.setText(error)
+            return
+        self.added_id = person.id_number
+        super().accept()
+
+
+class ImportReportDialog(QDialog):
+    """The import report as a readable list: counts first, then each rejected row."""
+
+    def __init__(
+        self, title: str, summary: str, lines: Sequence[str], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.resize(760, 480)
+        layout = QVBoxLayout(self)
+        self.summary_label = QLabel(summary)
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setObjectName("importSummary")
+        layout.addWidget(self.summary_label)
+        self.list = QListWidget()
+        self.list.addItems(list(lines))
+        layout.addWidget(self.list)
+        close = QPushButton(self.tr("關閉"))
+        close.clicked.connect(self.accept)
+        layout.addWidget(close, alignment=Qt.AlignmentFlag.AlignRight)
+
+    def lines(self) -> list[str]:
+        return [self.list.item(i).text() for i in range(self.list.count())]
+
+
+class FirstRunDialog(QDialog):
+    """Fresh desk PC: site, desk letter, and where the day's roster comes from."""
+
+    def __init__(self, site: str = "", desk: str = "A", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("VaxDesk 初次設定"))
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        intro = QLabel(self.tr("這台電腦第一次使用 VaxDesk。請填寫接種站與櫃台，再選擇名冊來源。"))
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.site_edit = QLineEdit(site)
+        self.site_edit.setPlaceholderText(self.tr("與名冊的接種地點相同"))
+        self.desk_edit = QLineEdit(desk)
+        self.desk_edit.setMaxLength(1)
+        form.addRow(self.tr("接種站"), self.site_edit)
+        form.addRow(self.tr("櫃台代號"), self.desk_edit)
+        layout.addLayout(form)
+        self.import_radio = QRadioButton(self.tr("匯入名冊檔案（CSV 或 Excel）"))
+        self.demo_radio = QRadioButton(self.tr("載入示範名冊（練習用）"))
+        self.later_radio = QRadioButton(self.tr("稍後再匯入"))
+        self.import_radio.setChecked(True)
+        for radio in (self.import_radio, self.demo_radio, self.later_radio):
+            layout.addWidget(radio)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("errorText")
+        layout.addWidget(self.error_label)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("開始"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("離開"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def choice(self) -> str:
+        """ "import", "demo" or "later"."""
+        if self.demo_radio.isChecked():
+            return "demo"
+        if self.later_radio.isChecked():
+            return "later"
+        return "import"
+
+    def accept(self) -> None:
+        desk = self.desk_edit.text().strip().upper()
+        if not self.site_edit.text().strip() and self.choice() != "demo":
+            self.error_label.setText(self.tr("請輸入接種站名稱"))
+            return
+        if len(desk) != 1 or not desk.isalpha():
+            self.error_label.setText(self.tr("櫃台代號請填一個英文字母"))
+            return
+        super().accept()
+
+
+class SettingsDialog(QDialog):
+    """Every setting of station_app.settings, one row each, built from its schema."""
+
+    def __init__(self, settings: DeskSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("設定"))
+        self.setMinimumWidth(720)
+        self._initial = settings
+        self.editors: dict[str, QWidget] = {}
+        form = QFormLayout()
+        for name, kind, _default, zh, en in describe():
+            value = getattr(settings, name)
+            editor: QWidget
+            if name == "language":
+                box = QComboBox()
+                box.addItem("繁體中文", "zh_TW")
+                box.addItem("English", "en")
+                box.setCurrentIndex(max(0, box.findData(value)))
+                editor = box
+            elif kind is bool:
+                check = QCheckBox()
+                check.setChecked(bool(value))
+                editor = check
+            elif kind is int:
+                spin = QSpinBox()
+                spin.setRange(1, 64)
+                spin.setValue(int(value))
+                editor = spin
+            elif kind is float:
+                dspin = QDoubleSpinBox()
+                dspin.setRange(1.0, 500.0)
+                dspin.setValue(float(value))
+                editor = dspin
+            else:
+                editor = QLineEdit(str(value))
+            editor.setObjectName(name)
+            self.editors[name] = editor
+            form.addRow(pick(zh, en), editor)
+        note = QLabel(self.tr("語言、接種站、櫃台與印表機的變更在重新開啟程式後生效。"))
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("儲存"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+
+    def values(self) -> DeskSettings:
+        """The edited settings (validated: nonsense falls back to defaults)."""
+        changes: dict[str, object] = {}
+        for name, editor in self.editors.items():
+            if isinstance(editor, QComboBox):
+                changes[name] = str(editor.currentData())
+            elif isinstance(editor, QCheckBox):
+                changes[name] = editor.isChecked()
+            elif isinstance(editor, QSpinBox | QDoubleSpinBox):
+                changes[name] = editor.value()
+            elif isinstance(editor, QLineEdit):
+                changes[name] = editor.text().strip()
+        return replace(self._initial, **changes).validated()  # type: ignore[arg-type]

@@ -1,0 +1,281 @@
+"""The desk's main window: counters always on top, the four views, the status bar.
+
+Scans arrive from the keyboard-wedge filter (or any other scan source) through
+`handle_scan`: at the doctor's view a scan picks the person from the queue, anywhere
+else it goes to check-in. F1-F4 (and Ctrl+1..4) switch views; Ctrl+Z undoes the last
+check-in, Ctrl+P reprints its ticket, Ctrl+N adds a walk-in person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hardware.wedge import WedgeTiming
+from station_app.background import Background
+from station_app.desk_api import Counters, DeskService
+from station_app.dialogs import SettingsDialog
+from station_app.settings import DeskSettings, save_settings
+from station_app.sounds import SoundPlayer
+from station_app.ticket_hook import TicketHook
+from station_app.views.checkin import CheckinView
+from station_app.views.doctor import DoctorView
+from station_app.views.lots import LotsView
+from station_app.views.manager import ManagerView
+from station_app.views.person_card import CARD_STYLE
+from station_app.wedge_filter import WedgeFilter
+from vaccination.rules import RuleSetRegistry
+
+STYLE = """
+QWidget { font-size: 15pt; }
+QLabel#queueNumber { font-size: 72pt; font-weight: bold; }
+QLabel#bannerText { font-size: 24pt; font-weight: bold; }
+QLabel#personName { font-size: 30pt; font-weight: bold; }
+QLabel#personDetail { font-size: 17pt; }
+QLabel#sectionTitle { font-size: 14pt; color: #555; margin-top: 8px; }
+QLabel#historyChip { background: #eef1f5; border-radius: 10px; padding: 4px 10px; }
+QLabel#historyArrow { color: #888; }
+QLabel#messageLine { color: #1c4f8a; font-size: 15pt; }
+QLabel#errorText { color: #b3261e; }
+QLabel#counterValue { font-size: 26pt; font-weight: bold; }
+QLabel#counterName { font-size: 13pt; color: #444; }
+QFrame#counter { background: #f4f6f8; border-radius: 8px; }
+QPushButton { padding: 8px 16px; }
+QPushButton#primaryButton { background: #1b6b3a; color: white; font-weight: bold; }
+QPushButton#dangerButton { background: #b3261e; color: white; font-weight: bold; }
+QPushButton:disabled { background: #ddd; color: #888; }
+QTabBar::tab { padding: 10px 24px; font-size: 16pt; }
+QStatusBar QLabel { padding: 0 12px; border-left: 1px solid #bbb; font-size: 13pt; }
+"""
+
+
+class CounterBar(QWidget):
+    """全部 / 已報到 / 已接種 / 醫生不同意 / 未到, always visible."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.values: dict[str, QLabel] = {}
+        for key, name in (
+            ("total", self.tr("全部")),
+            ("checked_in", self.tr("已報到")),
+            ("vaccinated", self.tr("已接種")),
+            ("not_approved", self.tr("醫生不同意")),
+            ("not_arrived", self.tr("未到")),
+        ):
+            box = QFrame()
+            box.setObjectName("counter")
+            bl = QVBoxLayout(box)
+            value = QLabel("0")
+            value.setObjectName("counterValue")
+            value.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label = QLabel(name)
+            label.setObjectName("counterName")
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            bl.addWidget(value)
+            bl.addWidget(label)
+            layout.addWidget(box)
+            self.values[key] = value
+
+    def show_counters(self, c: Counters) -> None:
+        for key, label in self.values.items():
+            label.setText(f"{getattr(c, key):,}")
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: int(v.text().replace(",", "")) for k, v in self.values.items()}
+
+
+class MainWindow(QMainWindow):
+    """One desk's window over a DeskService."""
+
+    def __init__(
+        self,
+        service: DeskService,
+        rules: RuleSetRegistry,
+        *,
+        sounds: SoundPlayer | None = None,
+        tickets: TicketHook | None = None,
+        wedge: WedgeFilter | None = None,
+        auto_checkin: bool = True,
+        sync_state: Callable[[], str] | None = None,
+        settings: DeskSettings | None = None,
+        settings_dir: Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.settings = settings or DeskSettings(site=service.site, desk=service.desk)
+        self.settings_dir = settings_dir
+        self.settings_dialog: SettingsDialog | None = None
+        self.sounds = sounds or SoundPlayer()
+        self.tickets = tickets or TicketHook("", service_queue_path(), self)
+        self.wedge = wedge
+        self.extra_scanners: object | None = None  # serial/webcam sources (scan_bridge)
+        self.sync_state = sync_state
+        self.setWindowTitle(
+            self.tr("VaxDesk 報到站 — {site} 櫃台 {desk} — {day}").format(
+                site=service.site, desk=service.desk, day=service.day.isoformat()
+            )
+        )
+        # Large type for everything through the font; the style sheet goes only where it
+        # is needed: a style sheet above the roster table would route its 100,000-row
+        # painting through QStyleSheetStyle (about twice as slow per keystroke).
+        font = self.font()
+        font.setPointSize(15)
+        self.setFont(font)
+        self.counters = CounterBar()
+        self.background = Background(self)
+        self.checkin_view = CheckinView(
+            service,
+            rules,
+            self.sounds,
+            self.tickets,
+            auto_checkin=auto_checkin,
+            background=self.background,
+        )
+        self.doctor_view = DoctorView(service, rules)
+        self.manager_view = ManagerView(service, background=self.background)
+        self.lots_view = LotsView(service, rules)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.checkin_view, self.tr("報到 F1"))
+        self.tabs.addTab(self.doctor_view, self.tr("醫師 F2"))
+        self.tabs.addTab(self.manager_view, self.tr("管理 F3"))
+        self.tabs.addTab(self.lots_view, self.tr("疫苗批號 F4"))
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addWidget(self.counters)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+
+        self.scanner_label = QLabel()
+        self.printer_label = QLabel(self.tickets.state_text())
+        self.sync_label = QLabel()
+        bar = self.statusBar()
+        for w in (self.scanner_label, self.printer_label, self.sync_label):
+            bar.addPermanentWidget(w)
+        self.settings_button = QPushButton(self.tr("設定 (Ctrl+,)"))
+        self.settings_button.setFlat(True)
+        self.settings_button.clicked.connect(self.open_settings)
+        bar.addPermanentWidget(self.settings_button)
+        self.tickets.status_changed.connect(self.printer_label.setText)
+
+        for i in range(4):
+            for seq in (f"F{i + 1}", f"Ctrl+{i + 1}"):
+                QShortcut(QKeySequence(seq), self, lambda i=i: self.show_view(i))
+        QShortcut(QKeySequence("Ctrl+Z"), self, self.checkin_view.ask_undo)
+        QShortcut(QKeySequence("Ctrl+P"), self, self.checkin_view.reprint_last)
+        QShortcut(QKeySequence("Ctrl+N"), self, self.checkin_view.open_walk_in)
+        QShortcut(QKeySequence("Ctrl+,"), self, self.open_settings)
+
+        for view in (self.checkin_view, self.doctor_view, self.manager_view, self.lots_view):
+            view.changed.connect(self.on_changed)
+        self.tabs.currentChanged.connect(self._view_shown)
+        if wedge is not None:
+            wedge.scanned.connect(self.handle_scan)
+
+        self._poll = QTimer(self)
+        self._poll.setInterval(5000)
+        self._poll.timeout.connect(self.refresh_status)
+        self._poll.start()
+        self.refresh_counters()
+        self.refresh_status()
+        for styled in (self.counters, self.tabs.tabBar(), self.checkin_view, self.doctor_view,
+                       self.lots_view, self.statusBar()):  # fmt: skip
+            styled.setStyleSheet(STYLE + CARD_STYLE)
+        self.resize(1280, 860)
+
+    # -- routing --------------------------------------------------------------------------
+
+    def show_view(self, index: int) -> None:
+        self.tabs.setCurrentIndex(index)
+
+    def handle_scan(self, raw: str) -> None:
+        if self.tabs.currentWidget() is self.doctor_view:
+            self.doctor_view.handle_scan(raw)
+            return
+        if self.tabs.currentWidget() is not self.checkin_view:
+            self.tabs.setCurrentWidget(self.checkin_view)
+        self.checkin_view.handle_scan(raw)
+
+    def _view_shown(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if widget is self.doctor_view:
+            self.doctor_view.refresh()
+        elif widget is self.lots_view:
+            self.lots_view.refresh()
+        elif widget is self.manager_view and self.manager_view.dirty:
+            self.manager_view.reload()
+
+    # -- refreshing -----------------------------------------------------------------------
+
+    def on_changed(self) -> None:
+        self.refresh_counters()
+        # Reloading 100,000 rows on every check-in would stall the desk: the manager
+        # table reloads when it is next shown (or now, when it is on screen).
+        self.manager_view.dirty = True
+        if self.tabs.currentWidget() is self.manager_view:
+            self.manager_view.reload()
+        self.refresh_status()
+
+    def refresh_counters(self) -> None:
+        # Counting a large roster takes a while: off the GUI thread, the newest count wins.
+        self.background.submit("counters", self.service.counters, self.counters.show_counters)
+
+    def refresh_status(self) -> None:
+        if self.extra_scanners is not None:
+            pass  # serial/webcam sources report their own state (scan_bridge.state_changed)
+        elif self.wedge is None or not self.wedge.enabled:
+            self.scanner_label.setText(self.tr("掃描器：未設定"))
+        else:
+            self.scanner_label.setText(self.tr("掃描器：鍵盤模式就緒"))
+        self.printer_label.setText(self.tickets.state_text())
+        if self.sync_state is None:
+            self.sync_label.setText(self.tr("同步：未設定"))
+        else:
+            # Counting the outbox is a query: off the GUI thread like the counters.
+            self.background.submit("sync_state", self.sync_state, self.sync_label.setText)
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        dialog.accepted.connect(lambda: self.apply_settings(dialog.values()))
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def apply_settings(self, chosen: DeskSettings) -> None:
+        """Save, and apply what can change while running; the rest applies at restart."""
+        self.settings = chosen
+        save_settings(chosen, self.settings_dir)
+        self.sounds.enabled = chosen.sounds
+        self.checkin_view.auto_checkin = chosen.auto_checkin
+        if self.wedge is not None:
+            self.wedge.enabled = chosen.wedge_enabled
+            self.wedge.set_timing(
+                WedgeTiming(max_gap_ms=chosen.wedge_max_gap_ms, min_length=chosen.wedge_min_length)
+            )
+        self.refresh_status()
+
+    def closeEvent(self, event: object) -> None:
+        self._poll.stop()
+        self.tickets.stop()
+        self.background.wait(10_000)
+        super().closeEvent(event)  # type: ignore[arg-type]
+
+
+def service_queue_path() -> Path:
+    from station_app.settings import config_dir
+
+    return config_dir() / "print_queue.db"

@@ -1,0 +1,185 @@
+"""Doctor, manager and lots views in the real window over the real service."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from app_fixtures import GuiDesk, gui_fixture  # noqa: F401 (the gui fixture)
+from openpyxl import load_workbook
+from PySide6.QtCore import Qt
+from store_fixtures import pid
+
+from station_app.roster_model import COLUMNS, STATUS_NOT_APPROVED, STATUS_VACCINATED
+from vaccination.events import EventKind
+
+pytestmark = pytest.mark.gui
+
+
+def _cell(g: GuiDesk, visible_row: int, column: str) -> str:
+    g.settle()
+    model = g.window.manager_view.model
+    return str(
+        model.data(model.index(visible_row, COLUMNS.index(column)), Qt.ItemDataRole.DisplayRole)
+    )
+
+
+def _row_of(g: GuiDesk, name: str) -> int:
+    g.settle()
+    model = g.window.manager_view.model
+    return next(i for i in range(model.rowCount()) if model.row_at(i).name == name)
+
+
+def test_doctor_not_approved_updates_counters_and_the_manager_table(gui: GuiDesk) -> None:
+    gui.window.checkin_view.handle_scan(pid(1))
+    gui.window.checkin_view.handle_scan(pid(2))
+    gui.window.show_view(2)  # the manager table, loaded before the decision
+    assert _cell(gui, _row_of(gui, "王小2"), "not_approved") == ""
+    gui.window.show_view(1)
+    doctor = gui.window.doctor_view
+    assert [e.queue_number for e in doctor.entries] == ["A001", "A002"]
+    doctor.table.selectRow(1)
+    doctor.refuse()  # no reason yet
+    assert doctor.message_label.text() == "請選擇或輸入不同意的原因"
+    assert gui.counts()["not_approved"] == 0
+    doctor.reason_box.setCurrentText("血壓過高")
+    doctor.refuse()
+    assert gui.counts()["not_approved"] == 1
+    assert "醫生不同意" in doctor.table.item(1, 5).text()
+    assert not doctor.vaccinate_button.isEnabled()
+    gui.window.show_view(2)
+    row = _row_of(gui, "王小2")
+    assert _cell(gui, row, "not_approved") == "是"
+    assert _cell(gui, row, "queue_number") == "A002"
+    manager = gui.window.manager_view
+    manager.status_box.setCurrentIndex(manager.status_box.findData(STATUS_NOT_APPROVED))
+    assert [r.name for r in manager.model.visible_rows()] == ["王小2"]
+    (decision,) = [
+        e.payload for e in gui.desk.store.outbox.pending(100) if e.kind is EventKind.DOCTOR_DECISION
+    ]
+    assert decision["approved"] is False and decision["reason"] == "血壓過高"
+
+
+def test_vaccination_recorded_fills_vaccinated_and_the_lots(gui: GuiDesk) -> None:
+    gui.window.checkin_view.handle_scan(pid(3))
+    gui.window.show_view(3)
+    lots = gui.window.lots_view
+    lots.product_box.setCurrentIndex(lots.product_box.findData("CoV_Moderna"))
+    lots.lot_edit.setText("MOD001-CDC")
+    lots.open_vial()
+    gui.window.show_view(1)
+    doctor = gui.window.doctor_view
+    doctor.table.selectRow(0)
+    doctor.approve()
+    doctor.lot_edit.setText("MOD001-CDC")
+    doctor.vaccinate()
+    assert "已接種" in doctor.message_label.text()
+    assert gui.counts()["vaccinated"] == 1
+    gui.window.show_view(3)
+    texts = [lots.table.item(0, c).text() for c in range(6)]
+    per_vial = int(texts[3])
+    assert texts[:3] == ["CoV_Moderna", "MOD001-CDC", "1"]
+    assert texts[4:] == ["1", str(per_vial - 1)]
+    gui.window.show_view(2)
+    manager = gui.window.manager_view
+    gui.settle()
+    manager.status_box.setCurrentIndex(manager.status_box.findData(STATUS_VACCINATED))
+    assert [r.name for r in manager.model.visible_rows()] == ["王小3"]
+
+
+def test_manager_search_and_filters(gui: GuiDesk) -> None:
+    gui.window.show_view(2)
+    manager = gui.window.manager_view
+    gui.settle()
+    assert manager.model.rowCount() == 21
+    manager.search_edit.setText("0912000012")
+    assert manager.apply_filter() == 1
+    assert manager.model.row_at(0).name == "王小12"
+    manager.search_edit.setText(pid(15).lower())
+    assert manager.apply_filter() == 1
+    manager.search_edit.setText("")
+    manager.apply_filter()
+    assert "21 / 21" in manager.count_label.text()
+    # Masked by default, full only after an explicit reveal with a reason (logged).
+    row = _row_of(gui, "王小5")
+    assert _cell(gui, row, "id") == gui.window.manager_view.model.row_at(row).masked_id
+    manager.table.selectRow(row)
+    manager.ask_reveal()
+    manager.reveal_dialog.set_reason("核對證件")
+    manager.reveal_dialog.accept()
+    assert _cell(gui, row, "id") == pid(5)
+    assert _cell(gui, _row_of(gui, "王小6"), "id") != pid(6)
+
+
+def test_export_csv_and_xlsx_never_write_formulas(gui: GuiDesk, tmp_path: Path) -> None:
+    view = gui.window.checkin_view
+    view.open_walk_in()
+    d = view.walk_in_dialog
+    d.id_edit.setText("A123456789")
+    d.name_edit.setText('=HYPERLINK("http://x")')
+    d.birth_edit.setText("1970-01-01")
+    d.phone_edit.setText("0912345678")
+    d.product_box.setCurrentIndex(d.product_box.findData("CoV_Moderna"))
+    d.accept()
+    assert not d.error_label.text(), d.error_label.text()
+    gui.window.show_view(2)
+    manager = gui.window.manager_view
+    gui.settle()
+    assert manager.export(tmp_path / "list.csv", "csv") == 22
+    with (tmp_path / "list.csv").open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][:3] == ["序號", "姓名", "身分證字號"]
+    names = [r[1] for r in rows[1:]]
+    assert '\'=HYPERLINK("http://x")' in names
+    assert not any(cell.startswith(("=", "+", "@")) for r in rows for cell in r)
+    assert pid(1) not in (tmp_path / "list.csv").read_text(encoding="utf-8-sig")  # masked
+    assert manager.export(tmp_path / "list.xlsx", "xlsx") == 22
+    sheet = load_workbook(tmp_path / "list.xlsx").active
+    values = [c.value for row in sheet.iter_rows() for c in row]
+    assert '\'=HYPERLINK("http://x")' in values
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+
+
+def test_import_of_a_broken_file_shows_the_report_and_changes_nothing(
+    gui: GuiDesk,
+    qtbot,
+    tmp_path: Path,
+) -> None:
+    gui.window.show_view(2)
+    manager = gui.window.manager_view
+    before = gui.service.counters()
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(b"\x00\x01\x02PK\x03garbage\xff\xfe\x00" * 20)
+    manager.start_import(broken)
+    qtbot.waitUntil(
+        lambda: manager.report_dialog is not None and not manager.importing, timeout=20000
+    )
+    assert manager.report_dialog.isVisible()
+    assert "無法匯入" in manager.report_dialog.summary_label.text()
+    assert "名冊沒有任何變更" in manager.report_dialog.summary_label.text()
+    assert gui.service.counters() == before
+    gui.settle()
+    assert manager.model.rowCount() == 21
+
+
+def test_import_with_bad_rows_lists_each_rejected_row(gui: GuiDesk, qtbot, tmp_path: Path) -> None:
+    gui.window.show_view(2)
+    manager = gui.window.manager_view
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "姓名,身分證字號,出生年月日,電話,接種期別,接種地點,接種時間,接種疫苗\n"
+        "王大明,A123456789,0350411,0912345678,第1劑,臺南市立體育館,2026-11-23 10:00,CoV_Moderna\n"
+        "李錯號,A123456788,0350411,0912345679,第1劑,臺南市立體育館,2026-11-23 10:00,CoV_Moderna\n",
+        encoding="utf-8",
+    )
+    manager.start_import(roster)
+    qtbot.waitUntil(
+        lambda: manager.report_dialog is not None and not manager.importing, timeout=20000
+    )
+    summary = manager.report_dialog.summary_label.text()
+    assert "已匯入 1 筆" in summary and "未匯入 1 筆" in summary
+    lines = manager.report_dialog.lines()
+    assert any(line.startswith("第 3 列未匯入") and "檢查碼" in line for line in lines)
+    assert gui.counts()["total"] == 22
+    assert manager.model.rowCount() == 22
