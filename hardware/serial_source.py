@@ -82,7 +82,8 @@ class SerialScanSource(ScanSource):
             config.name or f"serial:{config.port}",
             on_scan,
             on_state,
-            deduplicator if deduplicator is not None else Deduplicator(config.dedup_window),
+            deduplicator,
+            dedup_window=config.dedup_window,
         )
         self.config = config
         self._port_lister = port_lister

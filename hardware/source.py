@@ -35,11 +35,15 @@ class ScanSource(ABC):
         on_scan: ScanCallback,
         on_state: StateCallback | None = None,
         deduplicator: Deduplicator | None = None,
+        dedup_window: float | None = None,
     ) -> None:
         self.name = name
         self._on_scan = on_scan
         self._on_state = on_state
-        self.deduplicator = deduplicator if deduplicator is not None else Deduplicator()
+        if deduplicator is None:
+            # A shared deduplicator keeps its own window; only a private one takes ours.
+            deduplicator = Deduplicator() if dedup_window is None else Deduplicator(dedup_window)
+        self.deduplicator = deduplicator
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._state_lock = threading.Lock()

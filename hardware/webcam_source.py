@@ -109,7 +109,8 @@ class WebcamSource(ScanSource):
             config.name or f"webcam:{config.device}",
             on_scan,
             on_state,
-            deduplicator if deduplicator is not None else Deduplicator(config.dedup_window),
+            deduplicator,
+            dedup_window=config.dedup_window,
         )
         self.config = config
         self.decoder = decoder or make_decoder(config.decoder, config.symbologies)

@@ -187,22 +187,20 @@ class PrintQueue:
 
     def enqueue_ticket(self, ticket: Any) -> int:
         """Store a queue ticket (a printing.ticket.TicketData)."""
-        return self.enqueue(
-            JOB_TICKET,
-            ticket.to_json(),
-            name=f"ticket-{ticket.queue_number}",
-            checkin_id=ticket.checkin_id,
-            queue_number=ticket.queue_number,
-        )
+        return self._enqueue_checkin_document(JOB_TICKET, "ticket", ticket)
 
     def enqueue_consent_slip(self, consent: Any) -> int:
         """Store a short consent slip (a printing.consent.ConsentData)."""
+        return self._enqueue_checkin_document(JOB_CONSENT_SLIP, "consent", consent)
+
+    def _enqueue_checkin_document(self, kind: str, name_prefix: str, document: Any) -> int:
+        """Store a document of one check-in: it has to_json(), queue_number, checkin_id."""
         return self.enqueue(
-            JOB_CONSENT_SLIP,
-            consent.to_json(),
-            name=f"consent-{consent.queue_number}",
-            checkin_id=consent.checkin_id,
-            queue_number=consent.queue_number,
+            kind,
+            document.to_json(),
+            name=f"{name_prefix}-{document.queue_number}",
+            checkin_id=document.checkin_id,
+            queue_number=document.queue_number,
         )
 
     def job(self, job_id: int) -> PrintJob:

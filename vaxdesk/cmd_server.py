@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,27 @@ def _db_option(parser: argparse.ArgumentParser) -> None:
         help="資料庫 URL / database URL (default: $VAXDESK_SERVER_DATABASE_URL or "
         "sqlite:///vaxdesk_server.db)",
     )
+
+
+def _group(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """A `server NAME COMMAND` group; returns the action its commands are added to."""
+    group = sub.add_parser(name, help=help_text)
+    return group.add_subparsers(dest=f"{name}_command", metavar="COMMAND", required=True)
+
+
+def _db_command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help_text: str,
+    handler: Callable[[argparse.Namespace], int],
+) -> argparse.ArgumentParser:
+    """A sub-command working on the server database: it takes --db and runs `handler`."""
+    parser = sub.add_parser(name, help=help_text)
+    _db_option(parser)
+    parser.set_defaults(handler=handler)
+    return parser
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -40,14 +62,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     server.set_defaults(handler=run_server)
     sub = server.add_subparsers(dest="server_command", metavar="COMMAND")
 
-    migrate = sub.add_parser("migrate", help="更新資料庫結構 / upgrade the database schema")
-    _db_option(migrate)
-    migrate.set_defaults(handler=run_migrate)
+    _db_command(sub, "migrate", "更新資料庫結構 / upgrade the database schema", run_migrate)
 
-    admin = sub.add_parser("admin", help="帳號 / accounts")
-    admin_sub = admin.add_subparsers(dest="admin_command", metavar="COMMAND", required=True)
-    create = admin_sub.add_parser("create", help="建立帳號並顯示憑證 / create an account")
-    _db_option(create)
+    admin_sub = _group(sub, "admin", "帳號 / accounts")
+    create = _db_command(
+        admin_sub, "create", "建立帳號並顯示憑證 / create an account", run_admin_create
+    )
     create.add_argument("--name", required=True)
     create.add_argument(
         "--role",
@@ -55,29 +75,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         choices=["bureau_admin", "bureau_staff", "site_manager"],
     )
     create.add_argument("--site", help="site code (site_manager)")
-    create.set_defaults(handler=run_admin_create)
-    renew = admin_sub.add_parser("renew", help="延長帳號一年 / renew an account")
-    _db_option(renew)
+    renew = _db_command(admin_sub, "renew", "延長帳號一年 / renew an account", run_admin_renew)
     renew.add_argument("account_id", type=int)
-    renew.set_defaults(handler=run_admin_renew)
 
-    site = sub.add_parser("site", help="接種場所 / sites")
-    site_sub = site.add_subparsers(dest="site_command", metavar="COMMAND", required=True)
-    add = site_sub.add_parser("add", help="新增場所 / add a site")
-    _db_option(add)
+    site_sub = _group(sub, "site", "接種場所 / sites")
+    add = _db_command(site_sub, "add", "新增場所 / add a site", run_site_add)
     add.add_argument("--code", required=True)
     add.add_argument("--name", required=True)
     add.add_argument("--institution", required=True, help="十碼院所代碼 / 10-digit code")
-    add.set_defaults(handler=run_site_add)
 
-    desk = sub.add_parser("desk", help="櫃台 / desks")
-    desk_sub = desk.add_subparsers(dest="desk_command", metavar="COMMAND", required=True)
-    enrol = desk_sub.add_parser("add", help="登記櫃台並顯示憑證 / enrol a desk")
-    _db_option(enrol)
+    desk_sub = _group(sub, "desk", "櫃台 / desks")
+    enrol = _db_command(desk_sub, "add", "登記櫃台並顯示憑證 / enrol a desk", run_desk_add)
     enrol.add_argument("--site", required=True)
     enrol.add_argument("--desk", required=True)
     enrol.add_argument("--token-out", type=Path, help="寫入憑證檔 / write the token to a file")
-    enrol.set_defaults(handler=run_desk_add)
 
     export = subparsers.add_parser(
         "export",
@@ -126,6 +137,27 @@ def _service(fn: Any) -> Any:
         raise UserError(f"{exc.message_zh} / {exc.message_en}") from None
 
 
+def _create_account(
+    args: argparse.Namespace, *, name: str, role: Any, site_code: str | None, desk: str | None
+) -> Any:
+    """Create an account with the configured lifetime; the result carries its token."""
+    from sync_server.core.config import load_settings
+    from sync_server.services.accounts import create_account
+
+    engine = _engine(args)
+    with engine.begin() as conn:
+        return _service(
+            lambda: create_account(
+                conn,
+                name=name,
+                role=role,
+                site_code=site_code,
+                desk=desk,
+                lifetime_days=load_settings().account_lifetime_days,
+            )
+        )
+
+
 def run_server(args: argparse.Namespace) -> int:
     """Start uvicorn with the app factory."""
     import uvicorn
@@ -164,21 +196,11 @@ def run_migrate(args: argparse.Namespace) -> int:
 
 def run_admin_create(args: argparse.Namespace) -> int:
     """Create an account; print its token once."""
-    from sync_server.core.config import load_settings
-    from sync_server.services.accounts import Role, create_account
+    from sync_server.services.accounts import Role
 
-    engine = _engine(args)
-    with engine.begin() as conn:
-        new = _service(
-            lambda: create_account(
-                conn,
-                name=args.name,
-                role=Role(args.role),
-                site_code=args.site,
-                desk=None,
-                lifetime_days=load_settings().account_lifetime_days,
-            )
-        )
+    new = _create_account(
+        args, name=args.name, role=Role(args.role), site_code=args.site, desk=None
+    )
     print(f"帳號 / account {new.id} ({new.role.value}) 到期 / expires {new.expires_at:%Y-%m-%d}")
     print(f"憑證只顯示這一次 / token, shown once: {new.token}")
     return 0
@@ -211,21 +233,11 @@ def run_site_add(args: argparse.Namespace) -> int:
 
 def run_desk_add(args: argparse.Namespace) -> int:
     """Enrol a desk; print (or write) its token once."""
-    from sync_server.core.config import load_settings
-    from sync_server.services.accounts import Role, create_account
+    from sync_server.services.accounts import Role
 
-    engine = _engine(args)
-    with engine.begin() as conn:
-        new = _service(
-            lambda: create_account(
-                conn,
-                name=f"{args.site} {args.desk}",
-                role=Role.DESK,
-                site_code=args.site,
-                desk=args.desk,
-                lifetime_days=load_settings().account_lifetime_days,
-            )
-        )
+    new = _create_account(
+        args, name=f"{args.site} {args.desk}", role=Role.DESK, site_code=args.site, desk=args.desk
+    )
     if args.token_out:
         args.token_out.write_text(new.token + "\n", encoding="utf-8")
         args.token_out.chmod(0o600)

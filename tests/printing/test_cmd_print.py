@@ -76,18 +76,9 @@ def test_consent_with_a_bad_birth_date_says_why(capsys: pytest.CaptureFixture[st
 
 
 def _store_with_roster(path: Path, day: date) -> None:
-    from dataclasses import dataclass, field
+    from store_fixtures import Entry
 
     from station_app.store import Store
-    from vaccination.models import DoseRecord
-
-    @dataclass(frozen=True)
-    class Entry:
-        person: Person
-        booking: Booking
-        history: tuple[DoseRecord, ...] = ()
-        history_text: str = ""
-        flags: tuple[str, ...] = field(default_factory=tuple)
 
     entries = []
     for n in range(40):

@@ -9,13 +9,14 @@ VAXDESK_ALLOW_NO_POSTGRES=1.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import psycopg
 import pytest
 from live_server import Admin, ThreadServer
+from pg_scratch import scratch_database
 
 PG_ADMIN_DSN = os.environ.get("VAXDESK_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -31,20 +32,13 @@ def _pg_unavailable(reason: str) -> None:
 
 
 def _fresh_pg_database() -> Iterator[str]:
-    name = f"vaxdesk_test_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        _pg_unavailable(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__)
-        return
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(scratch_database(PG_ADMIN_DSN, "vaxdesk_test"))
+        except psycopg.OperationalError as exc:
+            _pg_unavailable(str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__)
+            return
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

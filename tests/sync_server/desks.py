@@ -3,31 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
 from live_server import Admin
+from store_fixtures import DAY, OTHER_SITE, SITE, clock_at, rules
 
 from station_app.checkin_service import CheckinService
 from station_app.store import Store
-from station_app.store.lookups import TAIPEI
 from station_app.sync_client import SyncClient
 from vaccination.ids import make_national_id
-from vaccination.rules import RuleSetRegistry, load_rule_sets
 
-DAY = date(2026, 11, 23)
+# The day, sites and clock are the store tests' own, so desks and store tests agree.
+__all__ = [
+    "DAY",
+    "OTHER_CODE",
+    "OTHER_SITE",
+    "SITE",
+    "SITE_CODE",
+    "Desk",
+    "make_desk",
+    "pid",
+    "roster_entry",
+    "seed_roster",
+]
+
 SITE_CODE = "TN01"
-SITE = "臺南市立體育館"
 OTHER_CODE = "TN02"
-OTHER_SITE = "永康國民運動中心"
-_RULES: list[RuleSetRegistry] = []
-
-
-def rules() -> RuleSetRegistry:
-    if not _RULES:
-        _RULES.append(load_rule_sets())
-    return _RULES[0]
 
 
 def pid(n: int) -> str:
@@ -58,14 +61,6 @@ def seed_roster(admin: Admin, site: str, people: range, **extra: Any) -> None:
         assert r.status_code == 201, r.text
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.at = datetime.combine(DAY, time(9, 5), tzinfo=TAIPEI)
-
-    def __call__(self) -> datetime:
-        return self.at
-
-
 @dataclass
 class Desk:
     """One desk PC: store, check-in service and sync client."""
@@ -83,7 +78,7 @@ def make_desk(
     tmp_path: Path, url: str, token: str, letter: str, site: str = SITE, **client_kw: Any
 ) -> Desk:
     store = Store.open(tmp_path / f"desk_{letter}_{site_slug(site)}.db")
-    service = CheckinService(store, rules(), site, letter, DAY, Clock())
+    service = CheckinService(store, rules(), site, letter, DAY, clock_at(9, 5))
     client = SyncClient(store, url, token, interval=0.05, **client_kw)
     return Desk(store, service, client)
 

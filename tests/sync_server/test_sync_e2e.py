@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
-from desks import DAY, OTHER_CODE, OTHER_SITE, SITE, SITE_CODE, make_desk, pid, seed_roster
+from desks import DAY, OTHER_CODE, OTHER_SITE, SITE, SITE_CODE, Desk, make_desk, pid, seed_roster
 from live_server import Admin, ThreadServer
 
 from station_app.sync_client import SyncRefused, SyncState, SyncStatus
@@ -20,71 +21,74 @@ def _setup(admin: Admin) -> tuple[str, str]:
     return admin.desk(SITE_CODE, "A"), admin.desk(SITE_CODE, "B")
 
 
-def test_roster_download_push_and_pull_between_two_desks(
-    server: ThreadServer, admin: Admin, tmp_path: Path
-) -> None:
+@pytest.fixture
+def two_desks(server: ThreadServer, admin: Admin, tmp_path: Path) -> Iterator[tuple[Desk, Desk]]:
+    """Desks A and B of the seeded site (roster not downloaded yet), closed after the test."""
     token_a, token_b = _setup(admin)
     a = make_desk(tmp_path, server.url, token_a, "A")
-    b = make_desk(tmp_path, server.url, token_b, "B")
     try:
-        assert a.client.download_roster(DAY) == 5
-        assert b.client.download_roster(DAY) == 5
-        assert a.service.counters().total == 5
-
-        out = a.service.check_in(pid(1))
-        assert out.checked_in, out.assessment.codes()
-        a.client.sync_once()
-        assert a.store.outbox.count_pending() == 0
-        b.client.sync_once()
-        # Desk B now knows desk A checked person 1 in: a scan at B says so.
-        assert "ALREADY_CHECKED_IN" in b.service.assess(pid(1)).codes()
-        assert b.service.counters().checked_in == 1
-
-        # A central change comes down through pull: one cancelled, one added.
-        r = admin.call(
-            "POST",
-            f"/api/v1/sites/{SITE_CODE}/rosters/{DAY}/cancellations",
-            json={"id_number": pid(5), "product": "CoV_Moderna"},
-        )
-        assert r.status_code == 200, r.text
-        seed_roster(admin, SITE_CODE, range(9, 10))
-        report = b.client.sync_once()
-        assert (report.roster_added, report.roster_cancelled) == (1, 1)
-        assert b.service.counters().total == 5  # 5 - 1 cancelled + 1 added
-        assert any(row.id_number == pid(9) for row in b.service.roster())
-        assert not any(row.id_number == pid(5) for row in b.service.roster())
+        b = make_desk(tmp_path, server.url, token_b, "B")
+        try:
+            yield a, b
+        finally:
+            b.close()
     finally:
         a.close()
-        b.close()
+
+
+def test_roster_download_push_and_pull_between_two_desks(
+    admin: Admin, two_desks: tuple[Desk, Desk]
+) -> None:
+    a, b = two_desks
+    assert a.client.download_roster(DAY) == 5
+    assert b.client.download_roster(DAY) == 5
+    assert a.service.counters().total == 5
+
+    out = a.service.check_in(pid(1))
+    assert out.checked_in, out.assessment.codes()
+    a.client.sync_once()
+    assert a.store.outbox.count_pending() == 0
+    b.client.sync_once()
+    # Desk B now knows desk A checked person 1 in: a scan at B says so.
+    assert "ALREADY_CHECKED_IN" in b.service.assess(pid(1)).codes()
+    assert b.service.counters().checked_in == 1
+
+    # A central change comes down through pull: one cancelled, one added.
+    r = admin.call(
+        "POST",
+        f"/api/v1/sites/{SITE_CODE}/rosters/{DAY}/cancellations",
+        json={"id_number": pid(5), "product": "CoV_Moderna"},
+    )
+    assert r.status_code == 200, r.text
+    seed_roster(admin, SITE_CODE, range(9, 10))
+    report = b.client.sync_once()
+    assert (report.roster_added, report.roster_cancelled) == (1, 1)
+    assert b.service.counters().total == 5  # 5 - 1 cancelled + 1 added
+    assert any(row.id_number == pid(9) for row in b.service.roster())
+    assert not any(row.id_number == pid(5) for row in b.service.roster())
 
 
 def test_two_offline_desks_check_in_the_same_person(
-    server: ThreadServer, admin: Admin, tmp_path: Path
+    admin: Admin, two_desks: tuple[Desk, Desk]
 ) -> None:
-    token_a, token_b = _setup(admin)
-    a = make_desk(tmp_path, server.url, token_a, "A")
-    b = make_desk(tmp_path, server.url, token_b, "B")
-    try:
-        a.client.download_roster(DAY)
-        b.client.download_roster(DAY)
-        # Both offline: each desk checks the same person in.
-        assert a.service.check_in(pid(2)).checked_in
-        assert b.service.check_in(pid(2)).checked_in
-        a.client.sync_once()
-        b.client.sync_once()
-        a.client.sync_once()
-        for desk in (a, b):
-            assert "ALREADY_CHECKED_IN" in desk.service.assess(pid(2)).codes()
-        rec = admin.call("GET", f"/api/v1/sites/{SITE_CODE}/reconciliation/{DAY}").json()
-        twice = [c for c in rec["conflicts"] if c["code"] == "CHECKED_IN_TWICE"]
-        assert len(twice) == 1
-        assert twice[0]["masked_id"] == pid(2)[:3] + "****" + pid(2)[-3:]
-        assert {c["desk"] for c in twice[0]["data"]["checkins"]} == {"A", "B"}
-        assert rec["counts"]["checked_in"] == 1
-        assert rec["counts"]["no_show"] == 4
-    finally:
-        a.close()
-        b.close()
+    a, b = two_desks
+    a.client.download_roster(DAY)
+    b.client.download_roster(DAY)
+    # Both offline: each desk checks the same person in.
+    assert a.service.check_in(pid(2)).checked_in
+    assert b.service.check_in(pid(2)).checked_in
+    a.client.sync_once()
+    b.client.sync_once()
+    a.client.sync_once()
+    for desk in (a, b):
+        assert "ALREADY_CHECKED_IN" in desk.service.assess(pid(2)).codes()
+    rec = admin.call("GET", f"/api/v1/sites/{SITE_CODE}/reconciliation/{DAY}").json()
+    twice = [c for c in rec["conflicts"] if c["code"] == "CHECKED_IN_TWICE"]
+    assert len(twice) == 1
+    assert twice[0]["masked_id"] == pid(2)[:3] + "****" + pid(2)[-3:]
+    assert {c["desk"] for c in twice[0]["data"]["checkins"]} == {"A", "B"}
+    assert rec["counts"]["checked_in"] == 1
+    assert rec["counts"]["no_show"] == 4
 
 
 def test_desk_of_one_site_cannot_touch_another(

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from store_fixtures import Entry
 
 from station_app.store import Store
 from vaccination.ids import make_national_id, mask_id
-from vaccination.models import Booking, DoseRecord, Person
+from vaccination.models import Booking, Person
 from vaxdesk.cli import main
 
 DAY = date(2026, 11, 23)
@@ -22,21 +22,12 @@ SMALL = "永康國民運動中心"
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@dataclass(frozen=True)
-class _Entry:
-    person: Person
-    booking: Booking
-    history: tuple[DoseRecord, ...] = ()
-    history_text: str = ""
-    flags: tuple[str, ...] = ()
-
-
 def _id(n: int) -> str:
     return make_national_id("B", 1 + n % 2, 2_000_000 + n)
 
 
-def _entry(n: int, site: str = MAIN, birth: date | None = date(1975, 3, 4)) -> _Entry:
-    return _Entry(
+def _entry(n: int, site: str = MAIN, birth: date | None = date(1975, 3, 4)) -> Entry:
+    return Entry(
         Person(_id(n), f"林美{n}", birth, None),
         Booking(_id(n), site, datetime(2026, 11, 23, 9, 0), "CoV_Moderna", 1, dose_label="第1劑"),
     )
