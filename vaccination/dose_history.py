@@ -23,7 +23,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Final
+from typing import Final, cast
 
 from vaccination.models import DoseRecord
 from vaccination.rocdate import DateParseError
@@ -44,6 +44,7 @@ _TRIM: Final[str] = " \t:：-–—()（）[]【】"
 NONE_WORDS: Final[frozenset[str]] = frozenset(
     {"", "無", "无", "没有", "沒有", "未接種", "none", "n/a", "na", "-", "--", "—", "0"}
 )
+_NONE_MAX: Final[int] = max(len(w) for w in NONE_WORDS)
 
 
 @dataclass(frozen=True)
@@ -70,22 +71,24 @@ class DoseHistoryParser:
 
     def parse(self, text: str) -> tuple[tuple[DoseRecord, ...], list[HistoryProblem]]:
         """The doses of a history text, oldest first, and the entries that could not be read."""
-        if not text or text.strip().casefold() in NONE_WORDS:
+        stripped = text.strip()
+        # Every none-word is short; casefolding a long history only to compare is waste.
+        if len(stripped) <= _NONE_MAX and stripped.casefold() in NONE_WORDS:
             return (), []
         records: list[DoseRecord] = []
         problems: list[HistoryProblem] = []
-        for part in _SEPARATORS.split(text):
+        entries = self._entries
+        for part in _SEPARATORS.split(stripped):
             entry = part.strip()
             if not entry:
                 continue
-            found = self._entries.get(entry)
+            found = entries.get(entry)
             if found is None:
-                found = self._parse_entry(entry)
-                self._entries[entry] = found
-            if isinstance(found, DoseRecord):
+                found = entries[entry] = self._parse_entry(entry)
+            if type(found) is DoseRecord:
                 records.append(found)
             else:
-                problems.append(found)
+                problems.append(cast(HistoryProblem, found))
         if len(records) > 1:
             records.sort(key=_GIVEN_ON)
         return tuple(records), problems

@@ -43,8 +43,10 @@ class DateParseError(ValueError):
 def parse_date(text: str) -> date:
     """Read a date in any ROC or Gregorian form listed in the module docstring."""
     original = text
-    value = unicodedata.normalize("NFKC", text).strip()
-    value = _TRAILING_TIME.sub("", value)
+    # ASCII text is already NFKC, and only a text with a colon can end in a time.
+    value = text.strip() if text.isascii() else unicodedata.normalize("NFKC", text).strip()
+    if ":" in value:
+        value = _TRAILING_TIME.sub("", value)
     if not value:
         raise DateParseError(original, "是空白的，沒有日期。", "empty, no date given")
 

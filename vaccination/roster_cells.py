@@ -81,6 +81,15 @@ class CellError(ValueError):
         self.reason_en = reason_en
         super().__init__(f"{reason_zh} / {reason_en}")
 
+    def copy(self) -> CellError:
+        """A fresh error with the same reasons, for raising a cached one.
+
+        A raised exception keeps its traceback, and the traceback the frames of the
+        reader's caller: a cached instance raised again would tie a whole import run
+        (every row of the file) into a reference cycle that only the cyclic GC frees.
+        """
+        return CellError(self.reason_zh, self.reason_en)
+
 
 def parse_roster_date(text: str) -> date:
     """Parse a date cell with `vaccination.rocdate`, also reading zero-padded ROC years."""
@@ -116,7 +125,7 @@ class DateReader:
                 found = CellError(f"「{text}」{exc.reason_zh}", f"{text!r}: {exc.reason_en}")
             self._cache[text] = found
         if isinstance(found, CellError):
-            raise found
+            raise found.copy()
         return found
 
 
@@ -162,10 +171,10 @@ class SlotReader:
             try:
                 found = self._parse(text, day)
             except CellError as exc:
-                found = exc
+                found = exc.copy()  # without the traceback (see CellError.copy)
             self._cache[key] = found
         if isinstance(found, CellError):
-            raise found
+            raise found.copy()
         return found
 
     def _parse(self, text: str, day: date | None) -> SlotValue:

@@ -27,10 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Final, cast
+from typing import Final, NamedTuple, cast
 
 from vaccination.dose_history import DoseHistoryParser, format_dose_history
-from vaccination.ids import check_id, mask_id
+from vaccination.ids import check_id, clean_valid_id, mask_id
 from vaccination.models import Booking, DoseRecord, Person
 from vaccination.roster_cells import (
     Cell,
@@ -53,7 +53,7 @@ PROGRESS_EVERY: Final[int] = 2000
 DUPLICATE_BOOKING: Final[str] = "DUPLICATE_BOOKING"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RosterEntry:
     """One accepted roster row: who, which booking, which doses they already had."""
 
@@ -169,10 +169,17 @@ def read_roster(
     `default_site` is the site of a list without a site column (a clinic's own session).
     Never raises for bad input: a file that is not a roster sets `fatal_error`.
     """
+    # Reading a 100,000-row CSV makes about two million objects, none of them garbage;
+    # the cyclic collector would scan them over and over while the list grows.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         sheet = read_sheet(path)
     except RosterFileError as exc:
         return ImportReport(fatal_error=str(exc), fatal_code=exc.code)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     return import_sheet(sheet, rules, progress, default_site=default_site)
 
 
@@ -241,14 +248,18 @@ def _fatal(report: ImportReport, code: str, zh: str, en: str) -> None:
 
 
 _Problem = tuple[str, str, str]  # (code, zh, en)
+# site, slot start, slot end, product, dose, dose label as written, problems
+_BookingCells = tuple[
+    str, datetime | None, datetime | None, Product | None, int | None, str | None,
+    tuple[_Problem, ...],
+]  # fmt: skip
 
 
-@dataclass
-class _Seen:
-    """The first accepted row of a booking identity."""
+class _Seen(NamedTuple):
+    """The first accepted row of a booking identity (a tuple: one per accepted row)."""
 
     row_number: int
-    index: int  # position in report.rows
+    position: int  # in report.rows
 
 
 class _RowImporter:
@@ -274,6 +285,7 @@ class _RowImporter:
         self.doses: dict[str, int | None] = {}
         self.dose_labels: dict[str, str] = {}
         self.sites: dict[str, str] = {}
+        self.booking_cells: dict[tuple[Cell | None, ...], _BookingCells] = {}
         self.people: dict[str, tuple[int, Person]] = {}  # id -> (first row, person)
         self.bookings: dict[tuple[str, str, date, str], _Seen] = {}
         self.rows_of_person: dict[str, list[int]] = {}  # id -> indexes into report.rows
@@ -386,8 +398,11 @@ class _RowImporter:
                 "the header row appears again (e.g. pages pasted together); skipped",
             )
             return
-        id_number = ""
-        if not id_raw:
+        # The common case, a clean valid ID, needs no IdCheck; anything else gets the reason.
+        id_number = clean_valid_id(id_raw) or ""
+        if id_number:
+            pass
+        elif not id_raw:
             problems.append(("ID_MISSING", "身分證字號是空白的。", "the ID number is empty"))
         else:
             check = check_id(id_raw)
@@ -411,24 +426,21 @@ class _RowImporter:
             )
         phone, plausible = clean_phone(cells[c_phone]) if c_phone is not None else (None, True)
 
-        # Booking
-        site = self.site_cell(cells[c_site] if c_site is not None else "")
-        if not site:
-            problems.append(("SITE_MISSING", "接種地點是空白的。", "the site is empty"))
-        slot_start: datetime | None = None
-        slot_end: datetime | None = None
-        try:
-            if c_slot is not None:
-                day_value = cells[c_day] if c_day is not None else None
-                slot_start, slot_end = self.slots.read(cells[c_slot], day_value)
-            elif c_day is not None:
-                slot_start, slot_end = self.slots.read(cells[c_day])
-        except CellError as exc:
-            problems.append(("BAD_SLOT", exc.reason_zh, exc.reason_en))
-        product_text = str(cells[c_product]).strip()
-        product = self.product_cell(product_text, problems)
-        dose_text = str(cells[c_dose]).strip()
-        dose = self.dose_cell(dose_text, problems)
+        # Booking: a roster has a few thousand distinct (site, slot, product, dose) cells
+        # in 100,000 rows, so their reading (and its problems) is looked up once each.
+        key = (
+            cells[c_site] if c_site is not None else "",
+            cells[c_slot] if c_slot is not None else None,
+            cells[c_day] if c_day is not None else None,
+            cells[c_product],
+            cells[c_dose],
+        )
+        booking = self.booking_cells.get(key)
+        if booking is None:
+            booking = self.booking_cells[key] = self.read_booking_cells(*key)
+        site, slot_start, slot_end, product, dose, dose_label, booking_problems = booking
+        if booking_problems:
+            problems.extend(booking_problems)
 
         history_text = str(cells[c_hist]).strip() if c_hist is not None else ""
         history: tuple[DoseRecord, ...] = ()
@@ -486,7 +498,7 @@ class _RowImporter:
         identity = (id_number, site, slot_start.date(), product.code)
         seen = self.bookings.get(identity)
         if seen is not None:
-            kept = self.report.rows[seen.index].booking
+            kept = self.report.rows[seen.position].booking
             if (kept.slot_start, kept.slot_end, kept.dose) == (slot_start, slot_end, dose):
                 self.report.duplicate_rows += 1
                 self.note(
@@ -539,7 +551,7 @@ class _RowImporter:
                     product.code,
                     dose,
                     slot_end,
-                    self.dose_labels[dose_text],
+                    dose_label,
                     row_number,
                 ),
                 history,
@@ -549,6 +561,35 @@ class _RowImporter:
                 other,
             )
         )
+
+    def read_booking_cells(
+        self,
+        site_value: Cell,
+        slot_value: Cell | None,
+        day_value: Cell | None,
+        product_value: Cell,
+        dose_value: Cell,
+    ) -> _BookingCells:
+        """Site, slot, product and dose of a row, and their problems in report order."""
+        problems: list[_Problem] = []
+        site = self.site_cell(site_value)
+        if not site:
+            problems.append(("SITE_MISSING", "接種地點是空白的。", "the site is empty"))
+        slot_start: datetime | None = None
+        slot_end: datetime | None = None
+        try:
+            if slot_value is not None:
+                slot_start, slot_end = self.slots.read(slot_value, day_value)
+            elif day_value is not None:
+                slot_start, slot_end = self.slots.read(day_value)
+        except CellError as exc:
+            problems.append(("BAD_SLOT", exc.reason_zh, exc.reason_en))
+        product_text = str(product_value).strip()
+        product = self.product_cell(product_text, problems)
+        dose_text = str(dose_value).strip()
+        dose = self.dose_cell(dose_text, problems)
+        label = self.dose_labels.get(dose_text)
+        return site, slot_start, slot_end, product, dose, label, tuple(problems)
 
     def bad_row(self, cells: list[Cell]) -> _Problem:
         count = sum(v.count(REPLACEMENT) for v in cells if isinstance(v, str))

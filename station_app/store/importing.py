@@ -9,10 +9,10 @@ chunks inside the caller's single transaction.
 from __future__ import annotations
 
 import gc
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from hashlib import blake2b as _blake2b
 from typing import Any, Final, Protocol
 
 from sqlalchemy import Connection, Insert, Table, false, func, select
@@ -24,6 +24,12 @@ from vaccination.models import Booking, DoseRecord, Person
 from vaccination.roster_import import booking_identity
 
 CHUNK: Final[int] = 20_000
+# Rows from which a first import into an empty bookings table drops and rebuilds the
+# secondary indexes; below it the rebuild costs more than it saves.
+INDEX_REBUILD_MIN: Final[int] = 10_000
+# Page cache during an import (negative: KiB): a 100,000-row roster's pages stay in memory
+# until the commit instead of spilling to the WAL mid-transaction.
+IMPORT_CACHE_SIZE: Final[int] = -131_072
 
 
 class EntryLike(Protocol):
@@ -55,8 +61,13 @@ def booking_key(booking: Booking) -> str:
     logs and sync messages.
     """
     id_number, site, day, product = booking_identity(booking)
-    text = "|".join((id_number, site, day.isoformat(), product))
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+    return _key(id_number, site, day.isoformat(), product)
+
+
+def _key(id_number: str, site: str, day: str, product: str) -> str:
+    """`booking_key` of the identity's parts, the day in ISO form."""
+    text = "|".join((id_number, site, day, product))
+    return _blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
 def booking_row(booking: Booking, flags: Sequence[str] = ()) -> dict[str, Any]:
@@ -94,8 +105,12 @@ def _iso_date(value: date | None) -> str | None:
 
 
 def _iso_datetime(value: datetime | None) -> str | None:
+    return None if value is None else _datetime_text(value)
+
+
+def _datetime_text(value: datetime) -> str:
     # The text form SQLAlchemy's SQLite DateTime type writes and parses back.
-    return None if value is None else value.isoformat(" ", "microseconds")
+    return value.isoformat(" ", "microseconds")
 
 
 class BulkStatement:
@@ -140,14 +155,29 @@ def _person_tuple(entry: EntryLike) -> tuple[Any, ...]:
     )
 
 
-def _booking_tuple(b: Booking, flags: Sequence[str]) -> tuple[Any, ...]:
+class _DatetimeText(dict[datetime, str]):
+    """Text forms of slot times: a roster has a few hundred distinct slots in 100,000 rows."""
+
+    def __missing__(self, value: datetime) -> str:
+        text = self[value] = _datetime_text(value)
+        return text
+
+
+def _booking_tuple(
+    b: Booking, flags: Sequence[str], iso: _DatetimeText | None = None
+) -> tuple[Any, ...]:
+    if iso is None:
+        iso = _DatetimeText()
+    text = iso[b.slot_start]
+    day = text[:10]
+    # booking_key(b), without a second text form of the day (one call per roster row)
     return (
-        booking_key(b),
+        _key(b.id_number, b.site, day, b.product),
         b.id_number,
         b.site,
-        b.slot_start.date().isoformat(),
-        _iso_datetime(b.slot_start),
-        _iso_datetime(b.slot_end),
+        day,
+        text,
+        None if b.slot_end is None else iso[b.slot_end],
         b.product,
         b.dose,
         b.dose_label,
@@ -262,17 +292,30 @@ def _import(
     site_names = sorted({e.booking.site for e in items})
     if site_names:
         conn.execute(_INSERT_SITE, [{"name": s} for s in site_names])
-    done = 0
-    for start in range(0, total, CHUNK):
-        chunk = items[start : start + CHUNK]
-        # A person may have several rows; the last one describes them.
-        persons = {e.person.id_number: _person_tuple(e) for e in chunk}
-        BULK_PEOPLE.run(conn, list(persons.values()))
-        BULK_BOOKINGS.run(conn, [_booking_tuple(e.booking, e.flags) for e in chunk])
-        BULK_DOSES.run(conn, [_dose_tuple(e.person.id_number, d) for e in chunk for d in e.history])
-        done += len(chunk)
-        if progress is not None:
-            progress(done, total)
+    booking_rows = _booking_rows(items)
+    person_rows, dose_rows = _person_and_dose_rows(items)
+    # A first load into an empty table builds its secondary indexes once at the end: one
+    # sort instead of a random b-tree insert per row. Bookings keep file order (their ids).
+    rebuild = before["bookings"] == 0 and total >= INDEX_REBUILD_MIN
+    previous_cache = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    conn.exec_driver_sql(f"PRAGMA cache_size = {IMPORT_CACHE_SIZE}")
+    try:
+        if rebuild:
+            for index in bookings.indexes:
+                index.drop(conn)
+        # Every person first: bookings and doses refer to them (foreign keys).
+        BULK_PEOPLE.run(conn, person_rows)
+        for start in range(0, total, CHUNK):
+            end = start + CHUNK
+            BULK_BOOKINGS.run(conn, booking_rows[start:end])
+            BULK_DOSES.run(conn, _share(dose_rows, start, end, total))
+            if progress is not None:
+                progress(min(end, total), total)
+        if rebuild:
+            for index in bookings.indexes:
+                index.create(conn)
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(previous_cache)}")
     after = {t.name: _count(conn, t) for t in (people, bookings, dose_records, sites)}
     return ImportCounts(
         rows=total,
@@ -281,3 +324,40 @@ def _import(
         doses_added=after["dose_records"] - before["dose_records"],
         sites_added=after["sites"] - before["sites"],
     )
+
+
+def _booking_rows(items: list[EntryLike]) -> list[tuple[Any, ...]]:
+    """The `bookings` tuples in file order (the order of their ids)."""
+    iso = _DatetimeText()
+    return [_booking_tuple(e.booking, e.flags, iso) for e in items]
+
+
+def _person_and_dose_rows(
+    items: list[EntryLike],
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The `people` and `dose_records` tuples in ID-number order.
+
+    Both tables are keyed by ID number first, so rows in that order append to their
+    b-tree instead of splitting pages all over it. A person may have several rows: the
+    last one in the file describes them (the sort is stable), and of two equal doses
+    the first is kept, as in file order.
+    """
+    ids = [e.person.id_number for e in items]
+    persons: dict[str, tuple[Any, ...]] = {}
+    doses: list[tuple[Any, ...]] = []
+    add_dose = doses.append
+    for i in sorted(range(len(items)), key=ids.__getitem__):
+        entry = items[i]
+        id_number = ids[i]
+        persons[id_number] = _person_tuple(entry)
+        for d in entry.history:
+            add_dose(_dose_tuple(id_number, d))
+    return list(persons.values()), doses
+
+
+def _share(rows: list[tuple[Any, ...]], start: int, end: int, total: int) -> list[tuple[Any, ...]]:
+    """The part of `rows` that belongs to entries start..end of `total`."""
+    n = len(rows)
+    lo = start * n // total if total else 0
+    hi = n if end >= total else end * n // total
+    return rows[lo:hi]

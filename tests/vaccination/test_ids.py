@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from vaccination.ids import (
     LETTER_CODES,
     check_id,
+    clean_valid_id,
     make_national_id,
     make_resident_old_id,
     mask_id,
@@ -238,3 +239,55 @@ def test_any_input_gives_a_result_and_never_shows_a_full_number(raw: str) -> Non
     hidden = result.masked[3:-3] if n > 6 else result.masked[1:-1] if n > 2 else result.masked
     assert len(result.masked) == n
     assert set(hidden) <= {"*"}
+
+
+@given(any_taiwan_id, st.integers(min_value=0, max_value=9), st.integers(min_value=0, max_value=9))
+def test_clean_input_and_scanner_noise_get_the_same_verdict(
+    value: str, position: int, digit: int
+) -> None:
+    # A clean 10-character value takes the fast path, a noisy one the normalising path;
+    # the verdict must not depend on which, also for a changed (usually invalid) character.
+    chars = list(value)
+    if position >= 2:
+        chars[position] = str(digit)
+    changed = "".join(chars)
+    for candidate in (value, changed):
+        clean = check_id(candidate)
+        noisy = check_id(f"\x02 {candidate.lower()}\r\n")
+        assert (clean.valid, clean.kind, clean.error) == (noisy.valid, noisy.kind, noisy.error)
+        assert (clean.normalized, clean.masked, clean.message_zh, clean.message_en) == (
+            noisy.normalized,
+            noisy.masked,
+            noisy.message_zh,
+            noisy.message_en,
+        )
+        assert clean.valid == (
+            national_id_checksum_digit(_first9_for_check(candidate)) == int(candidate[9])
+        )
+
+
+def _first9_for_check(value: str) -> str:
+    """The first 9 characters with an old resident certificate's letter as its digit."""
+    second = value[1]
+    if second.isalpha():
+        second = str(LETTER_CODES[second] % 10)
+    return value[0] + second + value[2:9]
+
+
+def test_a_clean_value_with_a_wrong_second_character_is_not_a_passport() -> None:
+    result = check_id("A723456789")
+    assert not result.valid and result.error == "bad_gender_digit"
+
+
+@given(any_taiwan_id, st.integers(min_value=2, max_value=9), st.integers(min_value=0, max_value=9))
+def test_clean_valid_id_accepts_exactly_what_check_id_accepts(
+    value: str, position: int, digit: int
+) -> None:
+    changed = value[:position] + str(digit) + value[position + 1 :]
+    for candidate in (value, changed):
+        expected = candidate if check_id(candidate).valid else None
+        assert clean_valid_id(candidate) == expected
+    # Noise is not cleaned here: such input takes check_id's way.
+    assert clean_valid_id(f" {value}") is None
+    assert clean_valid_id(value.lower()) is None
+    assert clean_valid_id("") is None
