@@ -8,6 +8,7 @@ database filled with the demo roster for today.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -74,8 +75,11 @@ class Desk:
     settings: DeskSettings
     scanners: Any = None  # station_app.scan_bridge.ScanBridge when a serial/camera is set
     temp_dir: Any = None  # the demo's temporary folder, removed on close
+    sync: Any = None  # station_app.sync_bridge.SyncBridge when a server is configured
 
     def close(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()  # before the store closes: the sync thread writes to it
         if self.scanners is not None:
             self.scanners.stop_all()
         self.wedge.uninstall()
@@ -137,7 +141,15 @@ def build_desk(
         settings_dir=folder or config_dir(),
     )
     tickets.setParent(window)
-    return Desk(store, service, rules, window, wedge, settings, start_scanners(settings, window))
+    gc.freeze()  # modules, rule sets and widgets live as long as the desk (see ManagerView)
+    desk = Desk(store, service, rules, window, wedge, settings, start_scanners(settings, window))
+    from station_app.sync_bridge import start_sync
+
+    sync = start_sync(store, settings, window)
+    window.attach_sync(sync)
+    if not isinstance(sync, str):
+        desk.sync = sync
+    return desk
 
 
 def start_scanners(settings: DeskSettings, window: Any) -> Any:
@@ -159,8 +171,13 @@ def start_scanners(settings: DeskSettings, window: Any) -> Any:
     if settings.serial_port:
         bridge.add_serial(SerialConfig(port=settings.serial_port))
     if settings.camera:
-        device: int | str = int(settings.camera) if settings.camera.isdigit() else settings.camera
-        bridge.add_webcam(WebcamConfig(device=device))
+        from hardware.webcam_source import parse_device
+        from station_app.camera_preview import CameraPreview
+
+        webcam = bridge.add_webcam(WebcamConfig(device=parse_device(settings.camera)))
+        preview = CameraPreview()
+        preview.connect_bridge(bridge, webcam.name)
+        window.checkin_view.show_camera(preview)
     window.extra_scanners = bridge
     return bridge
 
@@ -251,6 +268,11 @@ def open_desk(
     return desk
 
 
+def warm_up() -> None:
+    """Load what start-up left out (the roster reader behind check-ins and imports)."""
+    import station_app.store.importing  # noqa: F401
+
+
 def run(
     db: Path | None = None,
     demo: bool = False,
@@ -276,6 +298,10 @@ def run(
             app.quit()
 
         QTimer.singleShot(0, ready)
+    else:
+        # What start-up left out (the roster reader behind check-ins and imports) loads
+        # while the desk waits for its first scan, not during it.
+        QTimer.singleShot(500, warm_up)
     try:
         return int(app.exec())
     finally:

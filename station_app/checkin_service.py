@@ -9,6 +9,7 @@ loaded once by the caller and passed in; read paths use prepared Core queries.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ from station_app.desk_api import (
     QueueEntry,
     RosterRow,
 )
-from station_app.store import Store, booking_key, lookups
+from station_app.store import Store, lookups
 from station_app.store.lookups import TAIPEI
 from station_app.store.outbox import LOCAL, insert_event, next_event_seq, next_queue_number
 from station_app.store.state import apply_event
@@ -61,8 +62,72 @@ def _queue_order(queue_number: str) -> tuple[str, int]:
     return letters, int(digits or 0)
 
 
+def _booking_key(booking: Booking) -> str:
+    # Loaded at the first check-in rather than at start-up (station_app.app warms it up).
+    from station_app.store.importing import booking_key
+
+    return booking_key(booking)
+
+
 def _dose_label(dose: int, label: str | None) -> str:
     return label or f"第{dose}劑"
+
+
+def roster_rows(rows: list[tuple[Any, ...]]) -> list[RosterRow]:
+    """RosterRows from `lookups.roster_tuples`.
+
+    The same few slot times, products, labels and flag sets repeat over 100,000 rows:
+    each is parsed once and shared, which keeps the manager table small in memory.
+    """
+    shared: dict[Any, Any] = {}  # texts and (dose, label) -> label
+    flag_sets: dict[str, tuple[str, ...]] = {}
+    dates: dict[str, Any] = {}
+    parse_date = date.fromisoformat
+    parse_time = datetime.fromisoformat
+    out = []
+    append = out.append
+    for (row_number, id_number, name, birth, phone, dose, label, history, site, slot,
+         product, walk_in, flags, queue, at, vaccinated, approved) in rows:  # fmt: skip
+        if birth is not None:
+            born = dates.get(birth)
+            if born is None:
+                born = dates[birth] = parse_date(birth)
+        else:
+            born = None
+        slot_start = dates.get(slot)
+        if slot_start is None:
+            slot_start = dates[slot] = parse_time(slot)
+        key = (dose, label)
+        dose_label = shared.get(key)
+        if dose_label is None:
+            dose_label = shared[key] = sys.intern(_dose_label(dose, label))
+        flag_codes = flag_sets.get(flags)
+        if flag_codes is None:
+            flag_codes = flag_sets[flags] = tuple(sys.intern(f) for f in flags.split(",") if f)
+        append(
+            RosterRow(
+                row_number,
+                id_number,
+                mask_id(id_number),
+                shared.setdefault(name, name),
+                born,
+                phone,
+                dose,
+                dose_label,
+                shared.setdefault(history, history) if history else "",
+                shared.setdefault(site, site),
+                slot_start,
+                shared.setdefault(product, product),
+                queue is not None,
+                parse_time(at) if at is not None else None,
+                queue,
+                bool(vaccinated),
+                approved is not None and not approved,
+                bool(walk_in),
+                flag_codes,
+            )
+        )
+    return out
 
 
 class CheckinService:
@@ -174,7 +239,7 @@ class CheckinService:
                 "flags": assessment.codes(),
                 "confirm_reason": reason if assessment.needs_confirmation else None,
                 "rule_set_version": assessment.rule_set_version,
-                "booking_key": booking_key(booking) if booking else None,
+                "booking_key": _booking_key(booking) if booking else None,
             }
             event = self._emit(conn, EventKind.CHECKIN, payload, now)
         log.info("check-in %s %s at desk %s", queue_number, assessment.id_check.masked, self.desk)
@@ -255,8 +320,8 @@ class CheckinService:
     def roster(self) -> list[RosterRow]:
         """Every booking of the site and day, ordered by slot then row number."""
         with self.store.read() as conn:
-            rows = lookups.booking_people(conn, lookups.site_day_filter(self.site, self.day))
-            return self._rows(conn, rows)
+            rows = lookups.roster_tuples(conn, self.site, self.day)
+        return roster_rows(rows)
 
     def search(self, text: str, limit: int = 50) -> list[RosterRow]:
         """Manual lookup by ID number, Chinese name, phone or queue number."""
@@ -280,15 +345,15 @@ class CheckinService:
     def counters(self) -> Counters:
         """全部 / 已報到 / 已接種 / 醫生不同意 / 未到 for the site and day."""
         with self.store.read() as conn:
-            booked = lookups.booked_ids(conn, self.site, self.day)
-            active = lookups.checkin_records(conn, day=self.day, site=self.site)
-        checked = {c.id_number for c in active}
+            total, arrived, checked, vaccinated, refused = lookups.counter_values(
+                conn, self.site, self.day
+            )
         return Counters(
-            total=len(booked),
-            checked_in=len(checked),
-            vaccinated=len({c.id_number for c in active if c.vaccinated}),
-            not_approved=len({c.id_number for c in active if c.decision == "not_approved"}),
-            not_arrived=len(booked - checked),
+            total=total,
+            checked_in=checked,
+            vaccinated=vaccinated,
+            not_approved=refused,
+            not_arrived=total - arrived,
         )
 
     def doctor_queue(self) -> list[QueueEntry]:
@@ -352,15 +417,20 @@ class CheckinService:
                 now,
             )
 
-    def record_vaccination(self, checkin_id: str, product: str, lot: str, dose: int) -> None:
-        """Record the dose given (fills 已接種 and the person's history); writes an event."""
-        now = self._now()
+    def _product_and_lot(self, product: str, lot: str) -> tuple[Any, str]:
+        """The rule sets' product and the trimmed lot number, or a DeskActionError."""
         resolved = self.rules.resolve_product(product)
         if resolved is None:
             raise DeskActionError(f"不認識的疫苗：{product}", f"unknown vaccine: {product}")
         lot = lot.strip()
         if not lot:
             raise DeskActionError("請輸入批號", "enter the lot number")
+        return resolved, lot
+
+    def record_vaccination(self, checkin_id: str, product: str, lot: str, dose: int) -> None:
+        """Record the dose given (fills 已接種 and the person's history); writes an event."""
+        now = self._now()
+        resolved, lot = self._product_and_lot(product, lot)
         with self.store.write() as conn:
             c = self._checkin(conn, checkin_id)
             if c.decision == "not_approved":
@@ -418,7 +488,7 @@ class CheckinService:
         p = entry.person
         with self.store.write() as conn:
             existing = lookups.booking_people(
-                conn, bookings.c.booking_key == booking_key(booking), limit=1
+                conn, bookings.c.booking_key == _booking_key(booking), limit=1
             )
             if existing:
                 raise DeskActionError(
@@ -440,7 +510,7 @@ class CheckinService:
                     "dose_label": booking.dose_label,
                     "site": self.site,
                     "slot_start": booking.slot_start.isoformat(),
-                    "booking_key": booking_key(booking),
+                    "booking_key": _booking_key(booking),
                     "history_text": entry.history_text,
                     "history": [
                         {"product": d.product, "given_on": d.given_on.isoformat(), "lot": d.lot}
@@ -450,7 +520,7 @@ class CheckinService:
                 now,
             )
             rows = lookups.booking_people(
-                conn, bookings.c.booking_key == booking_key(booking), limit=1
+                conn, bookings.c.booking_key == _booking_key(booking), limit=1
             )
             return self._rows(conn, rows)[0]
 
@@ -480,12 +550,7 @@ class CheckinService:
 
     def open_vial(self, product: str, lot: str) -> None:
         """Count one more vial opened for a lot (adds the lot when new)."""
-        resolved = self.rules.resolve_product(product)
-        if resolved is None:
-            raise DeskActionError(f"不認識的疫苗：{product}", f"unknown vaccine: {product}")
-        lot = lot.strip()
-        if not lot:
-            raise DeskActionError("請輸入批號", "enter the lot number")
+        resolved, lot = self._product_and_lot(product, lot)
         with self.store.write() as conn:
             conn.execute(
                 sqlite_insert(lots)

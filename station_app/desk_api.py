@@ -17,7 +17,7 @@ from typing import Protocol
 from vaccination.models import Assessment, DoseRecord, Person
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RosterRow:
     """One booking of the day's roster, as the manager table and search results show it."""
 
@@ -42,7 +42,7 @@ class RosterRow:
     flags: tuple[str, ...]  # flag codes known without a scan, e.g. ("DUPLICATE_BOOKING",)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Counters:
     """The always-visible counters of the site and day."""
 
@@ -53,7 +53,7 @@ class Counters:
     not_arrived: int  # 未到
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CheckinOutcome:
     """What a check-in attempt did: checked in with a queue number, or refused with flags."""
 
@@ -64,7 +64,7 @@ class CheckinOutcome:
     needs_reason: bool = False  # a warn flag and no reason given: ask, then call again
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QueueEntry:
     """A checked-in person waiting for (or seen by) the doctor."""
 
@@ -83,7 +83,7 @@ class QueueEntry:
     history: tuple[DoseRecord, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LotUsage:
     """One vaccine lot in use today at the site."""
 

@@ -34,6 +34,21 @@ from vaccination.models import Person
 from vaccination.rules import RuleSetRegistry
 
 
+def answer_buttons(
+    dialog: QDialog, ok: QDialogButtonBox.StandardButton, ok_text: str, cancel_text: str
+) -> QDialogButtonBox:
+    """The dialog's two answer buttons with the desk's words on them, wired to accept/reject.
+
+    The texts come translated by the caller, so each stays in its dialog's context.
+    """
+    buttons = QDialogButtonBox(ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(ok).setText(ok_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel_text)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
 class ReasonDialog(QDialog):
     """Asks for a reason (picked from a list or typed); OK stays disabled while it is empty."""
 
@@ -52,13 +67,9 @@ class ReasonDialog(QDialog):
         self.reason_box.addItems(["", *choices])
         self.reason_box.lineEdit().setPlaceholderText(self.tr("選擇或輸入原因"))
         layout.addWidget(self.reason_box)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.buttons = answer_buttons(
+            self, QDialogButtonBox.StandardButton.Ok, self.tr("確認"), self.tr("取消")
         )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("確認"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.reason_box.currentTextChanged.connect(self._update)
         self._update()
@@ -115,13 +126,9 @@ class WalkInDialog(QDialog):
         self.error_label = QLabel()
         self.error_label.setObjectName("errorText")
         self.error_label.setWordWrap(True)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        buttons = answer_buttons(
+            self, QDialogButtonBox.StandardButton.Ok, self.tr("加入並報到"), self.tr("取消")
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("加入並報到"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
@@ -218,13 +225,9 @@ class FirstRunDialog(QDialog):
         self.error_label = QLabel()
         self.error_label.setObjectName("errorText")
         layout.addWidget(self.error_label)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        buttons = answer_buttons(
+            self, QDialogButtonBox.StandardButton.Ok, self.tr("開始"), self.tr("離開")
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("開始"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("離開"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
     def choice(self) -> str:
@@ -286,13 +289,9 @@ class SettingsDialog(QDialog):
             form.addRow(pick(zh, en), editor)
         note = QLabel(self.tr("語言、接種站、櫃台與印表機的變更在重新開啟程式後生效。"))
         note.setWordWrap(True)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        buttons = answer_buttons(
+            self, QDialogButtonBox.StandardButton.Save, self.tr("儲存"), self.tr("取消")
         )
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("儲存"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(note)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -126,6 +127,8 @@ class MainWindow(QMainWindow):
         self.wedge = wedge
         self.extra_scanners: object | None = None  # serial/webcam sources (scan_bridge)
         self.sync_state = sync_state
+        self.sync_bridge: Any = None  # station_app.sync_bridge.SyncBridge when a server is set
+        self.sync_note: str | None = None  # why sync is configured but not running
         self.setWindowTitle(
             self.tr("VaxDesk 報到站 — {site} 櫃台 {desk} — {day}").format(
                 site=service.site, desk=service.desk, day=service.day.isoformat()
@@ -230,6 +233,17 @@ class MainWindow(QMainWindow):
         if self.tabs.currentWidget() is self.manager_view:
             self.manager_view.reload()
         self.refresh_status()
+        if self.sync_bridge is not None:
+            self.sync_bridge.wake()
+
+    def attach_sync(self, sync: Any) -> None:
+        """Show the sync client's state (a SyncBridge), or why it is not running (a text)."""
+        if isinstance(sync, str):
+            self.sync_note = sync
+        elif sync is not None:
+            self.sync_bridge = sync
+            sync.status_changed.connect(self.sync_label.setText)
+        self.refresh_status()
 
     def refresh_counters(self) -> None:
         # Counting a large roster takes a while: off the GUI thread, the newest count wins.
@@ -243,7 +257,11 @@ class MainWindow(QMainWindow):
         else:
             self.scanner_label.setText(self.tr("掃描器：鍵盤模式就緒"))
         self.printer_label.setText(self.tickets.state_text())
-        if self.sync_state is None:
+        if self.sync_bridge is not None:
+            pass  # the sync client reports its own state (SyncBridge.status_changed)
+        elif self.sync_note is not None:
+            self.sync_label.setText(self.sync_note)
+        elif self.sync_state is None:
             self.sync_label.setText(self.tr("同步：未設定"))
         else:
             # Counting the outbox is a query: off the GUI thread like the counters.
@@ -270,6 +288,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: object) -> None:
         self._poll.stop()
+        stop_all = getattr(self.extra_scanners, "stop_all", None)
+        if stop_all is not None:
+            stop_all()  # camera and serial threads end with the window
         self.tickets.stop()
         self.background.wait(10_000)
         super().closeEvent(event)  # type: ignore[arg-type]

@@ -156,6 +156,10 @@ class RosterTableModel(QAbstractTableModel):
         self._rows: list[RosterRow] = []
         self._keys: list[str] = []
         self._visible: list[int] = []
+        # The last search text and the rows it matched: one more typed character only
+        # narrows those, so a keystroke rarely scans all 100,000 keys.
+        self._last_needle = ""
+        self._last_hits: list[int] = []
         self._titles = column_titles()
         self.revealed: set[str] = set()
         self.current = RosterFilter()
@@ -179,6 +183,7 @@ class RosterTableModel(QAbstractTableModel):
             ).lower()
             for r in rows
         ]
+        self._last_needle, self._last_hits = "", []
         self.apply_filter(self.current)
 
     def apply_filter(self, spec: RosterFilter) -> int:
@@ -187,7 +192,12 @@ class RosterTableModel(QAbstractTableModel):
         needle = spec.text.strip().lower()
         rows = self._rows
         if needle:
-            candidates = [i for i, k in enumerate(self._keys) if needle in k]
+            keys = self._keys
+            if self._last_needle and self._last_needle in needle:
+                candidates = [i for i in self._last_hits if needle in keys[i]]
+            else:
+                candidates = [i for i, k in enumerate(keys) if needle in k]
+            self._last_needle, self._last_hits = needle, candidates
         else:
             candidates = list(range(len(rows)))
         if spec.status != STATUS_ALL:

@@ -47,6 +47,12 @@ class DeskSettings:
     )
     form_printer: str = _spec("", "同意書印表機（例如 pdf:///tmp/forms）", "consent form printer")
     server_url: str = _spec("", "衛生局同步伺服器網址", "health bureau sync server URL")
+    desk_token_file: str = _spec(
+        "", "櫃台憑證檔（憑證本身不存在設定中）", "desk token file (the token is not kept here)"
+    )
+    ca_bundle: str = _spec(
+        "", "衛生局憑證機構檔（空白：系統預設）", "bureau CA bundle (blank: system default)"
+    )
 
     @property
     def configured(self) -> bool:

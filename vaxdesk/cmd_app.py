@@ -34,8 +34,7 @@ def run_app(args: argparse.Namespace) -> int:
         raise UserError("示範人數至少 1 / --people must be at least 1")
     if args.db is not None and args.db.is_dir():
         raise UserError(f"資料庫路徑是資料夾 / the database path is a folder: {args.db}")
-    from station_app.app import can_show_window, run
-    from station_app.store.errors import StoreError
+    from station_app.app import can_show_window
 
     if not can_show_window():
         raise UserError(
@@ -43,13 +42,19 @@ def run_app(args: argparse.Namespace) -> int:
             " / no screen: run it on a desktop, or set QT_QPA_PLATFORM=offscreen"
         )
 
+    return launch(
+        db=args.db, demo=args.demo, people=args.people, exit_when_ready=args.exit_when_ready
+    )
+
+
+def launch(*, db: Path | None, demo: bool, people: int, exit_when_ready: bool) -> int:
+    """Run the window (a screen is known to be there); store problems become user errors."""
+    from station_app.app import run
+    from station_app.store.errors import StoreError
+
     try:
         return run(
-            db=args.db,
-            demo=args.demo,
-            people=args.people,
-            exit_when_ready=args.exit_when_ready,
-            started=STARTED,
+            db=db, demo=demo, people=people, exit_when_ready=exit_when_ready, started=STARTED
         )
     except StoreError as exc:
         raise UserError(f"{exc.message_zh} / {exc.message_en}") from exc

@@ -1,5 +1,8 @@
 """`vaxdesk assess`, `vaxdesk checkin` and `vaxdesk demo`: the desk's work from a terminal.
 
+`vaxdesk demo` opens the station window on the demo roster when there is a screen, and
+otherwise (or with `--cli`) walks through the demo scenarios in the terminal.
+
 Without `--site` a command uses the roster's main site of the day: the site with the most
 bookings that day in the database. Without `--at` it uses the current time in Taiwan.
 """
@@ -59,12 +62,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     demo = subparsers.add_parser(
         "demo",
         help="示範：暫存資料庫與示範名冊 / demo on a temporary database",
-        description="建立暫存資料庫，匯入今天的示範名冊，示範幾種報到情境。 "
-        "Creates a temporary database, imports today's demo roster and walks through "
-        "check-in scenarios.",
+        description="建立暫存資料庫，匯入今天的示範名冊，開啟報到站視窗（示範模式）；"
+        "沒有螢幕或加 --cli 時在終端機示範幾種報到情境。 "
+        "Creates a temporary database with today's demo roster and opens the station "
+        "window in demo mode; with no screen, or with --cli, walks through the check-in "
+        "scenarios in the terminal.",
     )
     demo.add_argument("--cli", action="store_true", help="文字介面示範 / terminal demo")
     demo.add_argument("--people", type=int, default=300, help="示範人數 / people on the roster")
+    demo.add_argument("--exit-when-ready", action="store_true", help=argparse.SUPPRESS)
     demo.set_defaults(handler=run_demo)
 
 
@@ -310,7 +316,22 @@ class _DemoClock:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    """The terminal demo (the GUI demo, when installed, replaces plain `demo`)."""
+    """The station window in demo mode; the terminal demo with --cli or without a screen."""
+    if args.people < 1:
+        raise UserError("示範人數至少 1 / --people must be at least 1")
+    if not args.cli:
+        from station_app.app import can_show_window
+
+        if can_show_window():
+            from vaxdesk.cmd_app import launch
+
+            return launch(db=None, demo=True, people=args.people,
+                          exit_when_ready=args.exit_when_ready)  # fmt: skip
+        print(
+            "沒有可用的螢幕，改用文字介面示範（有桌面時會開啟報到站視窗）"
+            " / no screen: running the terminal demo (on a desktop it opens the station window)",
+            flush=True,
+        )
     return _guarded(lambda: run_cli_demo(people=args.people))
 
 

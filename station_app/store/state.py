@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import Connection, and_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from station_app.store.importing import booking_row, dose_row
 from station_app.store.tables import (
     bookings,
     checkins,
@@ -121,6 +120,8 @@ def _person_exists(conn: Connection, id_number: str) -> bool:
 
 
 def _apply_vaccination(conn: Connection, event: Event) -> None:
+    from station_app.store import importing  # loads the roster reader: not at start-up
+
     p = event.payload
     day = _day(event)
     conn.execute(
@@ -144,7 +145,7 @@ def _apply_vaccination(conn: Connection, event: Event) -> None:
         record = DoseRecord(product=p["product"], given_on=day, lot=p["lot"], source="desk")
         conn.execute(
             sqlite_insert(dose_records)
-            .values(**dose_row(p["id_number"], record))
+            .values(**importing.dose_row(p["id_number"], record))
             .on_conflict_do_nothing(index_elements=["id_number", "product", "given_on", "source"])
         )
     else:
@@ -170,6 +171,8 @@ def walk_in_booking(event: Event) -> Booking:
 
 
 def _apply_walk_in(conn: Connection, event: Event) -> None:
+    from station_app.store import importing  # loads the roster reader: not at start-up
+
     p = event.payload
     birth = p.get("birth_date")
     person: dict[str, Any] = {
@@ -195,7 +198,7 @@ def _apply_walk_in(conn: Connection, event: Event) -> None:
     )
     conn.execute(
         sqlite_insert(bookings)
-        .values(**booking_row(booking))
+        .values(**importing.booking_row(booking))
         .on_conflict_do_update(index_elements=["booking_key"], set_={"cancelled": False})
     )
     for item in p.get("history") or []:
@@ -207,7 +210,7 @@ def _apply_walk_in(conn: Connection, event: Event) -> None:
         )
         conn.execute(
             sqlite_insert(dose_records)
-            .values(**dose_row(p["id_number"], record))
+            .values(**importing.dose_row(p["id_number"], record))
             .on_conflict_do_nothing(index_elements=["id_number", "product", "given_on", "source"])
         )
 

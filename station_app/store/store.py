@@ -13,20 +13,21 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, update
 from sqlalchemy.exc import DBAPIError
 
 from station_app.store import lookups, migrate
 from station_app.store.engine import WRITE, make_engine
 from station_app.store.errors import StoreError, translate
-from station_app.store.importing import ImportCounts, import_entries
 from station_app.store.outbox import REMOTE, Outbox, insert_event
 from station_app.store.state import apply_event
 from station_app.store.tables import bookings
 from vaccination.events import Event
+
+if TYPE_CHECKING:
+    from station_app.store.importing import ImportCounts
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ class Store:
                 conn.execution_options(**WRITE)
                 with conn.begin():
                     migrate.upgrade(conn)
-        except CommandError as exc:
+        except migrate.UnknownSchema as exc:
             engine.dispose()
             # Typically a database written by a newer VaxDesk.
             raise StoreError(
@@ -122,9 +123,11 @@ class Store:
         Re-importing the same rows changes nothing: bookings are keyed by person, site,
         day and product; people and dose records by their natural keys.
         """
+        from station_app.store import importing  # the roster reader loads on first import
+
         entries = report.rows if hasattr(report, "rows") else report
         with self.write() as conn:
-            return import_entries(conn, entries, progress)
+            return importing.import_entries(conn, entries, progress)
 
     def cancel_booking(self, key: str) -> bool:
         """Cancel a booking by its key (a roster change from the server); False if unknown."""

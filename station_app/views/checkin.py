@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -29,6 +29,7 @@ from station_app.i18n import pick
 from station_app.sounds import SoundPlayer
 from station_app.ticket_hook import TicketHook
 from station_app.views.person_card import PersonCard
+from station_app.views.typing_pause import after_typing
 from vaccination.models import Assessment, Person, Severity
 from vaccination.rules import RuleSetRegistry
 
@@ -90,6 +91,8 @@ class CheckinView(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.search_edit, 1)
+        self._top = top
+        self.camera_preview: QWidget | None = None
         buttons = QHBoxLayout()
         buttons.addWidget(self.confirm_button)
         buttons.addStretch(1)
@@ -102,17 +105,19 @@ class CheckinView(QWidget):
         layout.addWidget(self.message_label)
         layout.addLayout(buttons)
 
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(150)
-        self._search_timer.timeout.connect(self.run_search)
-        self.search_edit.textEdited.connect(lambda _t: self._search_timer.start())
+        self._search_timer = after_typing(self.search_edit, 150, self.run_search)
         self.search_edit.returnPressed.connect(self._search_enter)
         self.results.itemActivated.connect(self._pick_result)
         self.confirm_button.clicked.connect(self.confirm_pending)
         self.undo_button.clicked.connect(self.ask_undo)
         self.reprint_button.clicked.connect(self.reprint_last)
         self.walk_in_button.clicked.connect(self.open_walk_in)
+
+    def show_camera(self, preview: QWidget) -> None:
+        """Put the webcam preview beside the search field (when a webcam scans)."""
+        preview.setMaximumSize(320, 240)
+        self.camera_preview = preview
+        self._top.addWidget(preview)
 
     # -- scanning -------------------------------------------------------------------------
 

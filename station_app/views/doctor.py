@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 from station_app.desk_api import DeskService, QueueEntry
 from station_app.i18n import pick
 from station_app.views.person_card import age_on
+from station_app.views.table_parts import fill_table, product_box, readonly_table
 from vaccination.ids import normalize_id
 from vaccination.rules import RuleSetRegistry
 
@@ -38,9 +38,8 @@ class DoctorView(QWidget):
         self.rules = rules
         self.entries: list[QueueEntry] = []
 
-        self.table = QTableWidget(0, 6)
-        self.table.setObjectName("doctorQueue")
-        self.table.setHorizontalHeaderLabels(
+        self.table = readonly_table(
+            "doctorQueue",
             [
                 self.tr("報到號碼"),
                 self.tr("姓名"),
@@ -48,13 +47,10 @@ class DoctorView(QWidget):
                 self.tr("接種疫苗"),
                 self.tr("劑次"),
                 self.tr("狀態"),
-            ]
+            ],
         )
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
 
         self.person_label = QLabel(self.tr("掃描或從左側選擇一位民眾"))
         self.person_label.setObjectName("personName")
@@ -86,11 +82,7 @@ class DoctorView(QWidget):
         dl.addWidget(self.reason_box)
         dl.addWidget(self.refuse_button)
 
-        self.product_box = QComboBox()
-        for product in rules.products():
-            self.product_box.addItem(
-                f"{pick(product.name_zh, product.name_en)} ({product.code})", product.code
-            )
+        self.product_box = product_box(rules)
         self.lot_edit = QLineEdit()
         self.lot_edit.setPlaceholderText(self.tr("例如 AZ1234-CDC"))
         self.dose_spin = QSpinBox()
@@ -139,11 +131,13 @@ class DoctorView(QWidget):
         selected = self.current()
         self.entries = self.service.doctor_queue()
         self.table.blockSignals(True)
-        self.table.setRowCount(len(self.entries))
-        for r, e in enumerate(self.entries):
-            values = [e.queue_number, e.name, e.masked_id, e.product, str(e.dose), self._state(e)]
-            for c, v in enumerate(values):
-                self.table.setItem(r, c, QTableWidgetItem(v))
+        fill_table(
+            self.table,
+            [
+                [e.queue_number, e.name, e.masked_id, e.product, str(e.dose), self._state(e)]
+                for e in self.entries
+            ],
+        )
         self.table.blockSignals(False)
         if selected is not None:
             self.select_checkin(selected.checkin_id)

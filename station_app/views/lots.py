@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from station_app.desk_api import DeskService
 from station_app.i18n import pick
+from station_app.views.table_parts import fill_table, product_box, readonly_table
 from vaccination.rules import RuleSetRegistry
 
 
@@ -30,9 +28,8 @@ class LotsView(QWidget):
     ) -> None:
         super().__init__(parent)
         self.service = service
-        self.table = QTableWidget(0, 6)
-        self.table.setObjectName("lotsTable")
-        self.table.setHorizontalHeaderLabels(
+        self.table = readonly_table(
+            "lotsTable",
             [
                 self.tr("疫苗"),
                 self.tr("批號"),
@@ -40,18 +37,11 @@ class LotsView(QWidget):
                 self.tr("每瓶劑量"),
                 self.tr("已接種劑數"),
                 self.tr("開瓶剩餘劑數"),
-            ]
+            ],
         )
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
         for i in range(5):
             self.table.setColumnWidth(i, 150)
-        self.product_box = QComboBox()
-        for product in rules.products():
-            self.product_box.addItem(
-                f"{pick(product.name_zh, product.name_en)} ({product.code})", product.code
-            )
+        self.product_box = product_box(rules)
         self.lot_edit = QLineEdit()
         self.lot_edit.setPlaceholderText(self.tr("批號，例如 AZ1234-CDC"))
         self.open_button = QPushButton(self.tr("開一瓶"))
@@ -71,19 +61,20 @@ class LotsView(QWidget):
         self.lot_edit.returnPressed.connect(self.open_vial)
 
     def refresh(self) -> None:
-        lots = self.service.lots()
-        self.table.setRowCount(len(lots))
-        for r, lot in enumerate(lots):
-            values = [
-                lot.product,
-                lot.lot,
-                str(lot.vials_opened),
-                str(lot.doses_per_vial),
-                str(lot.doses_given),
-                str(lot.doses_left_in_open_vials),
-            ]
-            for c, v in enumerate(values):
-                self.table.setItem(r, c, QTableWidgetItem(v))
+        fill_table(
+            self.table,
+            [
+                [
+                    lot.product,
+                    lot.lot,
+                    str(lot.vials_opened),
+                    str(lot.doses_per_vial),
+                    str(lot.doses_given),
+                    str(lot.doses_left_in_open_vials),
+                ]
+                for lot in self.service.lots()
+            ],
+        )
 
     def open_vial(self) -> None:
         from station_app.checkin_service import DeskActionError

@@ -77,6 +77,21 @@ def roster_entries() -> list[object]:
     )
 
 
+def desk_with(tmp_path: Path, settings: DeskSettings) -> Desk:
+    """A desk on the test roster with these settings (tests close it themselves)."""
+    store = open_store(tmp_path)
+    store.import_entries(roster_entries())
+    return build_desk(
+        store,
+        settings,
+        day=DAY,
+        clock=clock_at(9, 5),
+        sounds=SoundPlayer(enabled=False),
+        rules=rules(),
+        folder=tmp_path,
+    )
+
+
 @pytest.fixture(name="gui")
 def gui_fixture(qtbot, tmp_path: Path) -> Iterator[GuiDesk]:  # type: ignore[no-untyped-def]
     store = open_store(tmp_path)

@@ -98,6 +98,12 @@ def test_manager_search_and_filters(gui: GuiDesk) -> None:
     assert manager.model.row_at(0).name == "王小12"
     manager.search_edit.setText(pid(15).lower())
     assert manager.apply_filter() == 1
+    # Typing on narrows, deleting widens again: the same rows as a fresh search each time.
+    shown = []
+    for text in ("王", "王小", "王小1", "王小", "小1", "小19", "1"):
+        manager.search_edit.setText(text)
+        shown.append(manager.apply_filter())
+    assert shown == [21, 21, 11, 21, 11, 1, 21]
     manager.search_edit.setText("")
     manager.apply_filter()
     assert "21 / 21" in manager.count_label.text()

@@ -220,23 +220,11 @@ def test_settings_dialog_saves_and_applies(gui: GuiDesk) -> None:
 
 @pytest.mark.slow
 def test_ticket_goes_to_the_configured_printer(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from app_fixtures import roster_entries
-    from store_fixtures import DAY, SITE, clock_at, open_store, pid, rules
+    from app_fixtures import desk_with
+    from store_fixtures import SITE, pid
 
-    from station_app.app import build_desk
-
-    store = open_store(tmp_path)
-    store.import_entries(roster_entries())
     out = tmp_path / "tickets"
-    desk = build_desk(
-        store,
-        DeskSettings(site=SITE, ticket_printer=f"pdf://{out}"),
-        day=DAY,
-        clock=clock_at(9, 5),
-        sounds=SoundPlayer(enabled=False),
-        rules=rules(),
-        folder=tmp_path,
-    )
+    desk = desk_with(tmp_path, DeskSettings(site=SITE, ticket_printer=f"pdf://{out}"))
     try:
         view = desk.window.checkin_view
         view.handle_scan(pid(1))
@@ -256,25 +244,13 @@ def test_ticket_goes_to_the_configured_printer(qtbot, tmp_path: Path) -> None:  
 
 @pytest.mark.hardware
 def test_a_serial_scanner_checks_in_through_the_same_path(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from app_fixtures import roster_entries
-    from store_fixtures import DAY, SITE, clock_at, open_store, pid, rules
+    from app_fixtures import desk_with
+    from store_fixtures import SITE, pid
 
     from hardware.pty_scanner import PtyScanner
-    from station_app.app import build_desk
 
-    store = open_store(tmp_path)
-    store.import_entries(roster_entries())
     with PtyScanner(tmp_path / "scanner") as scanner:
-        link = scanner.link
-        desk = build_desk(
-            store,
-            DeskSettings(site=SITE, serial_port=str(link)),
-            day=DAY,
-            clock=clock_at(9, 5),
-            sounds=SoundPlayer(enabled=False),
-            rules=rules(),
-            folder=tmp_path,
-        )
+        desk = desk_with(tmp_path, DeskSettings(site=SITE, serial_port=str(scanner.link)))
         try:
             view = desk.window.checkin_view
             label = desk.window.scanner_label
@@ -324,3 +300,30 @@ def test_first_run_on_an_empty_machine_asks_then_opens_the_desk(
         assert (tmp_path / "vaxdesk.db").exists()
     finally:
         desk.close()
+
+
+@pytest.mark.hardware
+def test_a_webcam_scanner_shows_its_preview_and_checks_in(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from app_fixtures import desk_with
+    from store_fixtures import SITE, pid
+
+    from hardware.scan import Symbology
+    from hardware.synthetic import write_card_video
+
+    video = tmp_path / "cards.avi"
+    write_card_video(video, [(pid(6), Symbology.CODE39)])
+    # The setting as typed, spaces and all.
+    desk = desk_with(tmp_path, DeskSettings(site=SITE, camera=f" {video} "))
+    try:
+        view = desk.window.checkin_view
+        preview = view.camera_preview
+        assert preview is not None and view.isAncestorOf(preview)
+        frames: list[object] = []
+        desk.scanners.frame_ready.connect(lambda frame, _found: frames.append(frame))
+        qtbot.waitUntil(lambda: view.card.queue_label.text() == "A001", timeout=20_000)
+        assert view.card.name_label.text() == "王小6"
+        assert frames  # the preview was fed the camera's pictures
+        bridge = desk.scanners
+    finally:
+        desk.close()
+    assert bridge.sources == []  # the camera thread was stopped with the desk

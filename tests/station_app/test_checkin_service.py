@@ -208,6 +208,23 @@ def test_counters_follow_the_day(store: Store) -> None:
     svc.record_vaccination(ids[1], "CoV_Moderna", "MOD123-CDC", 1)
     c = svc.counters()
     assert (c.total, c.checked_in, c.vaccinated, c.not_approved, c.not_arrived) == (21, 4, 1, 1, 17)
+    # The doctor's latest word counts: a refusal taken back, another refusal, an undo.
+    svc.doctor_decision(ids[3], approved=False, reason="發燒")
+    svc.doctor_decision(ids[3], approved=True, reason=None)
+    svc.doctor_decision(ids[4], approved=False, reason="血壓過高")
+    assert svc.counters().not_approved == 2
+    svc.undo_last_checkin("掃錯人")
+    c = svc.counters()
+    assert (c.checked_in, c.not_approved, c.not_arrived) == (3, 1, 18)
+    # The roster table tells the same story row by row.
+    rows = {r.id_number: r for r in svc.roster()}
+    assert len(rows) == 21
+    assert rows[pid(1)].vaccinated and rows[pid(1)].queue_number == "A001"
+    assert rows[pid(1)].checkin_time is not None and rows[pid(1)].masked_id.count("*") == 4
+    assert rows[pid(2)].doctor_not_approved and not rows[pid(2)].vaccinated
+    assert rows[pid(3)].checked_in and not rows[pid(3)].doctor_not_approved
+    assert not rows[pid(4)].checked_in and rows[pid(4)].queue_number is None
+    assert [r.id_number for r in svc.roster() if r.checked_in] == [pid(n) for n in (1, 2, 3)]
 
 
 def test_doctor_queue_and_decisions(store: Store) -> None:

@@ -254,3 +254,42 @@ def test_a_full_disk_gives_a_typed_error_and_keeps_the_old_data(tmp_path: Path) 
     event.remove(store.engine, "begin", _cap)
     assert _count(store, people) == 1
     store.close()
+
+
+def test_a_large_first_import_matches_the_schema_file_order_and_last_row_wins(
+    tmp_path: Path,
+) -> None:
+    from station_app.store.importing import INDEX_REBUILD_MIN
+
+    store = open_store(tmp_path)
+    with store.read() as conn:
+        cache_before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    history = (DoseRecord("CoV_AZ", date(2021, 7, 1)), DoseRecord("CoV_AZ", date(2021, 9, 30)))
+    n = INDEX_REBUILD_MIN + 10
+    # File order is not ID order; the last person also has a second row (another product)
+    # that renames them: the later row describes the person.
+    rows = [entry(k, row=i + 2, history=history if k % 3 == 0 else ()) for i, k in
+            enumerate(range(n, 0, -1))]  # fmt: skip
+    rows.append(entry(1, name="王大同", product="CoV_BNT", row=n + 2, history=history))
+    counts = store.import_entries(rows)
+    assert (counts.people_added, counts.bookings_added) == (n, n + 1)
+    assert counts.doses_added == 2 * (n // 3) + 2
+    with store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    with store.read() as conn:
+        # Bookings keep the file's order in their ids.
+        numbers = conn.execute(select(bookings.c.row_number).order_by(bookings.c.id)).scalars()
+        assert list(numbers) == list(range(2, n + 3))
+        renamed = people.c.id_number == rows[-1].person.id_number
+        assert conn.execute(select(people.c.name).where(renamed)).scalar_one() == "王大同"
+        plan = " ".join(
+            str(r[-1])
+            for r in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT * FROM bookings WHERE id_number = ?", ("A1",)
+            )
+        )
+        assert "ix_bookings_id_number" in plan
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == cache_before
+    again = store.import_entries(rows)
+    assert (again.people_added, again.bookings_added, again.doses_added) == (0, 0, 0)
+    store.close()

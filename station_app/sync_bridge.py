@@ -1,0 +1,105 @@
+"""The sync client inside the window: started when a server is configured, status to Qt.
+
+`SyncClient` runs in its own thread and reports through a plain callback; `SyncBridge`
+turns that callback into a Qt signal, so the status bar is only touched on the GUI
+thread (a signal emitted from another thread is queued to the receiver's thread).
+The desk token is read from its file (or VAXDESK_DESK_TOKEN) when the client starts:
+it is never kept in the settings, shown, or logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from station_app.i18n import pick
+from station_app.settings import DeskSettings
+
+log = logging.getLogger(__name__)
+
+TOKEN_ENV = "VAXDESK_DESK_TOKEN"
+
+
+class SyncSetupError(Exception):
+    """The sync settings cannot be used (no token, unreadable file); zh + en."""
+
+    def __init__(self, message_zh: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message_zh = message_zh
+        self.message_en = message_en
+
+
+def read_token(settings: DeskSettings) -> str:
+    """The desk token from `desk_token_file`, else from the environment."""
+    if settings.desk_token_file:
+        path = Path(settings.desk_token_file)
+        try:
+            token = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SyncSetupError(
+                f"無法讀取櫃台憑證檔 {path}（{exc.strerror}）",
+                f"cannot read the desk token file {path} ({exc.strerror})",
+            ) from None
+    else:
+        token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise SyncSetupError(
+            "缺少櫃台憑證：請在設定中指定憑證檔",
+            "no desk token: set the desk token file in the settings",
+        )
+    return token
+
+
+class SyncBridge(QObject):
+    """A SyncClient for the window; `status_changed(text)` arrives on the GUI thread."""
+
+    status_changed = Signal(str)
+    _status = Signal(object)  # SyncStatus, emitted from the sync thread
+
+    def __init__(self, store: Any, settings: DeskSettings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        from station_app.sync_client import SyncClient
+
+        self.last_status: Any = None
+        self._status.connect(self._show)
+        self.client = SyncClient(
+            store,
+            settings.server_url,
+            read_token(settings),
+            ca_bundle=settings.ca_bundle or None,
+            on_status=self._status.emit,
+        )
+
+    def _show(self, status: Any) -> None:
+        self.last_status = status
+        self.status_changed.emit(pick(f"同步：{status.text_zh()}", f"Sync: {status.text_en()}"))
+
+    def start(self) -> None:
+        self.client.start()
+
+    def wake(self) -> None:
+        """A desk action wrote events: push them now instead of at the next interval."""
+        self.client.wake()
+
+    def stop(self) -> None:
+        self.client.stop()
+
+
+def start_sync(store: Any, settings: DeskSettings, parent: QObject | None = None) -> Any:
+    """The running SyncBridge, or a zh/en text saying why sync is off (None: not configured)."""
+    if not settings.server_url:
+        return None
+    try:
+        bridge = SyncBridge(store, settings, parent)
+    except SyncSetupError as exc:
+        log.warning("sync not started: %s", exc.message_en)
+        return pick(f"同步：{exc.message_zh}", f"Sync: {exc.message_en}")
+    except (OSError, ValueError) as exc:  # a CA bundle that cannot be read
+        log.warning("sync not started: %s", exc)
+        return pick(f"同步：無法使用憑證機構檔（{exc}）", f"Sync: cannot use the CA bundle ({exc})")
+    bridge.start()
+    return bridge
