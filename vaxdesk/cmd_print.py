@@ -31,10 +31,12 @@ _PRINTERS_HELP = (
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add `print` and `printers`."""
-    p_print = subparsers.add_parser("print", help="print tickets, consent forms and rosters")
+    p_print = subparsers.add_parser(
+        "print", help="列印號碼牌、同意書、清單 / print tickets, consent forms, rosters"
+    )
     sub = p_print.add_subparsers(dest="print_command", metavar="WHAT", required=True)
 
-    p_ticket = sub.add_parser("ticket", help="print one queue ticket (號碼牌)")
+    p_ticket = sub.add_parser("ticket", help="號碼牌 / print one queue ticket")
     p_ticket.add_argument("--queue", required=True, help="queue number, e.g. A028")
     p_ticket.add_argument("--site", required=True, help="site name")
     p_ticket.add_argument("--name", default="", help="name (printed masked)")
@@ -46,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p_ticket.add_argument("--printer", required=True, metavar="URI", help=_PRINTERS_HELP)
     p_ticket.set_defaults(handler=_ticket)
 
-    p_consent = sub.add_parser("consent", help="pre-filled consent form (接種須知暨評估及意願書)")
+    p_consent = sub.add_parser("consent", help="套印同意書 / pre-filled consent form")
     p_consent.add_argument("--name", required=True)
     p_consent.add_argument("--id", dest="id_number", required=True, help="full ID number")
     p_consent.add_argument("--birth", default=None, help="birth date, ROC or Gregorian")
@@ -62,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     p_consent.set_defaults(handler=_consent)
 
-    p_roster = sub.add_parser("roster", help="the day's roster of a site as PDF (列印清單)")
+    p_roster = sub.add_parser("roster", help="列印清單 / the day's roster of a site as PDF")
     source = p_roster.add_mutually_exclusive_group(required=True)
     source.add_argument("--db", type=Path, help="the desk's store (SQLite file)")
     source.add_argument("--roster", type=Path, help="a roster file (CSV/Excel) instead")
@@ -71,7 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p_roster.add_argument("--out", type=Path, required=True, help="PDF file to write")
     p_roster.set_defaults(handler=_roster)
 
-    p_reprint = sub.add_parser("reprint", help="reprint a ticket from the desk's print queue")
+    p_reprint = sub.add_parser("reprint", help="補印號碼牌 / reprint a ticket from the print queue")
     p_reprint.add_argument("--db", type=Path, required=True, help="the desk's SQLite file")
     which = p_reprint.add_mutually_exclusive_group(required=True)
     which.add_argument("--job", type=int, help="print job number")
@@ -81,9 +83,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     p_reprint.set_defaults(handler=_reprint)
 
-    p_printers = subparsers.add_parser("printers", help="test receipt printers")
+    p_printers = subparsers.add_parser("printers", help="出單機測試 / test receipt printers")
     psub = p_printers.add_subparsers(dest="printers_command", metavar="WHAT", required=True)
-    p_test = psub.add_parser("test", help="print a test page")
+    p_test = psub.add_parser("test", help="列印測試頁 / print a test page")
     p_test.add_argument("uri", help=_PRINTERS_HELP)
     p_test.set_defaults(handler=_test_page)
     p_emu = psub.add_parser("emulate", help="run a network printer emulator (prints nothing)")
@@ -206,8 +208,6 @@ def _rows_from_file(path: Path, day: date, site: str | None) -> tuple[list[Any],
     from vaccination.roster_import import read_roster
     from vaccination.rules import load_rule_sets
 
-    if not path.is_file():
-        raise UserError(f"找不到名冊檔 {path} / roster file not found: {path}")
     report = read_roster(path, load_rule_sets())
     if report.fatal_error:
         raise UserError(f"名冊無法讀取 / roster unreadable: {report.fatal_error}")

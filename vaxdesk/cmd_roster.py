@@ -146,8 +146,6 @@ def run_import(args: argparse.Namespace) -> int:
     from vaccination.roster_import import read_roster
     from vaxdesk.cmd_desk import load_rules, open_store
 
-    if not args.file.is_file():
-        raise UserError(f"找不到名冊檔 {args.file} / roster file not found: {args.file}")
     report = read_roster(args.file, load_rules())
     if report.fatal_error:
         raise UserError(f"{report.fatal_error} ({args.file})")

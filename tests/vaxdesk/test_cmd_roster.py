@@ -78,4 +78,8 @@ def test_import_of_something_that_is_not_a_roster(
     err = capsys.readouterr().err
     assert err.startswith("vaxdesk: ") and len(err.strip().splitlines()) == 1
     assert main(["roster", "import", str(tmp_path / "missing.csv"), "--db", "x.db"]) == 2
-    assert "找不到名冊檔" in capsys.readouterr().err
+    assert "找不到檔案" in capsys.readouterr().err
+    assert main(["roster", "import", str(tmp_path), "--db", "x.db"]) == 2
+    assert "是資料夾，不是檔案" in capsys.readouterr().err
+    assert main(["roster", "import", "/dev/null", "--db", "x.db"]) == 2
+    assert "檔案是空的" in capsys.readouterr().err
