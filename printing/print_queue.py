@@ -9,8 +9,10 @@ crash or a dropped connection is printed again, whole. Optionally, jobs waiting 
 than `drop_after_minutes` are dropped with a message instead of printed late.
 
 Callbacks run on the worker thread: a Qt caller forwards them through a signal.
-The table is created when missing; it uses the stdlib sqlite3 module only, so it stays
-independent of the station's ORM and migrations.
+The queue uses the stdlib sqlite3 module only and creates its table when missing, so it
+works in a file of its own. The desk's store declares the same table in its migrations
+(printing/ does not import the store): a change here needs a store migration too, and
+tests/station_app/test_store_migrations.py checks that both make the same table.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ FAILED: Final[str] = "failed"  # could not be rendered (a bug): kept for inspect
 
 _SCHEMA: Final[str] = """
 CREATE TABLE IF NOT EXISTS print_jobs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     kind TEXT NOT NULL,
     name TEXT NOT NULL,
     payload TEXT NOT NULL,

@@ -1,24 +1,21 @@
 """The sync client's own bookkeeping inside the desk store: the pull cursor and rejected events.
 
-Two small tables, created when missing (`sync_client_state`, `sync_client_rejections`),
-so the sync client needs no change of the store's schema. Rejected events stay in the
-outbox as they are (the truth of what happened at the desk) but are no longer offered
-to the server, so one bad event never blocks the queue.
+Its tables (`sync_client_state`, `sync_client_rejections`) are declared with the rest of
+the store's schema and made by its migrations. Rejected events stay in the outbox as they
+are (the truth of what happened at the desk) but are no longer offered to the server, so
+one bad event never blocks the queue.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-_SCHEMA: Final[tuple[str, ...]] = (
-    "CREATE TABLE IF NOT EXISTS sync_client_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS sync_client_rejections ("
-    " event_id TEXT PRIMARY KEY, code TEXT, reason_zh TEXT, reason_en TEXT, at TEXT NOT NULL)",
-)
+from station_app.store.tables import sync_client_rejections, sync_client_state
 
 
 class SyncBook:
@@ -26,27 +23,23 @@ class SyncBook:
 
     def __init__(self, store: Any) -> None:
         self._store = store
-        with store.write() as conn:
-            for statement in _SCHEMA:
-                conn.execute(text(statement))
 
     def get(self, key: str) -> str | None:
         """A stored value."""
         with self._store.read() as conn:
             value = conn.execute(
-                text("SELECT value FROM sync_client_state WHERE key = :k"), {"k": key}
+                select(sync_client_state.c.value).where(sync_client_state.c.key == key)
             ).scalar()
         return None if value is None else str(value)
 
     def put(self, key: str, value: str) -> None:
         """Store a value."""
+        upsert = sqlite_insert(sync_client_state).values(key=key, value=value)
         with self._store.write() as conn:
             conn.execute(
-                text(
-                    "INSERT INTO sync_client_state (key, value) VALUES (:k, :v) "
-                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-                ),
-                {"k": key, "v": value},
+                upsert.on_conflict_do_update(
+                    index_elements=["key"], set_={"value": upsert.excluded.value}
+                )
             )
 
     def cursor(self, server: str) -> int | None:
@@ -61,28 +54,26 @@ class SyncBook:
     def rejected_ids(self) -> set[str]:
         """Events the server refused for good."""
         with self._store.read() as conn:
-            return set(conn.execute(text("SELECT event_id FROM sync_client_rejections")).scalars())
+            return set(conn.execute(select(sync_client_rejections.c.event_id)).scalars())
 
     def rejections(self) -> list[dict[str, Any]]:
         """Every refused event with the server's reason."""
         with self._store.read() as conn:
             rows = conn.execute(
-                text(
-                    "SELECT event_id, code, reason_zh, reason_en, at "
-                    "FROM sync_client_rejections ORDER BY at"
-                )
+                select(sync_client_rejections).order_by(sync_client_rejections.c.at)
             )
             return [dict(r._mapping) for r in rows]
 
     def reject(self, items: Iterable[dict[str, Any]]) -> None:
         """Remember events the server refused, with its reasons."""
+        at = datetime.now(UTC).isoformat()
         rows = [
             {
-                "e": r["event_id"],
-                "c": r.get("code"),
-                "z": r.get("reason_zh"),
-                "n": r.get("reason_en"),
-                "a": datetime.now(UTC).isoformat(),
+                "event_id": r["event_id"],
+                "code": r.get("code"),
+                "reason_zh": r.get("reason_zh"),
+                "reason_en": r.get("reason_en"),
+                "at": at,
             }
             for r in items
             if r.get("event_id")
@@ -90,10 +81,4 @@ class SyncBook:
         if not rows:
             return
         with self._store.write() as conn:
-            conn.execute(
-                text(
-                    "INSERT OR IGNORE INTO sync_client_rejections "
-                    "(event_id, code, reason_zh, reason_en, at) VALUES (:e, :c, :z, :n, :a)"
-                ),
-                rows,
-            )
+            conn.execute(sqlite_insert(sync_client_rejections).on_conflict_do_nothing(), rows)

@@ -4,13 +4,12 @@
 look at `alembic_version`: a database already at the head (every start of a set-up desk)
 never loads Alembic, which would add about 150 ms to the desk's cold start.
 `make_revision(message)` is for developers adding a migration after changing tables.py:
-`python -m station_app.store.migrate "add a column"`.
+`python -m station_app.store.new_revision "add a column"`.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -105,8 +104,7 @@ def make_revision(message: str) -> None:
     engine = create_engine("sqlite://")
     with engine.begin() as conn:
         upgrade(conn)
-        command.revision(alembic_config(conn), message=message, autogenerate=True)
-
-
-if __name__ == "__main__":
-    make_revision(" ".join(sys.argv[1:]) or "schema change")
+        number = int(head_revision()) + 1  # revisions are numbered 0001, 0002, ...
+        command.revision(
+            alembic_config(conn), message=message, autogenerate=True, rev_id=f"{number:04d}"
+        )

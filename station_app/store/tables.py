@@ -25,7 +25,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
+from sqlalchemy.types import REAL
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -74,7 +76,9 @@ bookings = Table(
     Column("cancelled", Boolean, nullable=False, server_default=false()),
     Column("flags", String, nullable=False, server_default=""),  # comma-joined flag codes
     Index(None, "id_number"),
-    Index(None, "site", "day"),
+    # Leads with (site, day) for the day's reads; the rest makes the counters' booked
+    # totals an index-only count and their "was this check-in booked" a single probe.
+    Index(None, "site", "day", "cancelled", "id_number"),
 )
 
 # Keyed by its natural key, without a rowid: one b-tree that is both the table and the
@@ -147,7 +151,10 @@ vaccinations = Table(
     Column("dose", Integer, nullable=False),
     Column("desk", String, nullable=False),
     Column("at", String, nullable=False),
-    Index(None, "checkin_id"),
+    # (checkin_id, site, day) rather than checkin_id alone: the counters ask "vaccinated
+    # at this site and day?" per check-in, and SQLite otherwise takes the (site, day) index
+    # and walks the whole day's vaccinations for every check-in.
+    Index(None, "checkin_id", "site", "day"),
     Index(None, "id_number", "day"),
     Index(None, "site", "day"),
 )
@@ -203,4 +210,47 @@ audit_log = Table(
     Column("action", String, nullable=False),
     Column("masked_id", String, nullable=False),
     Column("reason", String, nullable=False),
+)
+
+# The sync client's own bookkeeping (station_app/sync_state.py): the pull cursor per
+# server, and events the server refused for good (kept out of the push, never deleted).
+sync_client_state = Table(
+    "sync_client_state",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+sync_client_rejections = Table(
+    "sync_client_rejections",
+    metadata,
+    Column("event_id", Text, primary_key=True),
+    Column("code", Text),
+    Column("reason_zh", Text),
+    Column("reason_en", Text),
+    Column("at", Text, nullable=False),
+)
+
+# The desk's print queue (printing/print_queue.py, plain sqlite3). printing/ may not import
+# the store, and creates this table itself in a file of its own, so the table is written
+# twice: test_store_migrations checks that both give SQLite the same table. The index names
+# are printing's: under other names its CREATE INDEX IF NOT EXISTS would add a second pair.
+print_jobs = Table(
+    "print_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("payload", Text, nullable=False),  # JSON
+    Column("checkin_id", Text),
+    Column("queue_number", Text),
+    Column("state", Text, nullable=False, server_default="waiting"),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", Text),
+    Column("created_at", REAL, nullable=False),  # Unix seconds
+    Column("printed_at", REAL),
+    Column("reprint_of", Integer, ForeignKey("print_jobs.id")),
+    Index("print_jobs_state", "state", "id"),
+    Index("print_jobs_checkin", "checkin_id"),
+    sqlite_autoincrement=True,
 )
