@@ -22,13 +22,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
+from itertools import pairwise
 from operator import attrgetter
 from typing import Final, cast
 
 from vaccination.models import DoseRecord
 from vaccination.rocdate import DateParseError
 from vaccination.roster_cells import parse_roster_date
-from vaccination.rules import RuleSetRegistry
+from vaccination.rules import Product, RuleSetRegistry
 
 _SEPARATORS = re.compile(r"[;；、,，|\r\n]+")
 _DATE = re.compile(
@@ -62,12 +64,20 @@ class HistoryProblem:
 
 
 class DoseHistoryParser:
-    """Parses history texts against one rule set registry; caches each distinct entry."""
+    """Parses history texts against one rule set registry.
+
+    Caches each distinct entry, and below that each distinct date text, product text
+    and dose: a roster's entries combine a few product spellings with a few thousand
+    dates, so most new entries are made of parts already read.
+    """
 
     def __init__(self, rules: RuleSetRegistry, source: str = "roster") -> None:
         self._rules = rules
         self._source = source
         self._entries: dict[str, DoseRecord | HistoryProblem] = {}
+        self._dates: dict[str, date | tuple[str, str]] = {}  # date, or why not (zh, en)
+        self._products: dict[str, Product | None] = {}
+        self._records: dict[tuple[str, date], DoseRecord] = {}
 
     def parse(self, text: str) -> tuple[tuple[DoseRecord, ...], list[HistoryProblem]]:
         """The doses of a history text, oldest first, and the entries that could not be read."""
@@ -89,7 +99,7 @@ class DoseHistoryParser:
                 records.append(found)
             else:
                 problems.append(cast(HistoryProblem, found))
-        if len(records) > 1:
+        if len(records) > 1 and not _in_order(records):
             records.sort(key=_GIVEN_ON)
         return tuple(records), problems
 
@@ -111,13 +121,13 @@ class DoseHistoryParser:
         m = dates[0]
         product_text = (value[: m.start()] + " " + value[m.end() :]).strip(_TRIM)
         product_text = _LABEL.sub("", product_text).strip(_TRIM)
-        try:
-            given_on = parse_roster_date(m.group(0))
-        except DateParseError as exc:
+        given_on = self._date(m.group(0))
+        if not isinstance(given_on, date):
+            reason_zh, reason_en = given_on
             return HistoryProblem(
                 entry,
-                f"接種紀錄「{entry}」的日期{exc.reason_zh}",
-                f"dose entry {entry!r}: unreadable date ({exc.reason_en})",
+                f"接種紀錄「{entry}」的日期{reason_zh}",
+                f"dose entry {entry!r}: unreadable date ({reason_en})",
             )
         if not product_text:
             return HistoryProblem(
@@ -125,14 +135,37 @@ class DoseHistoryParser:
                 f"接種紀錄「{entry}」沒有寫疫苗名稱。",
                 f"dose entry {entry!r} names no vaccine",
             )
-        product = self._rules.resolve_product(product_text)
+        if product_text in self._products:
+            product = self._products[product_text]
+        else:
+            product = self._products[product_text] = self._rules.resolve_product(product_text)
         if product is None:
             return HistoryProblem(
                 entry,
                 f"接種紀錄「{entry}」的疫苗「{product_text}」不認識。",
                 f"dose entry {entry!r}: unknown vaccine {product_text!r}",
             )
-        return DoseRecord(product=product.code, given_on=given_on, source=self._source)
+        key = (product.code, given_on)
+        record = self._records.get(key)
+        if record is None:
+            record = self._records[key] = DoseRecord(product.code, given_on, source=self._source)
+        return record
+
+    def _date(self, text: str) -> date | tuple[str, str]:
+        """The date of a date text, or why it is not one (zh, en)."""
+        found = self._dates.get(text)
+        if found is None:
+            try:
+                found = parse_roster_date(text)
+            except DateParseError as exc:
+                found = (exc.reason_zh, exc.reason_en)
+            self._dates[text] = found
+        return found
+
+
+def _in_order(records: list[DoseRecord]) -> bool:
+    """Whether the doses are oldest first already (as most histories are written)."""
+    return all(a.given_on <= b.given_on for a, b in pairwise(records))
 
 
 def parse_dose_history(

@@ -248,18 +248,19 @@ def _fatal(report: ImportReport, code: str, zh: str, en: str) -> None:
 
 
 _Problem = tuple[str, str, str]  # (code, zh, en)
-# site, slot start, slot end, product, dose, dose label as written, problems
-_BookingCells = tuple[
-    str, datetime | None, datetime | None, Product | None, int | None, str | None,
-    tuple[_Problem, ...],
-]  # fmt: skip
 
 
-class _Seen(NamedTuple):
-    """The first accepted row of a booking identity (a tuple: one per accepted row)."""
+class _BookingCells(NamedTuple):
+    """What the booking cells of a row say (read once per distinct combination)."""
 
-    row_number: int
-    position: int  # in report.rows
+    site: str
+    slot_start: datetime | None
+    slot_end: datetime | None
+    slot_day: date | None
+    product: Product | None
+    dose: int | None
+    dose_label: str | None  # as written
+    problems: tuple[_Problem, ...]
 
 
 class _RowImporter:
@@ -286,9 +287,10 @@ class _RowImporter:
         self.dose_labels: dict[str, str] = {}
         self.sites: dict[str, str] = {}
         self.booking_cells: dict[tuple[Cell | None, ...], _BookingCells] = {}
-        self.people: dict[str, tuple[int, Person]] = {}  # id -> (first row, person)
-        self.bookings: dict[tuple[str, str, date, str], _Seen] = {}
-        self.rows_of_person: dict[str, list[int]] = {}  # id -> indexes into report.rows
+        self.people: dict[str, tuple[int, Person, int]] = {}  # id -> first row, person, index
+        # Booking identity -> its index in report.rows. Plain ints and tuples: one per row.
+        self.bookings: dict[tuple[str, str, date, str], int] = {}
+        self.rows_of_person: dict[str, list[int]] = {}  # indexes, only of people booked twice
         # Broken bytes are matched to rows in file order; those above the data are not rows.
         above = sum(
             v.count(REPLACEMENT)
@@ -438,7 +440,7 @@ class _RowImporter:
         booking = self.booking_cells.get(key)
         if booking is None:
             booking = self.booking_cells[key] = self.read_booking_cells(*key)
-        site, slot_start, slot_end, product, dose, dose_label, booking_problems = booking
+        site, slot_start, slot_end, slot_day, product, dose, dose_label, booking_problems = booking
         if booking_problems:
             problems.extend(booking_problems)
 
@@ -458,7 +460,7 @@ class _RowImporter:
                 cells[c_other], "BAD_OTHER_VACCINE_DATE", "其他疫苗接種日", "other vaccine date",
                 problems,
             )  # fmt: skip
-        if birth is not None and slot_start is not None and birth > slot_start.date():
+        if birth is not None and slot_day is not None and birth > slot_day:
             problems.append(
                 (
                     "BIRTH_AFTER_SLOT",
@@ -469,16 +471,19 @@ class _RowImporter:
         if problems:
             self.reject(row_number, cells, problems)
             return
-        assert slot_start is not None and product is not None and dose is not None
+        assert slot_start is not None and slot_day is not None
+        assert product is not None and dose is not None
 
-        person = Person(id_number, name, birth, phone)
+        rows = self.report.rows
+        index = len(rows)
         known = self.people.get(id_number)
-        if known is not None:
-            first_row, first_person = known
-            if name_key(first_person.name) != name_key(name) or (
-                first_person.birth_date is not None
-                and birth is not None
-                and first_person.birth_date != birth
+        if known is None:
+            person = Person(id_number, name, birth, phone)
+            self.people[id_number] = (row_number, person, index)
+        else:
+            first_row, person, _ = known
+            if name_key(person.name) != name_key(name) or (
+                person.birth_date is not None and birth is not None and person.birth_date != birth
             ):
                 problems.append(
                     (
@@ -491,33 +496,33 @@ class _RowImporter:
                 )
                 self.reject(row_number, cells, problems)
                 return
-            person = first_person if first_person.birth_date is not None else person
-        else:
-            self.people[id_number] = (row_number, person)
+            if person.birth_date is None:
+                person = Person(id_number, name, birth, phone)
 
-        identity = (id_number, site, slot_start.date(), product.code)
+        identity = (id_number, site, slot_day, product.code)
         seen = self.bookings.get(identity)
         if seen is not None:
-            kept = self.report.rows[seen.position].booking
+            kept = rows[seen].booking
+            kept_row = kept.row_number
             if (kept.slot_start, kept.slot_end, kept.dose) == (slot_start, slot_end, dose):
                 self.report.duplicate_rows += 1
                 self.note(
                     row_number,
                     "DUPLICATE_ROW",
-                    f"與第 {seen.row_number} 列是同一筆預約（重複列），只保留一筆。",
-                    f"same booking as row {seen.row_number} (a repeated row); kept once",
+                    f"與第 {kept_row} 列是同一筆預約（重複列），只保留一筆。",
+                    f"same booking as row {kept_row} (a repeated row); kept once",
                 )
                 return
             problems.append(
                 (
                     "BOOKING_CONFLICT",
-                    f"與第 {seen.row_number} 列是同一人、同一天、同地點、同疫苗的預約，"
+                    f"與第 {kept_row} 列是同一人、同一天、同地點、同疫苗的預約，"
                     f"但時段或劑別不同（{kept.slot_start:%H:%M} 第{kept.dose}劑／"
                     f"{slot_start:%H:%M} 第{dose}劑）；"
-                    f"已保留第 {seen.row_number} 列，請確認哪一筆正確。",
-                    f"same person, day, site and vaccine as row {seen.row_number} but another "
+                    f"已保留第 {kept_row} 列，請確認哪一筆正確。",
+                    f"same person, day, site and vaccine as row {kept_row} but another "
                     f"slot or dose ({kept.slot_start:%H:%M} dose {kept.dose} / "
-                    f"{slot_start:%H:%M} dose {dose}); row {seen.row_number} was kept, check "
+                    f"{slot_start:%H:%M} dose {dose}); row {kept_row} was kept, check "
                     "which one is right",
                 )
             )
@@ -538,10 +543,10 @@ class _RowImporter:
                 "這一列在標題以外的欄位還有資料，未匯入。",
                 "this row has data beyond the header's columns; it was not imported",
             )
-        index = len(self.report.rows)
-        self.bookings[identity] = _Seen(row_number, index)
-        self.rows_of_person.setdefault(id_number, []).append(index)
-        self.report.rows.append(
+        self.bookings[identity] = index
+        if known is not None:
+            self.rows_of_person.setdefault(id_number, [known[2]]).append(index)
+        rows.append(
             RosterEntry(
                 person,
                 Booking(
@@ -589,7 +594,10 @@ class _RowImporter:
         dose_text = str(dose_value).strip()
         dose = self.dose_cell(dose_text, problems)
         label = self.dose_labels.get(dose_text)
-        return site, slot_start, slot_end, product, dose, label, tuple(problems)
+        slot_day = None if slot_start is None else slot_start.date()
+        return _BookingCells(
+            site, slot_start, slot_end, slot_day, product, dose, label, tuple(problems)
+        )
 
     def bad_row(self, cells: list[Cell]) -> _Problem:
         count = sum(v.count(REPLACEMENT) for v in cells if isinstance(v, str))

@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from hashlib import blake2b as _blake2b
+from operator import itemgetter
 from typing import Any, Final, Protocol
 
-from sqlalchemy import Connection, Insert, Table, false, func, select
+from sqlalchemy import Connection, Insert, Table, false, func, or_, select
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -61,13 +62,25 @@ def booking_key(booking: Booking) -> str:
     logs and sync messages.
     """
     id_number, site, day, product = booking_identity(booking)
-    return _key(id_number, site, day.isoformat(), product)
+    return _key(id_number, _key_tail(site, day.isoformat(), product))
 
 
-def _key(id_number: str, site: str, day: str, product: str) -> str:
-    """`booking_key` of the identity's parts, the day in ISO form."""
-    text = "|".join((id_number, site, day, product))
-    return _blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+# blake2b of "id_number|site|day|product", 12 bytes: copying a ready hasher costs less
+# than making one per booking.
+_KEY_HASH: Final = _blake2b(digest_size=12)
+
+
+def _key_tail(site: str, day: str, product: str) -> bytes:
+    """The part of a booking key's text after the ID number (day in ISO form)."""
+    return "|".join(("", site, day, product)).encode("utf-8")
+
+
+def _key(id_number: str, tail: bytes) -> str:
+    """`booking_key` of an ID number and the `_key_tail` of site, day and product."""
+    h = _KEY_HASH.copy()
+    h.update(id_number.encode("utf-8"))
+    h.update(tail)
+    return h.hexdigest()
 
 
 def booking_row(booking: Booking, flags: Sequence[str] = ()) -> dict[str, Any]:
@@ -117,23 +130,16 @@ class BulkStatement:
     """A Core insert compiled once and run as one executemany of plain tuples.
 
     SQLAlchemy's per-row parameter processing costs more than SQLite's own insert
-    for 100,000-row rosters, so the bulk path hands the driver tuples built by
-    `make_tuple`, with dates in the text form SQLAlchemy's SQLite types use
-    (a test reads them back through Core).
+    for 100,000-row rosters, so the bulk path hands the driver tuples in `keys`
+    order, with dates in the text form SQLAlchemy's SQLite types use (a test reads
+    them back through Core).
     """
 
-    def __init__(
-        self,
-        stmt: Insert,
-        table: Table,
-        keys: Sequence[str],
-        make_tuple: Callable[..., tuple[Any, ...]],
-    ) -> None:
+    def __init__(self, stmt: Insert, table: Table, keys: Sequence[str]) -> None:
         compiled = stmt.compile(dialect=sqlite_dialect.dialect(), column_keys=list(keys))
         if list(compiled.positiontup or []) != list(keys):
             raise ValueError(f"{table.name}: statement binds {compiled.positiontup}, not {keys}")
         self.sql = compiled.string
-        self.make_tuple = make_tuple
 
     def run(self, conn: Connection, params: list[tuple[Any, ...]]) -> None:
         """Execute once per parameter tuple (one executemany)."""
@@ -141,18 +147,12 @@ class BulkStatement:
             conn.exec_driver_sql(self.sql, params)
 
 
-def _person_tuple(entry: EntryLike) -> tuple[Any, ...]:
-    p = entry.person
-    return (
-        p.id_number,
-        p.name,
-        _iso_date(p.birth_date),
-        p.phone,
-        _iso_date(getattr(entry, "infection_date", None)),
-        _iso_date(getattr(entry, "other_vaccine_date", None)),
-        entry.history_text or "",
-        "walk_in" if entry.booking.walk_in else "roster",
-    )
+class _DateText(dict[date | None, str | None]):
+    """Text forms of dates: a roster repeats birth and dose dates thousands of times."""
+
+    def __missing__(self, value: date | None) -> str | None:
+        text = self[value] = _iso_date(value)
+        return text
 
 
 class _DatetimeText(dict[datetime, str]):
@@ -163,59 +163,48 @@ class _DatetimeText(dict[datetime, str]):
         return text
 
 
-def _booking_tuple(
-    b: Booking, flags: Sequence[str], iso: _DatetimeText | None = None
-) -> tuple[Any, ...]:
-    if iso is None:
-        iso = _DatetimeText()
-    text = iso[b.slot_start]
-    day = text[:10]
-    # booking_key(b), without a second text form of the day (one call per roster row)
-    return (
-        _key(b.id_number, b.site, day, b.product),
-        b.id_number,
-        b.site,
-        day,
-        text,
-        None if b.slot_end is None else iso[b.slot_end],
-        b.product,
-        b.dose,
-        b.dose_label,
-        b.row_number,
-        int(b.walk_in),
-        0,
-        ",".join(flags),
-    )
+class _KeyTails(dict[tuple[str, str, str], bytes]):
+    """`_key_tail` of each (site, day, product): a few per roster."""
+
+    def __missing__(self, value: tuple[str, str, str]) -> bytes:
+        tail = self[value] = _key_tail(*value)
+        return tail
 
 
-def _dose_tuple(id_number: str, d: DoseRecord) -> tuple[Any, ...]:
-    return (id_number, d.product, d.given_on.isoformat(), d.lot, d.source)
+def _upsert(table: Table, key: str, changes: Callable[[Any], dict[str, Any]]) -> Insert:
+    """Insert, or on a `key` conflict set `changes(excluded)`, only where a value differs.
+
+    A re-import of an unchanged roster then rewrites no row: no page, index entry or
+    WAL frame is written for it.
+    """
+    stmt = sqlite_insert(table)
+    values = changes(stmt.excluded)
+    differs = or_(*(table.c[col].is_distinct_from(value) for col, value in values.items()))
+    return stmt.on_conflict_do_update(index_elements=[key], set_=values, where=differs)
 
 
-_UPSERT_PERSON = sqlite_insert(people)
-_UPSERT_PERSON = _UPSERT_PERSON.on_conflict_do_update(
-    index_elements=["id_number"],
-    set_={
-        "name": _UPSERT_PERSON.excluded.name,
-        "birth_date": _UPSERT_PERSON.excluded.birth_date,
-        "phone": func.coalesce(_UPSERT_PERSON.excluded.phone, people.c.phone),
-        "infection_date": func.coalesce(
-            _UPSERT_PERSON.excluded.infection_date, people.c.infection_date
-        ),
-        "other_vaccine_date": func.coalesce(
-            _UPSERT_PERSON.excluded.other_vaccine_date, people.c.other_vaccine_date
-        ),
-        "history_text": _UPSERT_PERSON.excluded.history_text,
+_UPSERT_PERSON: Final = _upsert(
+    people,
+    "id_number",
+    lambda new: {
+        "name": new.name,
+        "birth_date": new.birth_date,
+        "phone": func.coalesce(new.phone, people.c.phone),
+        "infection_date": func.coalesce(new.infection_date, people.c.infection_date),
+        "other_vaccine_date": func.coalesce(new.other_vaccine_date, people.c.other_vaccine_date),
+        "history_text": new.history_text,
     },
 )
-_UPSERT_BOOKING = sqlite_insert(bookings)
-_UPSERT_BOOKING = _UPSERT_BOOKING.on_conflict_do_update(
-    index_elements=["booking_key"],
-    set_={
-        col: getattr(_UPSERT_BOOKING.excluded, col)
-        for col in ("slot_start", "slot_end", "dose", "dose_label", "row_number", "flags")
-    }
-    | {"cancelled": false()},
+_UPSERT_BOOKING: Final = _upsert(
+    bookings,
+    "booking_key",
+    lambda new: (
+        {
+            col: new[col]
+            for col in ("slot_start", "slot_end", "dose", "dose_label", "row_number", "flags")
+        }
+        | {"cancelled": false()}
+    ),
 )
 _INSERT_DOSE = sqlite_insert(dose_records).on_conflict_do_nothing(
     index_elements=["id_number", "product", "given_on", "source"]
@@ -235,7 +224,6 @@ BULK_PEOPLE: Final = BulkStatement(
         "history_text",
         "source",
     ),
-    _person_tuple,
 )
 BULK_BOOKINGS: Final = BulkStatement(
     _UPSERT_BOOKING,
@@ -255,10 +243,9 @@ BULK_BOOKINGS: Final = BulkStatement(
         "cancelled",
         "flags",
     ),
-    _booking_tuple,
 )
 BULK_DOSES: Final = BulkStatement(
-    _INSERT_DOSE, dose_records, ("id_number", "product", "given_on", "lot", "source"), _dose_tuple
+    _INSERT_DOSE, dose_records, ("id_number", "product", "given_on", "lot", "source")
 )
 
 
@@ -327,32 +314,68 @@ def _import(
 
 
 def _booking_rows(items: list[EntryLike]) -> list[tuple[Any, ...]]:
-    """The `bookings` tuples in file order (the order of their ids)."""
-    iso = _DatetimeText()
-    return [_booking_tuple(e.booking, e.flags, iso) for e in items]
+    """The `bookings` tuples (BULK_BOOKINGS order) in file order, the order of their ids."""
+    slot_text = _DatetimeText()
+    tails = _KeyTails()
+    rows: list[tuple[Any, ...]] = []
+    add = rows.append
+    for e in items:
+        b = e.booking
+        start = slot_text[b.slot_start]
+        day = start[:10]
+        end = b.slot_end
+        add(
+            (
+                _key(b.id_number, tails[b.site, day, b.product]),
+                b.id_number,
+                b.site,
+                day,
+                start,
+                None if end is None else slot_text[end],
+                b.product,
+                b.dose,
+                b.dose_label,
+                b.row_number,
+                int(b.walk_in),
+                0,
+                ",".join(e.flags) if e.flags else "",
+            )
+        )
+    return rows
 
 
 def _person_and_dose_rows(
     items: list[EntryLike],
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The `people` and `dose_records` tuples in ID-number order.
+    """The `people` and `dose_records` tuples (BULK_PEOPLE, BULK_DOSES order) by ID number.
 
     Both tables are keyed by ID number first, so rows in that order append to their
     b-tree instead of splitting pages all over it. A person may have several rows: the
-    last one in the file describes them (the sort is stable), and of two equal doses
-    the first is kept, as in file order.
+    last one in the file describes them, and of two equal doses the first is kept, as
+    in file order. The tuples are made in file order (the entries lie in memory that
+    way) and sorted after, stably.
     """
-    ids = [e.person.id_number for e in items]
+    date_text = _DateText()
     persons: dict[str, tuple[Any, ...]] = {}
     doses: list[tuple[Any, ...]] = []
     add_dose = doses.append
-    for i in sorted(range(len(items)), key=ids.__getitem__):
-        entry = items[i]
-        id_number = ids[i]
-        persons[id_number] = _person_tuple(entry)
-        for d in entry.history:
-            add_dose(_dose_tuple(id_number, d))
-    return list(persons.values()), doses
+    for e in items:
+        p = e.person
+        id_number = p.id_number
+        persons[id_number] = (
+            id_number,
+            p.name,
+            date_text[p.birth_date],
+            p.phone,
+            date_text[getattr(e, "infection_date", None)],
+            date_text[getattr(e, "other_vaccine_date", None)],
+            e.history_text or "",
+            "walk_in" if e.booking.walk_in else "roster",
+        )
+        for d in e.history:
+            add_dose((id_number, d.product, date_text[d.given_on], d.lot, d.source))
+    by_id = itemgetter(0)
+    return sorted(persons.values(), key=by_id), sorted(doses, key=by_id)
 
 
 def _share(rows: list[tuple[Any, ...]], start: int, end: int, total: int) -> list[tuple[Any, ...]]:

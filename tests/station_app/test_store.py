@@ -95,6 +95,30 @@ def test_reimport_updates_a_moved_slot_in_place(tmp_path: Path) -> None:
     store.close()
 
 
+def test_reimport_updates_a_changed_person_and_keeps_what_the_new_file_lacks(
+    tmp_path: Path,
+) -> None:
+    from dataclasses import replace
+
+    store = open_store(tmp_path)
+    first = entry(1)
+    store.import_entries([first, entry(2)])
+    corrected = replace(
+        first,
+        person=replace(first.person, name="王大明", phone=None),
+        history_text="CoV_AZ 2021-07-01",
+    )
+    counts = store.import_entries([corrected, entry(2)])
+    assert (counts.people_added, counts.bookings_added) == (0, 0)
+    with store.read() as conn:
+        row = conn.execute(select(people).where(people.c.id_number == first.person.id_number)).one()
+        other = conn.execute(select(people).where(people.c.id_number == entry(2).person.id_number))
+        assert other.one().name == "王小2"
+    assert (row.name, row.history_text) == ("王大明", "CoV_AZ 2021-07-01")
+    assert row.phone == first.person.phone  # a file without the phone keeps the known one
+    store.close()
+
+
 def test_import_reports_progress(tmp_path: Path) -> None:
     store = open_store(tmp_path)
     seen: list[tuple[int, int]] = []

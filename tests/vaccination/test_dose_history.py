@@ -100,6 +100,27 @@ def test_parser_caches_entries_but_returns_the_same_answer(rules: RuleSetRegistr
     assert len(first[0]) == 1 and len(first[1]) == 1
 
 
+def test_entries_sharing_a_date_or_a_vaccine_are_each_read_and_named(
+    rules: RuleSetRegistry,
+) -> None:
+    # The parser remembers dates and vaccine spellings across entries and texts; each
+    # entry still gets its own answer and an error names the entry as written.
+    parser = DoseHistoryParser(rules)
+    records, problems = parser.parse("AZ 2021-13-01；BNT 2021-13-01")
+    assert records == ()
+    assert [p.entry for p in problems] == ["AZ 2021-13-01", "BNT 2021-13-01"]
+    assert all("沒有 13 月" in p.reason_zh and p.entry in p.reason_zh for p in problems)
+    records, problems = parser.parse("XYZ 2021-06-15；莫德納 2021-06-15、AZ 2021/6/15")
+    assert [p.entry for p in problems] == ["XYZ 2021-06-15"]
+    assert records == (
+        DoseRecord("CoV_Moderna", date(2021, 6, 15)),
+        DoseRecord("CoV_AZ", date(2021, 6, 15)),
+    )
+    records, problems = parser.parse("XYZ 2021-07-01；CoV_AZ 2021-06-15")
+    assert [p.entry for p in problems] == ["XYZ 2021-07-01"]
+    assert records == (DoseRecord("CoV_AZ", date(2021, 6, 15)),)
+
+
 def test_format_round_trips(rules: RuleSetRegistry) -> None:
     records, _ = parse_dose_history("AZ 110/06/15、BNT 2022/1/3", rules)
     text = format_dose_history(records)
