@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from hardware.wedge import WedgeTiming
@@ -40,6 +40,7 @@ from station_app.wedge_filter import WedgeFilter
 
 log = logging.getLogger(__name__)
 
+APP_ICON = Path(__file__).resolve().parents[1] / "resources" / "icons" / "vaxdesk.svg"
 _CJK_FONTS = ("Microsoft JhengHei", "Noto Sans CJK TC", "WenQuanYi Zen Hei", "Droid Sans Fallback")
 
 
@@ -51,10 +52,12 @@ def can_show_window() -> bool:
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
-    """The QApplication with a font that has Traditional Chinese glyphs."""
+    """The QApplication with the VaxDesk icon and a font that has Traditional Chinese glyphs."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(argv or ["vaxdesk"])
+    app.setWindowIcon(QIcon(str(APP_ICON)))
+    app.setDesktopFileName("vaxdesk")  # matches installers/linux/vaxdesk.desktop
     families = set(QFontDatabase.families())
     for family in _CJK_FONTS:
         if family in families:
@@ -115,7 +118,7 @@ def build_desk(
     wedge = WedgeFilter(timing, key_clock) if key_clock else WedgeFilter(timing)
     wedge.enabled = settings.wedge_enabled
     wedge.install()
-    tickets = TicketHook(settings.ticket_printer, (folder or config_dir()) / "print_queue.db")
+    tickets = TicketHook(settings.ticket_printer, store.path)
 
     def sync_state() -> str:
         from PySide6.QtCore import QCoreApplication

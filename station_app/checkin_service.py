@@ -280,13 +280,10 @@ class CheckinService:
     # -- roster views ---------------------------------------------------------------------
 
     def _rows(self, conn: Connection, booking_rows: list[Any]) -> list[RosterRow]:
-        # All of the day's check-ins (a few thousand at most) rather than an IN list that a
-        # 100,000-row roster would overflow.
-        today = (
-            {c.id_number: c for c in lookups.checkin_records(conn, day=self.day)}
-            if booking_rows
-            else {}
-        )
+        # Search results are a few rows: their own check-ins, not the whole day's.
+        ids = sorted({r.id_number for r in booking_rows})
+        records = lookups.checkin_records(conn, day=self.day, id_numbers=ids) if ids else []
+        today = {c.id_number: c for c in records}
         out = []
         for r in booking_rows:
             # A check-in counts for the booking of its day only.
@@ -328,7 +325,11 @@ class CheckinService:
         text = text.strip()
         if not text:
             return []
+        check = check_id(text)
         with self.store.read() as conn:
+            if check.valid:  # never a queue number (a letter and up to a few digits)
+                where = lookups.search_filter(text, check.normalized)
+                return self._rows(conn, lookups.booking_people(conn, where, limit))
             upper = text.upper()
             queued = [
                 c for c in lookups.checkin_records(conn, day=self.day) if c.queue_number == upper
@@ -337,9 +338,7 @@ class CheckinService:
                 ids = [c.id_number for c in queued]
                 where = and_(bookings.c.id_number.in_(ids), bookings.c.day == self.day)
                 return self._rows(conn, lookups.booking_people(conn, where, limit))
-            check = check_id(text)
-            normalized = check.normalized if check.valid else None
-            rows = lookups.booking_people(conn, lookups.search_filter(text, normalized), limit)
+            rows = lookups.booking_people(conn, lookups.search_filter(text, None), limit)
             return self._rows(conn, rows)
 
     def counters(self) -> Counters:

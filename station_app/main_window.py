@@ -26,12 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from hardware.wedge import WedgeTiming
-from station_app.background import Background
 from station_app.desk_api import Counters, DeskService
 from station_app.dialogs import SettingsDialog
 from station_app.settings import DeskSettings, save_settings
 from station_app.sounds import SoundPlayer
 from station_app.ticket_hook import TicketHook
+from station_app.views.after_paint import PaintFirstBackground
 from station_app.views.checkin import CheckinView
 from station_app.views.doctor import DoctorView
 from station_app.views.lots import LotsView
@@ -49,7 +49,7 @@ QLabel#personDetail { font-size: 17pt; }
 QLabel#sectionTitle { font-size: 14pt; color: #555; margin-top: 8px; }
 QLabel#historyChip { background: #eef1f5; border-radius: 10px; padding: 4px 10px; }
 QLabel#historyArrow { color: #888; }
-QLabel#messageLine { color: #1c4f8a; font-size: 15pt; }
+QLabel#messageLine { color: #1c4f8a; font-size: 15pt; min-height: 28px; }
 QLabel#errorText { color: #b3261e; }
 QLabel#counterValue { font-size: 26pt; font-weight: bold; }
 QLabel#counterName { font-size: 13pt; color: #444; }
@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
         self.settings_dir = settings_dir
         self.settings_dialog: SettingsDialog | None = None
         self.sounds = sounds or SoundPlayer()
-        self.tickets = tickets or TicketHook("", service_queue_path(), self)
+        self.tickets = tickets or TicketHook("", None, self)  # no printer
         self.wedge = wedge
         self.extra_scanners: object | None = None  # serial/webcam sources (scan_bridge)
         self.sync_state = sync_state
@@ -141,7 +141,7 @@ class MainWindow(QMainWindow):
         font.setPointSize(15)
         self.setFont(font)
         self.counters = CounterBar()
-        self.background = Background(self)
+        self.background = PaintFirstBackground(self)
         self.checkin_view = CheckinView(
             service,
             rules,
@@ -294,9 +294,3 @@ class MainWindow(QMainWindow):
         self.tickets.stop()
         self.background.wait(10_000)
         super().closeEvent(event)  # type: ignore[arg-type]
-
-
-def service_queue_path() -> Path:
-    from station_app.settings import config_dir
-
-    return config_dir() / "print_queue.db"

@@ -1,9 +1,10 @@
 """The manager's roster table: a flat Qt model over RosterRow with fast filtering.
 
 At 100,000 rows a QSortFilterProxyModel takes 300-460 ms per keystroke. Here each row's
-searchable text is lower-cased once when the roster loads, a filter is a list
-comprehension over those keys (plus the status/slot/product/flag filters), and the
-model is reset with the matching row indices: 7-13 ms at 100,000 rows.
+searchable text is lower-cased once when the roster loads (with the rows, off the GUI
+thread: `RosterData`), a filter is a list comprehension over those keys (plus the
+status/slot/product/flag filters), and the model is reset with the matching row
+indices: 7-13 ms at 100,000 rows.
 """
 
 from __future__ import annotations
@@ -87,6 +88,36 @@ class RosterFilter:
     flagged_only: bool = False
 
 
+@dataclass(frozen=True)
+class RosterData:
+    """A day's roster and what the filters need, built with it off the GUI thread."""
+
+    rows: list[RosterRow]
+    keys: list[str]  # each row's searchable text, lower-cased
+    slots: list[str]  # "HH:MM" of the day's slots
+    products: list[str]
+
+    @classmethod
+    def of(cls, rows: list[RosterRow]) -> RosterData:
+        keys = [
+            " ".join(
+                (
+                    r.name,
+                    r.id_number,
+                    r.phone or "",
+                    r.queue_number or "",
+                    r.product,
+                    r.dose_label,
+                    "" if r.row_number is None else str(r.row_number),
+                )
+            ).lower()
+            for r in rows
+        ]
+        # A few dozen slot times are shared by 100,000 rows: each is formatted once.
+        slots = sorted({t.strftime("%H:%M") for t in {r.slot_start for r in rows}})
+        return cls(rows, keys, slots, sorted({r.product for r in rows}))
+
+
 def _status_ok(row: RosterRow, status: str) -> bool:
     if status == STATUS_NOT_ARRIVED:
         return not row.checked_in
@@ -153,6 +184,7 @@ class RosterTableModel(QAbstractTableModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
+        self._data = RosterData([], [], [], [])
         self._rows: list[RosterRow] = []
         self._keys: list[str] = []
         self._visible: list[int] = []
@@ -166,23 +198,11 @@ class RosterTableModel(QAbstractTableModel):
 
     # -- data ---------------------------------------------------------------------------
 
-    def set_rows(self, rows: list[RosterRow]) -> None:
+    def set_roster(self, data: RosterData) -> None:
         """Load a fresh roster; keeps the current filter."""
-        self._rows = rows
-        self._keys = [
-            " ".join(
-                (
-                    r.name,
-                    r.id_number,
-                    r.phone or "",
-                    r.queue_number or "",
-                    r.product,
-                    r.dose_label,
-                    "" if r.row_number is None else str(r.row_number),
-                )
-            ).lower()
-            for r in rows
-        ]
+        self._data = data
+        self._rows = data.rows
+        self._keys = data.keys
         self._last_needle, self._last_hits = "", []
         self.apply_filter(self.current)
 
@@ -203,8 +223,11 @@ class RosterTableModel(QAbstractTableModel):
         if spec.status != STATUS_ALL:
             candidates = [i for i in candidates if _status_ok(rows[i], spec.status)]
         if spec.slot:
+            hour, minute = (int(part) for part in spec.slot.split(":"))
             candidates = [
-                i for i in candidates if rows[i].slot_start.strftime("%H:%M") == spec.slot
+                i
+                for i in candidates
+                if rows[i].slot_start.hour == hour and rows[i].slot_start.minute == minute
             ]
         if spec.product:
             candidates = [i for i in candidates if rows[i].product == spec.product]
@@ -225,10 +248,10 @@ class RosterTableModel(QAbstractTableModel):
         return self._rows
 
     def slots(self) -> list[str]:
-        return sorted({r.slot_start.strftime("%H:%M") for r in self._rows})
+        return self._data.slots
 
     def products(self) -> list[str]:
-        return sorted({r.product for r in self._rows})
+        return self._data.products
 
     def reveal(self, id_number: str) -> None:
         self.revealed.add(id_number)

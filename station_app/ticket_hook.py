@@ -1,9 +1,11 @@
 """Queue tickets from the check-in desk: hands jobs to printing.print_queue, never waits.
 
 With no ticket printer in the settings every call answers "印表機未設定" and the desk
-carries on. The printing packages (python-escpos, reportlab via printing/) load only
-when a printer is configured, so start-up stays fast. The queue's worker thread
-reports printer state through the `status_changed` signal (queued to the GUI thread).
+carries on. Jobs are kept in the desk's own SQLite file (table print_jobs), so
+`vaxdesk print reprint --db DESK.db` sees them too. The printing packages (python-escpos,
+reportlab via printing/) load only when a printer is configured, so start-up stays fast.
+The queue's worker thread reports printer state through the `status_changed` signal
+(queued to the GUI thread).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ class TicketHook(QObject):
 
     status_changed = Signal(str)
 
-    def __init__(self, uri: str, queue_db: Path, parent: QObject | None = None) -> None:
+    def __init__(self, uri: str, queue_db: Path | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.uri = uri.strip()
         self.queue_db = queue_db
@@ -35,7 +37,7 @@ class TicketHook(QObject):
 
     @property
     def configured(self) -> bool:
-        return bool(self.uri)
+        return bool(self.uri) and self.queue_db is not None
 
     def state_text(self) -> str:
         return self._state
@@ -55,7 +57,9 @@ class TicketHook(QObject):
                     + pick(exc.message_zh, exc.message_en)
                 )
                 raise
-            self._queue = PrintQueue(self.queue_db, printer, on_status=self._on_status)
+            queue_db = self.queue_db
+            assert queue_db is not None  # callers check `configured` first
+            self._queue = PrintQueue(queue_db, printer, on_status=self._on_status)
             self._queue.start()
             self._set_state(QCoreApplication.translate("TicketHook", "印表機：正常"))
         return self._queue

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -22,12 +22,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station_app.background import Background
 from station_app.desk_api import CheckinOutcome, DeskService, RosterRow
 from station_app.dialogs import ReasonDialog, WalkInDialog
 from station_app.i18n import pick
 from station_app.sounds import SoundPlayer
 from station_app.ticket_hook import TicketHook
+from station_app.views.after_paint import PaintFirstBackground
+from station_app.views.layout_barrier import LayoutBarrier
 from station_app.views.person_card import PersonCard
 from station_app.views.typing_pause import after_typing
 from vaccination.models import Assessment, Person, Severity
@@ -49,12 +50,12 @@ class CheckinView(QWidget):
         sounds: SoundPlayer,
         tickets: TicketHook,
         auto_checkin: bool = True,
-        background: Background | None = None,
+        background: PaintFirstBackground | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.service = service
-        self.background = background or Background(self)
+        self.background = background or PaintFirstBackground(self)
         self.rules = rules
         self.sounds = sounds
         self.tickets = tickets
@@ -98,12 +99,18 @@ class CheckinView(QWidget):
         buttons.addStretch(1)
         for b in (self.undo_button, self.reprint_button, self.walk_in_button):
             buttons.addWidget(b)
+        # What changes with each scan sits behind a layout barrier: only it is laid out
+        # and repainted, not the whole tab area (see layout_barrier).
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addWidget(self.card, 1)
+        body_layout.addWidget(self.message_label)
+        body_layout.addLayout(buttons)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.results)
-        layout.addWidget(self.card, 1)
-        layout.addWidget(self.message_label)
-        layout.addLayout(buttons)
+        layout.addWidget(LayoutBarrier(body, QSize(640, 480)), 1)
 
         self._search_timer = after_typing(self.search_edit, 150, self.run_search)
         self.search_edit.returnPressed.connect(self._search_enter)
@@ -195,7 +202,10 @@ class CheckinView(QWidget):
             self.sounds.play("ok")
             self.card_shown.emit("ok")
             self.last_checkin = (outcome.checkin_id or "", outcome.queue_number)
-            self._print_ticket(outcome)
+            # Queueing the ticket writes to disk: after the card is on screen.
+            self.background.after_paint.call(
+                f"ticket {outcome.checkin_id}", lambda: self._print_ticket(outcome)
+            )
             self.changed.emit()
             return
         self._show_assessment(assessment)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from station_app.background import Background
-from station_app.desk_api import DeskService, RosterRow
+from station_app.desk_api import DeskService
 from station_app.dialogs import ImportReportDialog, ReasonDialog
 from station_app.i18n import pick
 from station_app.roster_export import write_csv, write_xlsx
@@ -36,6 +36,7 @@ from station_app.roster_model import (
     STATUS_NOT_APPROVED,
     STATUS_NOT_ARRIVED,
     STATUS_VACCINATED,
+    RosterData,
     RosterFilter,
     RosterTableModel,
     cell_text,
@@ -216,10 +217,10 @@ class ManagerView(QWidget):
     def reload(self) -> None:
         """Read the roster again (after changes, when shown), off the GUI thread."""
         self.dirty = False
-        self.background.submit("roster", self.service.roster, self._loaded)
+        self.background.submit("roster", lambda: RosterData.of(self.service.roster()), self._loaded)
 
-    def _loaded(self, rows: list[RosterRow]) -> None:
-        self.model.set_rows(rows)
+    def _loaded(self, data: RosterData) -> None:
+        self.model.set_roster(data)
         self._fill_combo(self.slot_box, self.tr("全部時段"), self.model.slots())
         self._fill_combo(self.product_box, self.tr("全部疫苗"), self.model.products())
         self.apply_filter()

@@ -46,9 +46,9 @@ def _card_style() -> str:
             f'QFrame#banner[severity="{kind}"] {{ background: {bg}; border: 3px solid {fg};'
             f" border-radius: 8px; }}"
             f' QFrame#banner[severity="{kind}"] QLabel {{ color: {fg}; }}'
-            f" QFrame#flag_{kind} {{ background: {bg}; border-left: 8px solid {fg};"
+            f' QFrame#flag[severity="{kind}"] {{ background: {bg}; border-left: 8px solid {fg};'
             f" border-radius: 4px; }}"
-            f" QFrame#flag_{kind} QLabel {{ color: {fg}; font-size: 18pt; }}"
+            f' QFrame#flag[severity="{kind}"] QLabel {{ color: {fg}; font-size: 18pt; }}'
         )
     return "\n".join(rules)
 
@@ -83,34 +83,49 @@ def history_items(history_text: str, rules: RuleSetRegistry | None = None) -> li
     return sorted(found) if found else [text]
 
 
-def _icon_label(kind: str, size: int) -> QLabel:
-    label = QLabel()
-    icon = label.style().standardIcon(_ICONS[kind])
-    label.setPixmap(icon.pixmap(size, size))
-    return label
+def _repolish(*widgets: QWidget) -> None:
+    """Apply the [severity=...] rules of CARD_STYLE after the property changed."""
+    for w in widgets:
+        w.style().unpolish(w)
+        w.style().polish(w)
 
 
 class FlagRow(QFrame):
-    """One flag: icon, severity word and message on its severity colour."""
+    """One flag: icon, severity word and message on its severity colour.
 
-    def __init__(self, flag: Flag, parent: QWidget | None = None) -> None:
+    The card keeps its rows and fills them again for the next person: making and
+    styling new widgets on every scan would cost more than showing the card.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        kind = flag.severity.value
-        self.setObjectName(f"flag_{kind}")
+        self.setObjectName("flag")
         layout = QHBoxLayout(self)
-        layout.addWidget(_icon_label(kind, 28))
+        self.icon_label = QLabel()
+        self.text_label = QLabel()
+        self.text_label.setWordWrap(True)
+        layout.addWidget(self.icon_label)
+        layout.addWidget(self.text_label, 1)
+
+    def show_flag(self, flag: Flag) -> None:
+        kind = flag.severity.value
+        if self.property("severity") != kind:
+            self.setProperty("severity", kind)
+            _repolish(self, self.text_label)
+            self.icon_label.setPixmap(self.style().standardIcon(_ICONS[kind]).pixmap(28, 28))
         words = {
             Severity.BLOCK: self.tr("不可報到"),
             Severity.WARN: self.tr("需確認"),
             Severity.INFO: self.tr("提醒"),
         }[flag.severity]
-        self.text_label = QLabel(f"<b>{words}</b>　{pick(flag.message_zh, flag.message_en)}")
-        self.text_label.setWordWrap(True)
-        layout.addWidget(self.text_label, 1)
+        self.text_label.setText(f"<b>{words}</b>　{pick(flag.message_zh, flag.message_en)}")
 
 
 class PersonCard(QFrame):
-    """Shows one assessment (and, once checked in, the queue number in large type)."""
+    """Shows one assessment (and, once checked in, the queue number in large type).
+
+    Its widgets are made once and refilled for each person (see FlagRow).
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -129,6 +144,7 @@ class PersonCard(QFrame):
         big.setPointSize(72)
         big.setBold(True)
         self.queue_label.setFont(big)
+        self._fit_queue_number("A000")
         banner_layout.addWidget(self.banner_icon)
         banner_layout.addWidget(self.banner_text, 1)
         banner_layout.addWidget(self.queue_label)
@@ -152,13 +168,14 @@ class PersonCard(QFrame):
         self.history_box = QHBoxLayout()
         self.history_box.setAlignment(Qt.AlignmentFlag.AlignLeft)
         outer.addLayout(self.history_box)
+        self._chips: list[tuple[QLabel, QLabel]] = []  # (the arrow before it, the chip)
         self.flags_box = QVBoxLayout()
         outer.addLayout(self.flags_box)
+        self._flag_rows: list[FlagRow] = []
         outer.addStretch(1)
         self.severity = "idle"
         self.person_id: str | None = None
         self._set_banner("info", self.tr("請掃描身分證或健保卡條碼"))
-        self.queue_label.clear()
         self.clear_details()
 
     # -- parts ----------------------------------------------------------------------------
@@ -167,65 +184,60 @@ class PersonCard(QFrame):
         if self.banner.property("severity") != kind:
             # The colours come from CARD_STYLE's [severity=...] rules: re-polish, no re-parse.
             self.banner.setProperty("severity", kind)
-            for w in (self.banner, self.banner_text, self.queue_label):
-                w.style().unpolish(w)
-                w.style().polish(w)
-        self.banner_icon.setPixmap(self.style().standardIcon(_ICONS[kind]).pixmap(48, 48))
+            _repolish(self.banner, self.banner_text, self.queue_label)
+            self.banner_icon.setPixmap(self.style().standardIcon(_ICONS[kind]).pixmap(48, 48))
         self.banner_text.setText(text)
+
+    def _fit_queue_number(self, text: str) -> None:
+        # Room for the number, or the banner's text would squeeze it to its last digit.
+        # It only grows, so the next number does not lay the banner out again.
+        needed = self.queue_label.fontMetrics().horizontalAdvance(text) + 24
+        if needed > self.queue_label.minimumWidth():
+            self.queue_label.setMinimumWidth(needed)
 
     def clear_details(self) -> None:
         self.name_label.clear()
         self.detail_label.clear()
         self.booking_label.clear()
-        self._clear_layout(self.history_box)
-        self._clear_layout(self.flags_box)
+        self._show_chips([])
+        self._show_flags([])
         self.history_title.hide()
 
-    @staticmethod
-    def _clear_layout(layout: QHBoxLayout | QVBoxLayout) -> None:
-        while layout.count():
-            item = layout.takeAt(0)
-            widget = item.widget()
-            if widget is not None:
-                # Hidden and detached now: deleteLater alone would leave it drawn until
-                # control returns to the event loop.
-                widget.hide()
-                widget.setParent(None)
-                widget.deleteLater()
+    def _show_chips(self, texts: list[str]) -> None:
+        while len(self._chips) < len(texts):
+            arrow = QLabel("→")
+            arrow.setObjectName("historyArrow")
+            chip = QLabel()
+            chip.setObjectName("historyChip")
+            self.history_box.addWidget(arrow)
+            self.history_box.addWidget(chip)
+            self._chips.append((arrow, chip))
+        for i, (arrow, chip) in enumerate(self._chips):
+            if i < len(texts):
+                chip.setText(texts[i])
+            arrow.setVisible(0 < i < len(texts))
+            chip.setVisible(i < len(texts))
 
-    def _add_chip(self, text: str) -> None:
-        chip = QLabel(text)
-        chip.setObjectName("historyChip")
-        self.history_box.addWidget(chip)
-        chip.show()
+    def _show_flags(self, flags: list[Flag]) -> None:
+        while len(self._flag_rows) < len(flags):
+            row = FlagRow()
+            self.flags_box.addWidget(row)
+            self._flag_rows.append(row)
+        for i, row in enumerate(self._flag_rows):
+            if i < len(flags):
+                row.show_flag(flags[i])
+            row.setVisible(i < len(flags))
 
     def show_history(self, history_text: str, rules: RuleSetRegistry | None = None) -> None:
         """The dose-history timeline, oldest first (it may arrive after the card)."""
-        self._clear_layout(self.history_box)
         items = history_items(history_text, rules) or [self.tr("無接種紀錄")]
-        for i, item in enumerate(items):
-            if i:
-                arrow = QLabel("→")
-                arrow.setObjectName("historyArrow")
-                self.history_box.addWidget(arrow)
-                arrow.show()
-            self._add_chip("●  " + item)
+        self._show_chips(["●  " + item for item in items])
 
     def history_texts(self) -> list[str]:
-        out = []
-        for i in range(self.history_box.count()):
-            w = self.history_box.itemAt(i).widget()
-            if isinstance(w, QLabel) and w.objectName() == "historyChip":
-                out.append(w.text())
-        return out
+        return [chip.text() for _arrow, chip in self._chips if not chip.isHidden()]
 
     def flag_texts(self) -> list[str]:
-        out = []
-        for i in range(self.flags_box.count()):
-            w = self.flags_box.itemAt(i).widget()
-            if isinstance(w, FlagRow):
-                out.append(w.text_label.text())
-        return out
+        return [row.text_label.text() for row in self._flag_rows if not row.isHidden()]
 
     # -- states ---------------------------------------------------------------------------
 
@@ -245,7 +257,6 @@ class PersonCard(QFrame):
         status_text: str | None = None,
         rules: RuleSetRegistry | None = None,
     ) -> None:
-        self.clear_details()
         worst = assessment.worst
         if worst is Severity.BLOCK:
             self.severity = "block"
@@ -257,11 +268,8 @@ class PersonCard(QFrame):
             self.severity = "ok"
             default_text = self.tr("可以報到")
         self._set_banner(self.severity, status_text or default_text)
+        self._fit_queue_number(queue_number or "")
         self.queue_label.setText(queue_number or "")
-        # The banner's text would otherwise squeeze the number to its last digit.
-        self.queue_label.setMinimumWidth(
-            self.queue_label.fontMetrics().horizontalAdvance(queue_number or "") + 24
-        )
         person = assessment.person
         check = assessment.id_check
         if person is not None:
@@ -292,12 +300,14 @@ class PersonCard(QFrame):
                     site=booking.site,
                 )
             )
+        else:
+            self.booking_label.clear()
         self.person_id = person.id_number if person is not None else None
-        if person is not None:
-            self.history_title.show()
-            if history_text is None:
-                self._add_chip(self.tr("讀取中…"))
-            else:
-                self.show_history(history_text, rules)
-        for flag in sorted(assessment.flags, key=lambda f: -f.severity.rank):
-            self.flags_box.addWidget(FlagRow(flag))
+        self.history_title.setVisible(person is not None)
+        if person is None:
+            self._show_chips([])
+        elif history_text is None:
+            self._show_chips([self.tr("讀取中…")])
+        else:
+            self.show_history(history_text, rules)
+        self._show_flags(sorted(assessment.flags, key=lambda f: -f.severity.rank))

@@ -124,6 +124,24 @@ def test_a_block_refuses_with_red_card_and_its_reason(gui: GuiDesk, qtbot) -> No
     assert gui.sounds.played == ["block"]
 
 
+def test_the_next_card_shows_nothing_of_the_person_before(gui: GuiDesk) -> None:
+    # The card refills its widgets for each person: nothing of a red card may linger.
+    view = gui.window.checkin_view
+    view.handle_scan(pid(31))
+    gui.settle()
+    assert view.card.severity == "block" and view.card.flag_texts()
+    view.handle_scan(pid(1))
+    assert view.card.severity == "ok"
+    assert view.card.queue_label.text() == "A001"
+    assert view.card.flag_texts() == []
+    assert view.card.history_texts() == ["讀取中…"]  # until the history read is back
+    gui.settle()
+    assert view.card.history_texts() == ["●  無接種紀錄"]
+    view.handle_scan("A123456788")  # not a valid ID: no person, no history
+    assert view.card.history_texts() == []
+    assert any("檢查碼" in t for t in view.card.flag_texts())
+
+
 def test_an_invalid_id_scan_shows_the_reason(gui: GuiDesk, qtbot) -> None:
     view = gui.window.checkin_view
     focus(qtbot, view.search_edit)
@@ -154,6 +172,7 @@ def test_reprint_without_a_printer_says_so(gui: GuiDesk) -> None:
     view.reprint_last()
     assert view.message_label.text() == "還沒有可補印的號碼單"
     view.handle_scan(pid(6))
+    gui.settle()  # the ticket is queued once the card is on screen
     assert "印表機未設定" in view.message_label.text()
     view.reprint_last()
     assert view.message_label.text() == "印表機未設定，無法補印"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import sqlite3
 import subprocess
 import sys
 import wave
@@ -199,7 +200,15 @@ def test_status_bar_parts(gui: GuiDesk) -> None:
     gui.settle()
     assert w.sync_label.text() == "同步：未設定（1 筆待傳送）"
     assert gui.counts()["checked_in"] == 1
-    assert QApplication.instance() is not None
+
+
+def test_windows_carry_the_vaxdesk_icon(qapp) -> None:  # type: ignore[no-untyped-def]
+    from station_app.app import make_application
+
+    icon = make_application().windowIcon().pixmap(64, 64).toImage()
+    assert not icon.isNull()
+    # The icon's blue tile, drawn from resources/icons/vaxdesk.svg (a missing file gives none).
+    assert icon.pixelColor(32, 4).name() == "#1f6f8b"
 
 
 def test_settings_dialog_saves_and_applies(gui: GuiDesk) -> None:
@@ -228,7 +237,8 @@ def test_ticket_goes_to_the_configured_printer(qtbot, tmp_path: Path) -> None:  
     try:
         view = desk.window.checkin_view
         view.handle_scan(pid(1))
-        assert view.message_label.text() == "號碼單 A001 已送出列印"
+        # Queued once the card is on screen (the queue writes to disk).
+        qtbot.waitUntil(lambda: view.message_label.text() == "號碼單 A001 已送出列印")
         qtbot.waitUntil(lambda: any(out.glob("*.pdf")), timeout=30_000)
         pdf = next(out.glob("*.pdf"))
         text = subprocess.run(
@@ -238,6 +248,10 @@ def test_ticket_goes_to_the_configured_printer(qtbot, tmp_path: Path) -> None:  
         qtbot.waitUntil(lambda: desk.window.printer_label.text() == "印表機：正常")
         view.reprint_last()
         assert view.message_label.text() == "已補印 A001 的號碼單"
+        # The jobs live in the desk's own file, where `vaxdesk print reprint --db` looks.
+        with sqlite3.connect(desk.store.path) as db:
+            numbers = [r[0] for r in db.execute("SELECT queue_number FROM print_jobs ORDER BY id")]
+        assert numbers == ["A001", "A001"]
     finally:
         desk.close()
 
