@@ -414,7 +414,8 @@ class SyncClient:
         ceiling = min(self.max_backoff, self.interval * 2.0 ** min(self._failures - 1, 16))
         delay: float = ceiling * (0.5 + 0.5 * self._rng.random())
         if retry_after is not None:
-            delay = max(delay, retry_after)
+            # Up to a second on top, so desks told the same second do not return together.
+            delay = max(delay, retry_after + self._rng.random())
         return delay
 
     def run_cycle(self) -> float:

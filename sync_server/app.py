@@ -8,8 +8,6 @@ calls (`uvicorn --factory sync_server.app:app_from_env`), reading the environmen
 from __future__ import annotations
 
 import logging
-import re
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,8 +16,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sync_server.api.admission import PushGate
 from sync_server.api.routes import accounts, reports, rosters, sync
 from sync_server.core.config import Settings, load_settings
 from sync_server.db.engine import make_engine
@@ -82,53 +82,6 @@ class BodyLimit:
         await self.app(scope, receive, send)
 
 
-_PUSH_PATH = re.compile(r"^/api/v1/sites/[^/]+/events$")
-
-
-class PushGate:
-    """Answer 503 + Retry-After to a push when `limit` pushes are already being handled.
-
-    Checked before authentication and before the body is read, so in a reconnect storm
-    the surplus desks are turned away in microseconds and come back after a jittered
-    wait, instead of queueing inside the server behind the work in progress. One event
-    loop per worker process: a plain counter is safe.
-    """
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-        self.in_flight = 0
-        self._turned_away = 0.0  # decaying count of recent 503s
-        self._last = time.monotonic()
-
-    def retry_after(self) -> int:
-        """Seconds to suggest: grows with the crowd, so retries spread over the storm."""
-        now = time.monotonic()
-        self._turned_away = self._turned_away * 0.5 ** (now - self._last) + 1
-        self._last = now
-        return max(1, min(30, round(self._turned_away / (8 * self.limit))))
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "POST"
-            or not _PUSH_PATH.match(scope["path"])
-        ):
-            await self.app(scope, receive, send)
-            return
-        if self.in_flight >= self.limit:
-            err = ServiceError(503, "busy", "伺服器忙碌，請稍後再試", "server busy, retry later")
-            headers = {"Retry-After": str(self.retry_after())}
-            response = JSONResponse(err.body(), status_code=503, headers=headers)
-            await response(scope, receive, send)
-            return
-        self.in_flight += 1
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self.in_flight -= 1
-
-
 async def _too_large(send: Send, limit: int) -> None:
     err = ServiceError(
         413,
@@ -147,7 +100,7 @@ async def _no_receive() -> Message:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app: engine, migrations at start-up, rule sets, routes, error handlers."""
     settings = settings or load_settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.database_pool_size)
     rules = load_rule_sets(settings.rules_dir)
     bootstrap = (
         settings.bootstrap_admin_token.get_secret_value()
@@ -196,7 +149,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(body, status_code=422)
 
     @app.exception_handler(OperationalError)
-    async def database_down(_: Request, exc: OperationalError) -> JSONResponse:
+    @app.exception_handler(PoolTimeout)  # every pooled connection busy for pool_timeout
+    async def database_down(_: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable: %s", exc.__class__.__name__)
         err = ServiceError(
             503, "database_unavailable", "資料庫暫時無法使用", "database unavailable"

@@ -58,7 +58,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     _db_option(server)
     server.add_argument("--host", default="127.0.0.1", help="listen address")
     server.add_argument("--port", type=int, default=8000, help="listen port")
-    server.add_argument("--workers", type=int, default=1, help="worker processes")
+    server.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes (default: one per CPU on PostgreSQL, 1 on SQLite)",
+    )
     server.set_defaults(handler=run_server)
     sub = server.add_subparsers(dest="server_command", metavar="COMMAND")
 
@@ -158,13 +162,30 @@ def _create_account(
         )
 
 
+# Longer than the desks' HTTP clients keep an idle connection (httpx: 5 s), so a desk
+# coming back after Retry-After never reuses a connection the server is closing.
+KEEP_ALIVE_SECONDS = 30
+
+
+def server_workers(args: argparse.Namespace) -> int:
+    """--workers, or the default: one per CPU on PostgreSQL, one on SQLite (a single writer)."""
+    from sync_server.db.engine import is_sqlite
+
+    if args.workers is not None:
+        if args.workers < 1:
+            raise UserError("--workers 至少 1 / --workers must be at least 1")
+        return int(args.workers)
+    return 1 if is_sqlite(_url(args)) else os.cpu_count() or 1
+
+
 def run_server(args: argparse.Namespace) -> int:
-    """Start uvicorn with the app factory."""
+    """Start uvicorn with the app factory (uvloop and httptools, as installed)."""
     import uvicorn
 
     if args.db:
         os.environ["VAXDESK_SERVER_DATABASE_URL"] = args.db
-    if args.workers > 1:
+    workers = server_workers(args)
+    if workers > 1:
         # Migrate once here, not racing in every worker.
         from sync_server.db.engine import make_engine
         from sync_server.db.migrate import upgrade
@@ -178,9 +199,12 @@ def run_server(args: argparse.Namespace) -> int:
         factory=True,
         host=args.host,
         port=args.port,
-        workers=args.workers,
-        log_level="info",
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
         ws="none",
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        log_level="info",
     )
     return 0
 

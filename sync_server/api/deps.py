@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from sync_server.core.config import Settings
 from sync_server.errors import forbidden
@@ -24,17 +25,22 @@ from vaccination.rules import RuleSetRegistry
 _bearer = HTTPBearer(auto_error=False, description="a desk or account token")
 
 
-def get_settings(request: Request) -> Settings:
+# The dependencies are coroutines that never block: FastAPI would run plain functions
+# in the thread pool, a hand-off per dependency per request. What may touch the
+# database (a token not yet cached, a site not yet seen) goes to the pool itself.
+
+
+async def get_settings(request: Request) -> Settings:
     """The app's settings."""
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     """The app's database engine."""
     return request.app.state.engine  # type: ignore[no-any-return]
 
 
-def get_rules(request: Request) -> RuleSetRegistry:
+async def get_rules(request: Request) -> RuleSetRegistry:
     """The rule sets the server judges intervals with."""
     return request.app.state.rules  # type: ignore[no-any-return]
 
@@ -44,7 +50,7 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 RulesDep = Annotated[RuleSetRegistry, Depends(get_rules)]
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     engine: EngineDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -52,13 +58,16 @@ def get_principal(
     """The caller behind the bearer token (401 when missing, unknown or expired)."""
     auth: Authenticator = request.app.state.auth
     token = credentials.credentials if credentials is not None else None
-    return auth.authenticate(engine.connect, token)
+    principal = auth.cached(token)
+    if principal is None:
+        principal = await run_in_threadpool(auth.authenticate, engine.connect, token)
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def get_site(
+async def get_site(
     request: Request,
     code: Annotated[str, Path(max_length=32)],
     engine: EngineDep,
@@ -69,11 +78,15 @@ def get_site(
     known: dict[str, Site] = request.app.state.sites
     site = known.get(code)
     if site is None:
-        with engine.connect() as conn:
-            site = site_by_code(conn, code)
+        site = await run_in_threadpool(_load_site, engine, code)
         known[code] = site
     require_site_access(who, site)
     return site
+
+
+def _load_site(engine: Engine, code: str) -> Site:
+    with engine.connect() as conn:
+        return site_by_code(conn, code)
 
 
 SiteDep = Annotated[Site, Depends(get_site)]
@@ -82,7 +95,7 @@ SiteDep = Annotated[Site, Depends(get_site)]
 def roles(*allowed: Role) -> Callable[[Principal], Principal]:
     """A dependency that lets only the given roles through (403 otherwise)."""
 
-    def check(who: PrincipalDep) -> Principal:
+    async def check(who: PrincipalDep) -> Principal:
         if who.role not in allowed:
             raise forbidden()
         return who

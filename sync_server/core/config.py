@@ -27,6 +27,12 @@ class Settings(BaseSettings):
         default=DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL: sqlite:///file.db, or postgresql+psycopg://user@host/db",
     )
+    database_pool_size: int = Field(
+        default=5,
+        ge=1,
+        description="PostgreSQL connections kept per worker process (as many again at peaks); "
+        "workers x 2 x this must stay under the server's max_connections",
+    )
     bootstrap_admin_token: SecretStr | None = Field(
         default=None,
         description="a token that acts as a bureau administrator (first start only; then "
@@ -42,8 +48,9 @@ class Settings(BaseSettings):
     max_concurrent_pushes: int = Field(
         default=2,
         ge=1,
-        description="pushes handled at once per worker; more get HTTP 503 with Retry-After, "
-        "so a reconnect storm queues at the desks (with jitter) instead of in the server",
+        description="pushes handled at once per worker; more get HTTP 503 at once, with a "
+        "Retry-After that spreads the desks' retries at the pace pushes complete, so a "
+        "reconnect storm queues at the desks instead of in the server",
     )
     pull_page_size: int = Field(default=1000, ge=1, description="largest page of a pull")
     rules_dir: Path | None = Field(

@@ -13,8 +13,12 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL, foreign keys and write transactions that lock early."""
+def make_engine(url: str, pool_size: int = 5) -> Engine:
+    """An engine for `url`; SQLite gets WAL, foreign keys and write transactions that lock early.
+
+    On PostgreSQL each worker process keeps `pool_size` connections and opens as many
+    again at peaks: pushes are few at a time (the push gate), reads are short.
+    """
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -35,4 +39,6 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=10, pool_pre_ping=True
+    )

@@ -240,49 +240,58 @@ class Authenticator:
         self._cache: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
 
+    def cached(self, token: str | None) -> Principal | None:
+        """The principal of `token` when no database look-up is needed, else None.
+
+        Raises ServiceError 401 for a missing token or an expired account. Cheap enough
+        for the event loop: a digest and a dictionary look-up.
+        """
+        if not token:
+            raise unauthorized("no_token", "缺少授權憑證", "no bearer token")
+        digest = hash_token(token)
+        if self._bootstrap_hash is not None and same_secret(digest, self._bootstrap_hash):
+            return Principal(None, "bootstrap", Role.BUREAU_ADMIN, None, None, None)
+        with self._lock:
+            cached = self._cache.get(digest)
+        if cached is None or time.monotonic() - cached[0] >= self._cache_seconds:
+            return None
+        return _unexpired(cached[1])
+
     def authenticate(self, conn_factory: object, token: str | None) -> Principal:
         """The principal of `token`; ServiceError 401 when missing, unknown, expired or disabled.
 
         `conn_factory` is a callable returning a context-managed Connection, so a cached
         token needs no database connection at all.
         """
-        if not token:
-            raise unauthorized("no_token", "缺少授權憑證", "no bearer token")
-        digest = hash_token(token)
-        now = now_utc()
-        if self._bootstrap_hash is not None and same_secret(digest, self._bootstrap_hash):
-            return Principal(None, "bootstrap", Role.BUREAU_ADMIN, None, None, None)
+        principal = self.cached(token)
+        if principal is not None:
+            return principal
+        digest = hash_token(token or "")
+        with conn_factory() as conn:  # type: ignore[operator]
+            row = conn.execute(select(accounts).where(accounts.c.token_hash == digest)).first()
+        # The unique index found the row; compare again in constant time anyway.
+        if row is None or not same_secret(row.token_hash, digest):
+            raise unauthorized("bad_token", "授權憑證無效", "the token is not valid")
+        if row.disabled:
+            raise unauthorized("disabled", "此帳號已停用", "this account is disabled")
+        principal = Principal(
+            row.id, row.name, Role(row.role), row.site_id, row.desk, _as_aware(row.expires_at)
+        )
         with self._lock:
-            cached = self._cache.get(digest)
-        if cached is not None and time.monotonic() - cached[0] < self._cache_seconds:
-            principal = cached[1]
-        else:
-            with conn_factory() as conn:  # type: ignore[operator]
-                row = conn.execute(select(accounts).where(accounts.c.token_hash == digest)).first()
-            # The unique index found the row; compare again in constant time anyway.
-            if row is None or not same_secret(row.token_hash, digest):
-                raise unauthorized("bad_token", "授權憑證無效", "the token is not valid")
-            if row.disabled:
-                raise unauthorized("disabled", "此帳號已停用", "this account is disabled")
-            principal = Principal(
-                row.id,
-                row.name,
-                Role(row.role),
-                row.site_id,
-                row.desk,
-                _as_aware(row.expires_at),
-            )
-            with self._lock:
-                if len(self._cache) > 10_000:
-                    self._cache.clear()
-                self._cache[digest] = (time.monotonic(), principal)
-        if principal.expires_at is not None and principal.expires_at <= now:
-            raise unauthorized(
-                "expired",
-                "帳號已超過使用期限，請向衛生局申請延長",
-                "the account has expired; ask the health bureau to renew it",
-            )
-        return principal
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[digest] = (time.monotonic(), principal)
+        return _unexpired(principal)
+
+
+def _unexpired(principal: Principal) -> Principal:
+    if principal.expires_at is not None and principal.expires_at <= now_utc():
+        raise unauthorized(
+            "expired",
+            "帳號已超過使用期限，請向衛生局申請延長",
+            "the account has expired; ask the health bureau to renew it",
+        )
+    return principal
 
 
 def require_site_access(principal: Principal, site: Site) -> None:

@@ -107,6 +107,10 @@ def test_backoff_grows_with_jitter_and_is_capped(tmp_path: Path, store: Store) -
             ceiling = min(30, 2 ** (n - 1))
             assert ceiling / 2 <= d <= ceiling
         assert len({round(d, 6) for d in delays[6:]}) > 1  # jittered, not lock-step
+        # A server's Retry-After is honoured, plus up to a second so desks spread out.
+        client._failures = 1
+        told = [client.next_delay(retry_after=5) for _ in range(20)]
+        assert all(5 <= d < 6 for d in told) and len({round(d, 6) for d in told}) > 1
         # No server at all: offline, the desk keeps its events.
         with pytest.raises(SyncUnavailable):
             client.sync_once()

@@ -108,6 +108,8 @@ class ProcessServer:
                 "127.0.0.1",
                 "--port",
                 str(self.port),
+                "--workers",  # one process, so killing it kills the server
+                "1",
             ],
             cwd=ROOT,
             env=env,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
+import os
 import re
 from pathlib import Path
 
@@ -12,7 +14,8 @@ import pytest
 from desks import DAY, SITE, SITE_CODE, make_desk, pid, seed_roster
 from live_server import Admin, ThreadServer
 
-from vaxdesk.cli import main
+from vaxdesk.cli import UserError, main
+from vaxdesk.cmd_server import server_workers
 
 
 def test_bureau_sets_up_a_site_and_exports_its_day(
@@ -88,3 +91,14 @@ def test_cli_errors_are_one_line(
     assert main(["sync", "--db", str(tmp_path / "d.db"), "--server", "http://127.0.0.1:9",
                  "--once"]) == 1  # fmt: skip
     assert "offline" in capsys.readouterr().out
+
+
+def test_server_picks_its_worker_count_by_database() -> None:
+    def workers(db: str, given: int | None = None) -> int:
+        return server_workers(argparse.Namespace(db=db, workers=given))
+
+    assert workers("sqlite:///server.db") == 1  # SQLite takes one writer at a time
+    assert workers("postgresql+psycopg://vaxdesk@db/vaxdesk") == (os.cpu_count() or 1)
+    assert workers("postgresql+psycopg://vaxdesk@db/vaxdesk", 3) == 3
+    with pytest.raises(UserError):
+        workers("sqlite:///server.db", 0)

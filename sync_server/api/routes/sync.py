@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
+from pydantic_core import from_json, to_json
 from starlette.concurrency import run_in_threadpool
 
 from sync_server.api.deps import DeskDep, EngineDep, PrincipalDep, SettingsDep, SiteDep
@@ -18,28 +17,17 @@ from sync_server.services.pull import pull
 
 router = APIRouter(prefix="/api/v1/sites/{code}", tags=["sync"])
 
-_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]", re.ASCII)
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed in JSON")
-
 
 def parse_push_body(body: bytes, max_events: int) -> list[Any]:
     """The events of a push body; 422 naming what is wrong with it."""
     if b"\\u0000" in body or b"\x00" in body:
         raise bad_request("bad_json", "內容含有 NUL 字元", "the body contains a NUL character")
     try:
-        data = json.loads(body, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
+        # pydantic-core's parser: faster than json's; it refuses the NaN and Infinity
+        # literals, lone surrogates and invalid UTF-8 by itself.
+        data = from_json(body, allow_inf_nan=False)
+    except ValueError as exc:
         raise bad_request("bad_json", f"不是有效的 JSON：{exc}", f"not valid JSON: {exc}") from None
-    if _SURROGATE.search(body):
-        try:
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            raise bad_request(
-                "bad_json", "內容含有無效的 Unicode 字元", "the body holds invalid Unicode"
-            ) from None
     if not isinstance(data, dict) or not isinstance(data.get("events"), list):
         raise bad_request(
             "bad_push", '內容必須是 {"events": [...]}', 'the body must be {"events": [...]}'
@@ -58,7 +46,7 @@ def parse_push_body(body: bytes, max_events: int) -> list[Any]:
 @router.post("/events", response_model=PushOut, responses={200: {"model": PushOut}})
 async def push(
     request: Request, who: DeskDep, site: SiteDep, engine: EngineDep, settings: SettingsDep
-) -> JSONResponse:
+) -> Response:
     """Store a batch of this desk's events, in seq order; each is judged on its own.
 
     A repeat of a stored event is acknowledged as `duplicate`; a bad one is `rejected`
@@ -74,20 +62,19 @@ async def push(
 
     result = await run_in_threadpool(work)
     # Built by hand: validating hundreds of result models per push costs more than the insert.
-    return JSONResponse(
-        {
-            "acked_through": result.acked_through,
-            "stored": result.count(STORED),
-            "duplicates": result.count(DUPLICATE),
-            "rejected": result.count(REJECTED),
-            "results": [
-                {"index": r.index, "event_id": r.event_id, "seq": r.seq, "status": r.status}
-                if r.code is None
-                else r.__dict__
-                for r in result.results
-            ],
-        }
-    )
+    reply = {
+        "acked_through": result.acked_through,
+        "stored": result.count(STORED),
+        "duplicates": result.count(DUPLICATE),
+        "rejected": result.count(REJECTED),
+        "results": [
+            {"index": r.index, "event_id": r.event_id, "seq": r.seq, "status": r.status}
+            if r.code is None
+            else r.__dict__
+            for r in result.results
+        ],
+    }
+    return Response(to_json(reply), media_type="application/json")
 
 
 @router.get("/events", response_model=PullOut)
