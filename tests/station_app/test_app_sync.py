@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from app_fixtures import desk_with
+from live_server import Admin, ThreadServer, free_port
 from PySide6.QtWidgets import QApplication
 from store_fixtures import DAY, SITE, pid
 
 from station_app.app import Desk
 from station_app.settings import DeskSettings, save_settings
-
-# The live-server helpers of the sync server's tests, shared rather than copied.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync_server"))
-from live_server import Admin, ThreadServer, free_port
 
 pytestmark = pytest.mark.gui
 SITE_CODE = "TN01"
