@@ -2,7 +2,7 @@
 
 Both take a grayscale frame and return `Detection`s (text, symbology, outline) limited to
 the configured symbologies. The default is the decoder that bench/bench_decode.py found
-faster and more reliable on our generated set (figures in docs/readme/hardware.md).
+faster and more reliable on our generated set (figures in the README).
 """
 
 from __future__ import annotations

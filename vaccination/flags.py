@@ -4,7 +4,7 @@ Codes never change meaning: the desk, the server's reconciliation and the event 
 store them. A rule set may override a code's severity (`"severity"` in its file);
 the message templates are filled from the flag's data.
 
-Severity choices (see docs/readme/domain.md for the full table):
+Severity choices (see the README for the full table):
 
 * block: the person must not be vaccinated at this desk now (wrong person or record,
   unsafe interval, already done, doctor refused). WRONG_DATE and WRONG_SITE block too:

@@ -89,7 +89,7 @@ def test_unknown_code_is_a_key_error() -> None:
 
 
 def test_readme_table_documents_every_code_with_its_severity() -> None:
-    readme = Path(__file__).resolve().parents[2] / "docs" / "readme" / "domain.md"
+    readme = Path(__file__).resolve().parents[2] / "README.md"
     rows = {
         line.split("|")[1].strip().strip("`"): line.split("|")[2].strip()
         for line in readme.read_text(encoding="utf-8").splitlines()
