@@ -19,8 +19,11 @@ BUSY_TIMEOUT_MS: Final[int] = 5000
 WRITE: Final[dict[str, Any]] = {"vaxdesk_begin": "IMMEDIATE"}
 
 
-def make_engine(path: Path) -> Engine:
-    """An engine on the database file `path` with the store's connection settings."""
+def make_engine(path: Path, autocheckpoint: bool = True) -> Engine:
+    """An engine on the database file `path` with the store's connection settings.
+
+    autocheckpoint=False leaves the WAL checkpoints to a `WalCheckpointer` thread.
+    """
     engine = create_engine(
         f"sqlite+pysqlite:///{path}",
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
@@ -39,6 +42,8 @@ def make_engine(path: Path) -> Engine:
                 # default mode rather than refusing to work at the desk.
                 pass
             cur.execute("PRAGMA synchronous = NORMAL")  # safe with WAL, much faster commits
+            if not autocheckpoint:
+                cur.execute("PRAGMA wal_autocheckpoint = 0")
             # 32 MiB of page cache: a 100,000-row import stays in memory until commit.
             cur.execute("PRAGMA cache_size = -32768")
         finally:

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, update
 from sqlalchemy.exc import DBAPIError
 
 from station_app.store import lookups, migrate
+from station_app.store.checkpoint import WalCheckpointer
 from station_app.store.engine import WRITE, make_engine
 from station_app.store.errors import StoreError, translate
 from station_app.store.outbox import REMOTE, Outbox, insert_event
@@ -50,14 +51,21 @@ def _translated() -> Iterator[None]:
 class Store:
     """One desk's SQLite database. Thread-safe: each call takes its own pooled connection."""
 
-    def __init__(self, engine: Engine, path: Path) -> None:
+    def __init__(
+        self, engine: Engine, path: Path, checkpointer: WalCheckpointer | None = None
+    ) -> None:
         self.engine = engine
         self.path = path
         self.outbox = Outbox(self.read, self.write)
+        self.checkpointer = checkpointer
 
     @classmethod
-    def open(cls, path: Path | str) -> Store:
-        """Open (creating if needed) and migrate the store at `path`."""
+    def open(cls, path: Path | str, background_checkpoint: bool = False) -> Store:
+        """Open (creating if needed) and migrate the store at `path`.
+
+        background_checkpoint: copy the WAL back on a thread of its own rather than inside
+        every hundredth commit (the desk window, where a commit is a nurse waiting).
+        """
         p = Path(path)
         if p.is_dir():
             raise StoreError(
@@ -71,7 +79,7 @@ class Store:
                 f"資料夾不存在：{p.parent}",
                 f"the folder does not exist: {p.parent}",
             )
-        engine = make_engine(p)
+        engine = make_engine(p, autocheckpoint=not background_checkpoint)
         try:
             with _translated(), engine.connect() as conn:
                 conn.execution_options(**WRITE)
@@ -89,10 +97,15 @@ class Store:
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine, p)
+        checkpointer = WalCheckpointer(p) if background_checkpoint else None
+        if checkpointer:
+            checkpointer.start()
+        return cls(engine, p, checkpointer)
 
     def close(self) -> None:
-        """Release every pooled connection."""
+        """Stop the checkpoint thread and release every pooled connection."""
+        if self.checkpointer:
+            self.checkpointer.stop()
         self.engine.dispose()
 
     def __enter__(self) -> Store:

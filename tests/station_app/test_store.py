@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import date, datetime
 from pathlib import Path
 
@@ -14,7 +15,14 @@ from store_fixtures import DAY, OTHER_SITE, SITE, entry, open_store
 
 from station_app.store import Store, StoreError, booking_key
 from station_app.store.migrate import head_revision
-from station_app.store.tables import bookings, dose_records, metadata, people, sites
+from station_app.store.tables import (
+    bookings,
+    dose_records,
+    metadata,
+    people,
+    sites,
+    sync_client_state,
+)
 from vaccination.models import DoseRecord
 
 
@@ -316,4 +324,40 @@ def test_a_large_first_import_matches_the_schema_file_order_and_last_row_wins(
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == cache_before
     again = store.import_entries(rows)
     assert (again.people_added, again.bookings_added, again.doses_added) == (0, 0, 0)
+    store.close()
+
+
+def _rows_in_main_file(path: Path, copy: Path) -> int:
+    """Rows of sync_client_state in the database file alone, as if its WAL were lost."""
+    copy.write_bytes(path.read_bytes())
+    conn = sqlite3.connect(copy)
+    try:
+        return int(conn.execute("SELECT count(*) FROM sync_client_state").fetchone()[0])
+    except sqlite3.DatabaseError:  # not there yet, or copied in the middle of a checkpoint
+        return 0
+    finally:
+        conn.close()
+
+
+def test_background_checkpoint_moves_commits_into_the_database_file(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "desk.db", background_checkpoint=True)
+    with store.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    for i in range(300):  # a morning of check-ins, one commit each
+        with store.write() as conn:
+            conn.execute(sync_client_state.insert().values(key=f"k{i}", value="v"))
+    deadline = time.monotonic() + 10
+    while _rows_in_main_file(store.path, tmp_path / "copy.db") < 300:
+        assert time.monotonic() < deadline, "the WAL was never copied back"
+        time.sleep(0.1)
+    assert store.checkpointer is not None
+    store.close()
+    assert not store.checkpointer.is_alive()
+
+
+def test_plain_store_keeps_sqlite_automatic_checkpoint(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    with store.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+    assert store.checkpointer is None
     store.close()
