@@ -10,6 +10,7 @@ indices: 7-13 ms at 100,000 rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from PySide6.QtCore import (
@@ -25,6 +26,10 @@ from station_app.desk_api import RosterRow
 from station_app.i18n import language
 
 _Index = QModelIndex | QPersistentModelIndex
+
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_BACKGROUND = Qt.ItemDataRole.BackgroundRole.value
+_ANSWERED_ROLES = frozenset((_DISPLAY, _BACKGROUND))
 
 
 # Column keys in the Tainan back-office order (seed 000, appendix 1), then today's state.
@@ -118,6 +123,12 @@ class RosterData:
         return cls(rows, keys, slots, sorted({r.product for r in rows}))
 
 
+@cache
+def _brush(color: str) -> QBrush:
+    """One brush per row colour, made when first painted (not while the desk starts)."""
+    return QBrush(QColor(color))
+
+
 def _status_ok(row: RosterRow, status: str) -> bool:
     if status == STATUS_NOT_ARRIVED:
         return not row.checked_in
@@ -188,10 +199,11 @@ class RosterTableModel(QAbstractTableModel):
         self._rows: list[RosterRow] = []
         self._keys: list[str] = []
         self._visible: list[int] = []
-        # The last search text and the rows it matched: one more typed character only
-        # narrows those, so a keystroke rarely scans all 100,000 keys.
-        self._last_needle = ""
-        self._last_hits: list[int] = []
+        # The search texts typed so far, each inside the next ("王", "王家", ...), with
+        # the rows each matched: one more character narrows the last one's rows, a
+        # deleted one goes back to the rows kept for the shorter text, so a keystroke
+        # rarely scans all 100,000 keys.
+        self._narrowing: list[tuple[str, list[int]]] = []
         self._titles = column_titles()
         self.revealed: set[str] = set()
         self.current = RosterFilter()
@@ -203,7 +215,7 @@ class RosterTableModel(QAbstractTableModel):
         self._data = data
         self._rows = data.rows
         self._keys = data.keys
-        self._last_needle, self._last_hits = "", []
+        self._narrowing = []
         self.apply_filter(self.current)
 
     def apply_filter(self, spec: RosterFilter) -> int:
@@ -211,15 +223,7 @@ class RosterTableModel(QAbstractTableModel):
         self.current = spec
         needle = spec.text.strip().lower()
         rows = self._rows
-        if needle:
-            keys = self._keys
-            if self._last_needle and self._last_needle in needle:
-                candidates = [i for i in self._last_hits if needle in keys[i]]
-            else:
-                candidates = [i for i, k in enumerate(keys) if needle in k]
-            self._last_needle, self._last_hits = needle, candidates
-        else:
-            candidates = list(range(len(rows)))
+        candidates = self._text_matches(needle) if needle else list(range(len(rows)))
         if spec.status != STATUS_ALL:
             candidates = [i for i in candidates if _status_ok(rows[i], spec.status)]
         if spec.slot:
@@ -237,6 +241,20 @@ class RosterTableModel(QAbstractTableModel):
         self._visible = candidates
         self.endResetModel()
         return len(candidates)
+
+    def _text_matches(self, needle: str) -> list[int]:
+        narrowing = self._narrowing
+        while narrowing and narrowing[-1][0] not in needle:
+            narrowing.pop()
+        if narrowing and narrowing[-1][0] == needle:
+            return narrowing[-1][1]
+        keys = self._keys
+        if narrowing:
+            matches = [i for i in narrowing[-1][1] if needle in keys[i]]
+        else:
+            matches = [i for i, k in enumerate(keys) if needle in k]
+        narrowing.append((needle, matches))
+        return matches
 
     def row_at(self, visible_row: int) -> RosterRow:
         return self._rows[self._visible[visible_row]]
@@ -275,18 +293,17 @@ class RosterTableModel(QAbstractTableModel):
             return self._titles[section]
         return str(section + 1)
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+    def data(self, index: _Index, role: int = _DISPLAY) -> Any:
+        # A painted cell is asked for seven roles: the five left unset return at once.
+        if role not in _ANSWERED_ROLES or not index.isValid():
             return None
         row = self._rows[self._visible[index.row()]]
-        column = COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return cell_text(row, column, row.id_number in self.revealed)
-        if role == Qt.ItemDataRole.BackgroundRole:
-            if row.doctor_not_approved:
-                return QBrush(QColor("#fde2e1"))
-            if row.vaccinated:
-                return QBrush(QColor("#dcf2e3"))
-            if row.checked_in:
-                return QBrush(QColor("#e3eefc"))
+        if role == _DISPLAY:
+            return cell_text(row, COLUMNS[index.column()], row.id_number in self.revealed)
+        if row.doctor_not_approved:
+            return _brush("#fde2e1")
+        if row.vaccinated:
+            return _brush("#dcf2e3")
+        if row.checked_in:
+            return _brush("#e3eefc")
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import time
 from pathlib import Path
 
@@ -49,6 +50,9 @@ def run_app(args: argparse.Namespace) -> int:
 
 def launch(*, db: Path | None, demo: bool, people: int, exit_when_ready: bool) -> int:
     """Run the window (a screen is known to be there); store problems become user errors."""
+    # The collector stays off through the start-up imports (SQLAlchemy, the rule sets)
+    # too: `run` turns it back on once the desk is built (see there).
+    gc.disable()
     from station_app.app import run
     from station_app.store.errors import StoreError
 

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -111,6 +111,21 @@ def report_lines(report: Any) -> tuple[str, list[str], bool]:
     return summary, lines, changed
 
 
+class GrowingLabel(QLabel):
+    """A label that takes a fixed size and widens it only when a text needs more room.
+
+    A label whose size may change asks the view to lay out again on every new text, and
+    above the view the QTabWidget then repaints the whole tab area (see layout_barrier.py):
+    the match count changes with every keystroke of the search.
+    """
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        needed = self.sizeHint()
+        if needed.width() > self.minimumWidth() or needed.height() > self.minimumHeight():
+            self.setFixedSize(needed.expandedTo(self.minimumSize()))
+
+
 class ManagerView(QWidget):
     """The 管理 view."""
 
@@ -150,7 +165,9 @@ class ManagerView(QWidget):
         self.slot_box = QComboBox()
         self.product_box = QComboBox()
         self.flag_check = QCheckBox(self.tr("只看有註記"))
-        self.count_label = QLabel()
+        self.count_label = GrowingLabel()
+        # Next to the buttons on its right, as when it took only the width of its text.
+        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
         filters = QHBoxLayout()
         filters.addWidget(self.search_edit, 3)

@@ -61,6 +61,48 @@ def test_doctor_not_approved_updates_counters_and_the_manager_table(gui: GuiDesk
     assert decision["approved"] is False and decision["reason"] == "血壓過高"
 
 
+def _background(g: GuiDesk, name: str) -> str | None:
+    model = g.window.manager_view.model
+    brush = model.data(model.index(_row_of(g, name), 0), Qt.ItemDataRole.BackgroundRole)
+    return None if brush is None else str(brush.color().name())
+
+
+def test_row_colours_follow_the_day_and_other_roles_stay_unset(gui: GuiDesk) -> None:
+    gui.window.checkin_view.handle_scan(pid(1))
+    gui.window.checkin_view.handle_scan(pid(2))
+    gui.window.show_view(1)
+    doctor = gui.window.doctor_view
+    doctor.table.selectRow(1)
+    doctor.reason_box.setCurrentText("血壓過高")
+    doctor.refuse()
+    gui.window.show_view(2)
+    assert _background(gui, "王小1") == "#e3eefc"  # checked in
+    assert _background(gui, "王小2") == "#fde2e1"  # doctor did not approve
+    assert _background(gui, "王小3") is None
+    model = gui.window.manager_view.model
+    index = model.index(0, 0)
+    for role in (Qt.ItemDataRole.FontRole, Qt.ItemDataRole.ToolTipRole):
+        assert model.data(index, role) is None
+    assert model.data(model.index(-1, 0), Qt.ItemDataRole.DisplayRole) is None
+
+
+def test_the_match_count_keeps_its_size_while_the_search_narrows(gui: GuiDesk) -> None:
+    # A label of fixed size does not make the view lay out again on each keystroke.
+    gui.window.show_view(2)
+    manager = gui.window.manager_view
+    gui.settle()
+    label = manager.count_label
+    sizes = []
+    for text in ("王", "王小1", "王小19", "", "王小1"):
+        manager.search_edit.setText(text)
+        manager.apply_filter()
+        assert label.minimumSize() == label.maximumSize()
+        assert label.width() >= label.sizeHint().width()
+        sizes.append(label.minimumWidth())
+    assert sizes == sorted(sizes)  # it only ever widens
+    assert "11 / 21" in label.text()
+
+
 def test_vaccination_recorded_fills_vaccinated_and_the_lots(gui: GuiDesk) -> None:
     gui.window.checkin_view.handle_scan(pid(3))
     gui.window.show_view(3)
