@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from hardware.wedge import WedgeTiming
 from station_app.crash_guard import install as install_crash_guard
+from station_app.desk_log import install_log_file
 from station_app.i18n import install_language, pick
 from station_app.settings import (
     DeskSettings,
@@ -242,7 +243,7 @@ def open_desk(
         db_path = db or database_path(settings, folder)
         db_path.parent.mkdir(parents=True, exist_ok=True)
         folder_for_desk = folder
-    store = Store.open(db_path)
+    store = Store.open(db_path, background_checkpoint=True)
     rules = None
     if demo:
         from station_app.checkin_service import CheckinService, taipei_now
@@ -289,8 +290,17 @@ def run(
     then quit (the cold-start benchmark and the smoke test use it).
     """
     app = make_application()
+    install_log_file(config_dir())
     install_crash_guard()
-    desk = open_desk(db, demo, people, quiet=exit_when_ready)
+    # Start-up makes about 100,000 objects that live as long as the desk (SQLAlchemy,
+    # the rule sets, the widgets) and almost no garbage: the collector would only walk
+    # them again and again. It is off until build_desk has frozen them (`vaxdesk app`
+    # turns it off already before the imports: vaxdesk.cmd_app.launch).
+    gc.disable()
+    try:
+        desk = open_desk(db, demo, people, quiet=exit_when_ready)
+    finally:
+        gc.enable()
     if desk is None:
         return 0
     if exit_when_ready:

@@ -1,0 +1,42 @@
+"""The desk's log file, so a technician can read what happened after the fact.
+
+A desk started from the desktop menu has no terminal: without a file, the tracebacks the
+crash guard records and the printer and sync warnings would go nowhere. The file sits in
+the desk's config folder, rotates at 1 MB and keeps five old files. Nothing logged by
+VaxDesk carries a full ID number (they are masked before they reach a log call).
+"""
+
+from __future__ import annotations
+
+import logging
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+LOG_FILE = "vaxdesk.log"
+MAX_BYTES = 1_000_000
+BACKUPS = 5
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def install_log_file(directory: Path) -> Path:
+    """Also write INFO and above to `directory/vaxdesk.log`; returns the file's path.
+
+    The handlers already present (the terminal's) keep the level they had, so the console
+    stays as quiet as before. Installing twice for one file adds no second handler.
+    """
+    path = directory / LOG_FILE
+    root = logging.getLogger()
+    for handler in root.handlers:
+        if isinstance(handler, RotatingFileHandler) and Path(handler.baseFilename) == path:
+            return path
+    directory.mkdir(parents=True, exist_ok=True)
+    for handler in root.handlers:
+        if handler.level == logging.NOTSET:
+            handler.setLevel(root.level)
+    to_file = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+    to_file.setLevel(logging.INFO)
+    to_file.setFormatter(logging.Formatter(FORMAT))
+    root.addHandler(to_file)
+    if root.level > logging.INFO:
+        root.setLevel(logging.INFO)
+    return path
