@@ -292,11 +292,9 @@ def run(
     app = make_application()
     install_log_file(config_dir())
     install_crash_guard()
-    # Start-up makes about 100,000 objects that live as long as the desk (SQLAlchemy,
-    # the rule sets, the widgets) and almost no garbage: the collector would only walk
-    # them again and again. It is off until build_desk has frozen them (`vaxdesk app`
-    # turns it off already before the imports: vaxdesk.cmd_app.launch).
-    gc.disable()
+    # `vaxdesk app` switches the garbage collector off before its imports
+    # (vaxdesk.cmd_app.launch); it comes back on once build_desk has frozen the desk's
+    # long-lived objects.
     try:
         desk = open_desk(db, demo, people, quiet=exit_when_ready)
     finally:

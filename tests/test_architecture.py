@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import ast
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from import_probe import modules_loaded_by
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,13 +57,9 @@ def test_package_imports_point_inward(package: str) -> None:
 
 def test_cli_start_up_does_not_import_heavy_libraries() -> None:
     """Building the whole `vaxdesk` parser must not pull in Qt, OpenCV, escpos, reportlab or ORM."""
-    probe = (
-        "import sys, json; from vaxdesk.cli import build_parser; build_parser(); "
-        "print(json.dumps(sorted(m for m in sys.modules)))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    loaded = {name.split(".")[0] for name in json.loads(out.stdout)}
+    loaded = {
+        name.split(".")[0]
+        for name in modules_loaded_by("from vaxdesk.cli import build_parser; build_parser()")
+    }
     heavy = {"PySide6", "cv2", "escpos", "reportlab", "sqlalchemy", "fastapi", "openpyxl"}
     assert loaded & heavy == set()

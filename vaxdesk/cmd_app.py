@@ -50,8 +50,9 @@ def run_app(args: argparse.Namespace) -> int:
 
 def launch(*, db: Path | None, demo: bool, people: int, exit_when_ready: bool) -> int:
     """Run the window (a screen is known to be there); store problems become user errors."""
-    # The collector stays off through the start-up imports (SQLAlchemy, the rule sets)
-    # too: `run` turns it back on once the desk is built (see there).
+    # Start-up makes about 100,000 objects that live as long as the desk (SQLAlchemy,
+    # the rule sets, the widgets) and almost no garbage: the collector would only walk
+    # them again and again. It stays off until `run` has built the desk.
     gc.disable()
     from station_app.app import run
     from station_app.store.errors import StoreError

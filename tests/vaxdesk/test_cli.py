@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
+from import_probe import modules_loaded_by
 
 from vaxdesk.cli import build_parser
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -28,14 +22,8 @@ def test_a_named_command_parses_as_with_every_command(argv: list[str]) -> None:
 
 
 def test_naming_the_app_loads_only_its_module() -> None:
-    probe = (
-        "import sys, json; from vaxdesk.cli import build_parser; build_parser(['app']); "
-        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('vaxdesk.cmd_'))))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    assert json.loads(out.stdout) == ["vaxdesk.cmd_app"]
+    loaded = modules_loaded_by("from vaxdesk.cli import build_parser; build_parser(['app'])")
+    assert {m for m in loaded if m.startswith("vaxdesk.cmd_")} == {"vaxdesk.cmd_app"}
 
 
 @pytest.mark.parametrize(
