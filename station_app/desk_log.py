@@ -16,10 +16,13 @@ LOG_FILE = "vaxdesk.log"
 MAX_BYTES = 1_000_000
 BACKUPS = 5
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Our own packages log INFO to the file; libraries (Alembic's plugin chatter, httpx's
+# every request) only from WARNING up.
+OWN_LOGGERS = ("station_app", "printing", "hardware", "vaccination", "vaxdesk")
 
 
 def install_log_file(directory: Path) -> Path:
-    """Also write INFO and above to `directory/vaxdesk.log`; returns the file's path.
+    """Also write VaxDesk's INFO and above to `directory/vaxdesk.log`; returns its path.
 
     The handlers already present (the terminal's) keep the level they had, so the console
     stays as quiet as before. Installing twice for one file adds no second handler.
@@ -37,6 +40,8 @@ def install_log_file(directory: Path) -> Path:
     to_file.setLevel(logging.INFO)
     to_file.setFormatter(logging.Formatter(FORMAT))
     root.addHandler(to_file)
-    if root.level > logging.INFO:
-        root.setLevel(logging.INFO)
+    for name in OWN_LOGGERS:
+        own = logging.getLogger(name)
+        if own.getEffectiveLevel() > logging.INFO:
+            own.setLevel(logging.INFO)
     return path

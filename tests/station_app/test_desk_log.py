@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from station_app.crash_guard import CrashGuard
-from station_app.desk_log import install_log_file
+from station_app.desk_log import OWN_LOGGERS, install_log_file
 
 
 @pytest.fixture
@@ -22,9 +22,12 @@ def root_logger() -> Iterator[logging.Logger]:
         [h.level for h in root.handlers],
         root.level,
     )
+    own_levels = {name: logging.getLogger(name).level for name in OWN_LOGGERS}
     root.handlers = []
     root.setLevel(logging.WARNING)
     yield root
+    for name, level in own_levels.items():
+        logging.getLogger(name).setLevel(level)
     for handler in root.handlers:
         if handler not in saved_handlers:
             handler.close()
@@ -44,11 +47,13 @@ def test_log_file_gets_info_while_the_console_stays_at_warning(
     logging.getLogger("station_app.checkin_service").info("check-in A001 A12****789 at desk A")
     logging.getLogger("printing.print_queue").warning("printer tcp://10.0.0.5:9100 is off")
     logging.getLogger("station_app.sync_client").debug("cursor 42")
+    logging.getLogger("alembic.runtime.plugins").info("setup plugin alembic.autogenerate")
 
     text = path.read_text(encoding="utf-8")
     assert "check-in A001 A12****789" in text
     assert "WARNING printing.print_queue: printer tcp://10.0.0.5:9100 is off" in text
     assert "cursor 42" not in text
+    assert "setup plugin" not in text
     assert console.getvalue() == "printer tcp://10.0.0.5:9100 is off\n"
 
 
