@@ -71,10 +71,10 @@ def build(folder: Path, people: int) -> tuple[Path, dict[str, float]]:
     record("gc", clock)
     store = Store.open(folder / "desk.db")
     clock = Clock()
-    counts = store.import_entries(report)
+    counts = store.import_entries(report.rows)
     record("insert", clock)
     clock = Clock()
-    again = store.import_entries(report)
+    again = store.import_entries(report.rows)
     record("reimport", clock)
     store.close()
     assert again.bookings_added == 0

@@ -65,10 +65,10 @@ def main() -> None:
         else:
             store = Store.open(folder / "desk.db")
             try:
-                counts = timed("store insert (first import)", lambda: store.import_entries(report))
+                counts = timed("store insert (first import)", lambda: store.import_entries(report.rows))
                 print(f"  -> {counts}")
                 again = timed(
-                    "store insert (same file again)", lambda: store.import_entries(report)
+                    "store insert (same file again)", lambda: store.import_entries(report.rows)
                 )
                 print(f"  -> {again}")
             finally:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
@@ -38,6 +38,15 @@ from station_app.settings import (
 from station_app.sounds import SoundPlayer
 from station_app.ticket_hook import TicketHook
 from station_app.wedge_filter import WedgeFilter
+
+if TYPE_CHECKING:  # loaded lazily at run time: start-up speed
+    from station_app.checkin_service import CheckinService
+    from station_app.main_window import MainWindow
+    from station_app.scan_bridge import ScanBridge
+    from station_app.store import Store
+    from station_app.sync_bridge import SyncBridge
+    from vaccination.roster_import import ImportReport
+    from vaccination.rules import RuleSetRegistry
 
 log = logging.getLogger(__name__)
 
@@ -71,15 +80,15 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 class Desk:
     """Everything one running desk holds, so it can be closed in order."""
 
-    store: Any
-    service: Any
-    rules: Any
-    window: Any
+    store: Store
+    service: CheckinService
+    rules: RuleSetRegistry
+    window: MainWindow
     wedge: WedgeFilter
     settings: DeskSettings
-    scanners: Any = None  # station_app.scan_bridge.ScanBridge when a serial/camera is set
-    temp_dir: Any = None  # the demo's temporary folder, removed on close
-    sync: Any = None  # station_app.sync_bridge.SyncBridge when a server is configured
+    scanners: ScanBridge | None = None  # when a serial scanner or a camera is set
+    temp_dir: tempfile.TemporaryDirectory[str] | None = None  # the demo's, removed on close
+    sync: SyncBridge | None = None  # when a server is configured
 
     def close(self) -> None:
         if self.sync is not None:
@@ -96,14 +105,14 @@ class Desk:
 
 
 def build_desk(
-    store: Any,
+    store: Store,
     settings: DeskSettings,
     *,
     day: date | None = None,
     clock: Callable[[], datetime] | None = None,
     key_clock: Callable[[], float] | None = None,
     sounds: SoundPlayer | None = None,
-    rules: Any = None,
+    rules: RuleSetRegistry | None = None,
     folder: Path | None = None,
 ) -> Desk:
     """A ready window over `store` (the wedge filter installed on the application)."""
@@ -147,16 +156,16 @@ def build_desk(
     tickets.setParent(window)
     gc.freeze()  # modules, rule sets and widgets live as long as the desk (see ManagerView)
     desk = Desk(store, service, rules, window, wedge, settings, start_scanners(settings, window))
-    from station_app.sync_bridge import start_sync
+    from station_app.sync_bridge import SyncBridge, start_sync
 
-    sync = start_sync(store, settings, window)
+    sync = start_sync(store, settings, rules, window)
     window.attach_sync(sync)
-    if not isinstance(sync, str):
+    if isinstance(sync, SyncBridge):
         desk.sync = sync
     return desk
 
 
-def start_scanners(settings: DeskSettings, window: Any) -> Any:
+def start_scanners(settings: DeskSettings, window: MainWindow) -> ScanBridge | None:
     """Serial and webcam scanners from the settings, feeding the same scan path as the wedge.
 
     Their packages (pyserial, OpenCV) load only when one is configured.
@@ -186,7 +195,7 @@ def start_scanners(settings: DeskSettings, window: Any) -> Any:
     return bridge
 
 
-def load_demo_roster(service: Any, folder: Path, people: int = 300) -> Any:
+def load_demo_roster(service: CheckinService, folder: Path, people: int = 300) -> ImportReport:
     """Write the demo roster for the service's day and import it; returns the report."""
     from vaccination.demo_roster import write_demo_roster
 

@@ -13,10 +13,9 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from station_app.desk_api import (
     CheckinOutcome,
@@ -28,14 +27,17 @@ from station_app.desk_api import (
 )
 from station_app.store import Store, lookups
 from station_app.store.lookups import TAIPEI
-from station_app.store.outbox import LOCAL, insert_event, next_event_seq, next_queue_number
-from station_app.store.state import apply_event
-from station_app.store.tables import audit_log, bookings, lots
+from station_app.store.outbox import LOCAL, next_event_seq, next_queue_number
+from station_app.store.state import apply_events
+from station_app.store.tables import audit_log, bookings
 from vaccination.assessment import AssessmentInput, assess
 from vaccination.events import Event, EventKind
 from vaccination.ids import check_id, mask_id
 from vaccination.models import Assessment, Booking, Person
 from vaccination.rules import RuleSetLookupError, RuleSetRegistry
+
+if TYPE_CHECKING:  # the roster reader loads at the first import, not at start-up
+    from vaccination.roster_import import ImportReport
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +89,7 @@ def roster_rows(rows: list[tuple[Any, ...]]) -> list[RosterRow]:
     out = []
     append = out.append
     for (row_number, id_number, name, birth, phone, dose, label, history, site, slot,
-         product, walk_in, flags, queue, at, vaccinated, approved) in rows:  # fmt: skip
+         product, walk_in, flags, queue, at, vaccinated, decision) in rows:  # fmt: skip
         if birth is not None:
             born = dates.get(birth)
             if born is None:
@@ -122,7 +124,7 @@ def roster_rows(rows: list[tuple[Any, ...]]) -> list[RosterRow]:
                 parse_time(at) if at is not None else None,
                 queue,
                 bool(vaccinated),
-                approved is not None and not approved,
+                decision == lookups.NOT_APPROVED,
                 bool(walk_in),
                 flag_codes,
             )
@@ -212,8 +214,7 @@ class CheckinService:
             kind=kind,
             payload=payload,
         )
-        apply_event(conn, event, LOCAL)
-        insert_event(conn, event, LOCAL)
+        apply_events(conn, [event], LOCAL)
         return event
 
     # -- check-in -------------------------------------------------------------------------
@@ -523,13 +524,13 @@ class CheckinService:
             )
             return self._rows(conn, rows)[0]
 
-    def import_roster(self, path: Path, progress: ProgressCallback | None = None) -> object:
+    def import_roster(self, path: Path, progress: ProgressCallback | None = None) -> ImportReport:
         """Import a roster file; returns the import report (see vaccination.roster_import)."""
         from vaccination.roster_import import read_roster
 
         report = read_roster(path, self.rules, progress=progress)
-        if getattr(report, "fatal_error", None) is None:
-            self.store.import_entries(report)
+        if report.fatal_error is None:
+            self.store.import_entries(report.rows)
         return report
 
     # -- lots -----------------------------------------------------------------------------
@@ -548,18 +549,20 @@ class CheckinService:
         return out
 
     def open_vial(self, product: str, lot: str) -> None:
-        """Count one more vial opened for a lot (adds the lot when new)."""
+        """Count one more vial opened for a lot (adds the lot when new); writes an event."""
         resolved, lot = self._product_and_lot(product, lot)
+        now = self._now()
         with self.store.write() as conn:
-            conn.execute(
-                sqlite_insert(lots)
-                .values(
-                    site=self.site, day=self.day, product=resolved.code, lot=lot, vials_opened=1
-                )
-                .on_conflict_do_update(
-                    index_elements=["site", "day", "product", "lot"],
-                    set_={"vials_opened": lots.c.vials_opened + 1},
-                )
+            self._emit(
+                conn,
+                EventKind.VIAL_OPENED,
+                {
+                    "day": self.day.isoformat(),
+                    "product": resolved.code,
+                    "lot": lot,
+                    "doses": resolved.doses_per_vial,
+                },
+                now,
             )
 
     # -- privacy --------------------------------------------------------------------------

@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Collection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from station_app.i18n import pick
 from station_app.settings import DeskSettings
+
+if TYPE_CHECKING:
+    from station_app.store import Store
+    from station_app.sync_client import SyncStatus
+    from vaccination.rules import RuleSetRegistry
 
 log = logging.getLogger(__name__)
 
@@ -60,21 +66,28 @@ class SyncBridge(QObject):
     status_changed = Signal(str)
     _status = Signal(object)  # SyncStatus, emitted from the sync thread
 
-    def __init__(self, store: Any, settings: DeskSettings, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: DeskSettings,
+        product_codes: Collection[str],
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         from station_app.sync_client import SyncClient
 
-        self.last_status: Any = None
+        self.last_status: SyncStatus | None = None
         self._status.connect(self._show)
         self.client = SyncClient(
             store,
             settings.server_url,
             read_token(settings),
+            product_codes=product_codes,
             ca_bundle=settings.ca_bundle or None,
             on_status=self._status.emit,
         )
 
-    def _show(self, status: Any) -> None:
+    def _show(self, status: SyncStatus) -> None:
         self.last_status = status
         self.status_changed.emit(pick(f"同步：{status.text_zh()}", f"Sync: {status.text_en()}"))
 
@@ -89,12 +102,17 @@ class SyncBridge(QObject):
         self.client.stop()
 
 
-def start_sync(store: Any, settings: DeskSettings, parent: QObject | None = None) -> Any:
+def start_sync(
+    store: Store,
+    settings: DeskSettings,
+    rules: RuleSetRegistry,
+    parent: QObject | None = None,
+) -> SyncBridge | str | None:
     """The running SyncBridge, or a zh/en text saying why sync is off (None: not configured)."""
     if not settings.server_url:
         return None
     try:
-        bridge = SyncBridge(store, settings, parent)
+        bridge = SyncBridge(store, settings, frozenset(p.code for p in rules.products()), parent)
     except SyncSetupError as exc:
         log.warning("sync not started: %s", exc.message_en)
         return pick(f"同步：{exc.message_zh}", f"Sync: {exc.message_en}")

@@ -15,23 +15,42 @@ import logging
 import random
 import ssl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
-from station_app.store.importing import booking_key
+from station_app.store.importing import booking_key_of
 from station_app.sync_state import SyncBook
-from vaccination.events import Event, EventError
+from vaccination.events import Event, EventError, error_text, parse_event
 from vaccination.models import Booking, DoseRecord, Person
+from vaccination.wire import (
+    PROTOCOL,
+    PROTOCOL_HEADER,
+    REJECTED,
+    ROSTER_ADD,
+    EventResult,
+    PulledEvent,
+    PulledRosterChange,
+    PullPage,
+    PushReply,
+    RosterCancel,
+    RosterDay,
+    RosterEntry,
+)
 
 log = logging.getLogger(__name__)
 
 API: Final[str] = "/api/v1"
+R = TypeVar("R", bound=BaseModel)
+
+if TYPE_CHECKING:
+    from station_app.store import Store
 
 
 class SyncState(StrEnum):
@@ -52,24 +71,27 @@ class SyncStatus:
     message_en: str = ""
     last_success: datetime | None = None
     rejected: int = 0  # events the server refused for good (see SyncClient.book.rejections())
+    set_aside: int = 0  # pulled entries this desk could not apply (SyncBook.set_aside_entries)
 
     def text_zh(self) -> str:
         """The status-bar text in Chinese."""
+        aside = f"，{self.set_aside} 筆下載資料無法套用" if self.set_aside else ""
         if self.state is SyncState.ONLINE:
-            return f"已連線，待上傳 {self.waiting} 筆"
+            return f"已連線，待上傳 {self.waiting} 筆{aside}"
         if self.state is SyncState.SYNCING:
-            return f"同步中，待上傳 {self.waiting} 筆"
-        return f"離線，待上傳 {self.waiting} 筆" + (
+            return f"同步中，待上傳 {self.waiting} 筆{aside}"
+        return f"離線，待上傳 {self.waiting} 筆{aside}" + (
             f"（{self.message_zh}）" if self.message_zh else ""
         )
 
     def text_en(self) -> str:
         """The status-bar text in English."""
+        aside = f", {self.set_aside} pulled entries set aside" if self.set_aside else ""
         if self.state is SyncState.ONLINE:
-            return f"online, {self.waiting} waiting"
+            return f"online, {self.waiting} waiting{aside}"
         if self.state is SyncState.SYNCING:
-            return f"syncing, {self.waiting} waiting"
-        return f"offline, {self.waiting} waiting" + (
+            return f"syncing, {self.waiting} waiting{aside}"
+        return f"offline, {self.waiting} waiting{aside}" + (
             f" ({self.message_en})" if self.message_en else ""
         )
 
@@ -85,7 +107,8 @@ class SyncReport:
     roster_added: int = 0
     roster_cancelled: int = 0
     cursor: int = 0
-    rejections: list[dict[str, Any]] = field(default_factory=list)
+    set_aside: int = 0  # pulled entries the desk could not apply (see SyncBook.set_aside)
+    rejections: list[EventResult] = field(default_factory=list)
 
 
 class SyncUnavailable(Exception):
@@ -117,52 +140,25 @@ class PulledEntry:
     history: tuple[DoseRecord, ...]
     history_text: str
     flags: tuple[str, ...]
+    infection_date: date | None
+    other_vaccine_date: date | None
 
 
-def entry_from_wire(data: dict[str, Any]) -> PulledEntry:
-    """Rebuild a roster entry from the server's JSON form."""
-    birth = data.get("birth_date")
-    person = Person(
-        id_number=data["id_number"],
-        name=data["name"],
-        birth_date=date.fromisoformat(birth) if birth else None,
-        phone=data.get("phone"),
-    )
-    end = data.get("slot_end")
-    booking = Booking(
-        id_number=data["id_number"],
-        site=data["site"],
-        slot_start=datetime.fromisoformat(data["slot_start"]),
-        product=data["product"],
-        dose=int(data["dose"]),
-        slot_end=datetime.fromisoformat(end) if end else None,
-        dose_label=data.get("dose_label"),
-        row_number=data.get("row_number"),
-        walk_in=bool(data.get("walk_in")),
-    )
-    history = tuple(
-        DoseRecord(
-            product=h["product"],
-            given_on=date.fromisoformat(h["given_on"]),
-            lot=h.get("lot"),
-            source="server",
-        )
-        for h in data.get("history") or []
-    )
+def entry_from_wire(entry: RosterEntry) -> PulledEntry:
+    """A roster entry of the wire contract as the store imports it."""
     return PulledEntry(
-        person, booking, history, data.get("history_text") or "", tuple(data.get("flags") or ())
+        entry.person(),
+        entry.booking(),
+        entry.doses("server"),
+        entry.history_text,
+        tuple(entry.flags),
+        entry.infection_date,
+        entry.other_vaccine_date,
     )
 
 
-def _cancelled_key(change: dict[str, Any]) -> str:
-    booking = Booking(
-        id_number=change["id_number"],
-        site=change["site"],
-        slot_start=datetime.fromisoformat(change["slot_start"]),
-        product=change["product"],
-        dose=1,
-    )
-    return booking_key(booking)
+def _cancelled_key(change: RosterCancel) -> str:
+    return booking_key_of(change.id_number, change.site, change.slot_start.date(), change.product)
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -195,10 +191,11 @@ class SyncClient:
 
     def __init__(
         self,
-        store: Any,
+        store: Store,
         server_url: str,
         token: str,
         *,
+        product_codes: Collection[str] | None = None,
         ca_bundle: Path | str | None = None,
         batch_size: int = 500,
         interval: float = 5.0,
@@ -209,6 +206,8 @@ class SyncClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.store = store
+        # Pulled events naming a product the desk's rule sets lack are set aside.
+        self.product_codes = product_codes
         self.server_url = server_url.rstrip("/")
         self.batch_size = batch_size
         self.interval = interval
@@ -221,7 +220,7 @@ class SyncClient:
         )
         self._http = httpx.Client(
             base_url=self.server_url,
-            headers={"Authorization": f"Bearer {token}"},
+            headers={"Authorization": f"Bearer {token}", PROTOCOL_HEADER: str(PROTOCOL)},
             timeout=timeout,
             verify=verify,
             transport=transport,
@@ -244,11 +243,13 @@ class SyncClient:
         try:
             rejected = len(self.book.rejected_ids())
             waiting = self.store.outbox.count_pending() - rejected
+            set_aside = self.book.set_aside_count()
         except Exception:  # the status bar must never take the sync thread down
             log.exception("cannot count waiting events")
             waiting, rejected = self.status.waiting, self.status.rejected
+            set_aside = self.status.set_aside
         last = datetime.now(UTC) if state is SyncState.ONLINE else self.status.last_success
-        self.status = SyncStatus(state, max(0, waiting), zh, en, last, rejected)
+        self.status = SyncStatus(state, max(0, waiting), zh, en, last, rejected, set_aside)
         if self.on_status is not None:
             try:
                 self.on_status(self.status)
@@ -256,6 +257,15 @@ class SyncClient:
                 log.exception("status callback failed")
 
     # -- HTTP ------------------------------------------------------------------------------
+
+    def _reply(self, model: type[R], method: str, path: str, **kwargs: Any) -> R:
+        """The server's reply to a sync call, parsed with its wire model."""
+        data = self._request(method, path, **kwargs)
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            log.warning("unreadable %s from the server: %s", model.__name__, error_text(exc)[1])
+            raise SyncUnavailable("伺服器回應無法解讀", "unreadable server reply") from None
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
@@ -268,6 +278,12 @@ class SyncClient:
             zh, en = _detail(response)
             raise SyncUnavailable(
                 zh or "伺服器忙碌", en or "server busy", retry_after=_retry_after(response)
+            )
+        if response.status_code == 426:
+            raise SyncRefused(
+                426,
+                "此櫃台的 VaxDesk 版本太舊，伺服器不再接受，請更新 VaxDesk",
+                "this desk's VaxDesk is too old for the server; update VaxDesk",
             )
         if response.status_code in (401, 403):
             zh, en = _detail(response)
@@ -297,12 +313,12 @@ class SyncClient:
         """
         with self._lock:
             site, _ = self._whoami()
-            data = self._request("GET", f"{API}/sites/{site}/rosters/{day.isoformat()}")
-            entries = [entry_from_wire(e) for e in data["entries"]]
+            roster = self._reply(RosterDay, "GET", f"{API}/sites/{site}/rosters/{day.isoformat()}")
+            entries = [entry_from_wire(e) for e in roster.entries]
             if entries:
                 self.store.import_entries(entries)
             if self.book.cursor(self.server_url) is None:
-                self.book.set_cursor(self.server_url, int(data["cursor"]))
+                self.book.set_cursor(self.server_url, roster.cursor)
             return len(entries)
 
     def _push(self, report: SyncReport) -> None:
@@ -316,24 +332,21 @@ class SyncClient:
             ][: self.batch_size]
             if not batch:
                 return
-            reply = self._request(
+            reply = self._reply(
+                PushReply,
                 "POST",
                 f"{API}/sites/{site}/events",
                 json={"events": [e.to_dict() for e in batch]},
             )
-            results = reply.get("results") or []
-            acked = [r["event_id"] for r in results if r.get("status") in ("stored", "duplicate")]
-            rejected = [r for r in results if r.get("status") == "rejected"]
             sent = {e.event_id for e in batch}
-            acked = [a for a in acked if a in sent]
+            acked = [r.event_id for r in reply.results if r.acknowledged and r.event_id in sent]
+            rejected = [r for r in reply.results if r.status == REJECTED and r.event_id in sent]
             if acked:
-                self.store.outbox.mark_acked(acked)
+                self.store.outbox.mark_acked(a for a in acked if a is not None)
             if rejected:
                 self.book.reject(rejected)
                 for r in rejected:
-                    log.warning(
-                        "server rejected event %s: %s", r.get("event_id"), r.get("reason_en")
-                    )
+                    log.warning("server rejected event %s: %s", r.event_id, r.reason_en)
             report.pushed += len(acked)
             report.rejected += len(rejected)
             report.rejections += rejected
@@ -344,18 +357,19 @@ class SyncClient:
         site, desk = self._whoami()
         cursor = self.book.cursor(self.server_url) or 0
         while True:
-            page = self._request(
+            page = self._reply(
+                PullPage,
                 "GET",
                 f"{API}/sites/{site}/events",
                 params={"after": cursor, "limit": 1000},
             )
             events: list[Event] = []
-            for entry in page["entries"]:
-                if entry["type"] == "event":
+            for entry in page.entries:
+                if isinstance(entry, PulledEvent):
                     try:
-                        event = Event.from_dict(entry["event"])
+                        event = parse_event(entry.event, self.product_codes)
                     except EventError as exc:
-                        log.warning("skipping a malformed pulled event: %s", exc)
+                        self._set_aside(entry.log_id, entry.event, str(exc), report)
                         continue
                     if event.desk != desk:
                         events.append(event)
@@ -365,24 +379,37 @@ class SyncClient:
                 events = []
                 self._apply_roster_change(entry, report)
             self._apply_events(events, report)
-            cursor = int(page["cursor"])
+            cursor = page.cursor
             self.book.set_cursor(self.server_url, cursor)
             report.cursor = cursor
-            if not page.get("more"):
+            if not page.more:
                 return
+
+    def _set_aside(self, log_id: int, raw: dict[str, Any], reason: str, report: SyncReport) -> None:
+        """Keep a pulled entry the desk cannot apply, with why; the rest keeps flowing."""
+        log.warning("pulled log entry %s set aside: %s", log_id, reason)
+        self.book.set_aside(self.server_url, log_id, raw, reason)
+        report.set_aside += 1
 
     def _apply_events(self, events: list[Event], report: SyncReport) -> None:
         if events:
             report.pulled_events += len(events)
             report.applied_events += self.store.apply_remote_events(events)
 
-    def _apply_roster_change(self, entry: dict[str, Any], report: SyncReport) -> None:
-        change = entry["change"]
-        if entry["kind"] == "roster_add":
-            self.store.import_entries([entry_from_wire(change)])
+    def _apply_roster_change(self, entry: PulledRosterChange, report: SyncReport) -> None:
+        try:
+            if entry.kind == ROSTER_ADD:
+                added = RosterEntry.model_validate(entry.change)
+            else:
+                cancelled = RosterCancel.model_validate(entry.change)
+        except ValidationError as exc:
+            self._set_aside(entry.log_id, entry.change, error_text(exc)[1], report)
+            return
+        if entry.kind == ROSTER_ADD:
+            self.store.import_entries([entry_from_wire(added)])
             report.roster_added += 1
-        elif entry["kind"] == "roster_cancel":
-            self.store.cancel_booking(_cancelled_key(change))
+        else:
+            self.store.cancel_booking(_cancelled_key(cancelled))
             report.roster_cancelled += 1
 
     def sync_once(self) -> SyncReport:

@@ -8,20 +8,40 @@ one bad event never blocks the queue.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from station_app.store.tables import sync_client_rejections, sync_client_state
+from station_app.store.tables import (
+    sync_client_rejections,
+    sync_client_set_aside,
+    sync_client_state,
+)
+from vaccination.wire import EventResult
+
+if TYPE_CHECKING:
+    from station_app.store import Store
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A pulled log entry the desk could not apply (the rest of the log went on)."""
+
+    server: str
+    log_id: int
+    reason: str
+    at: str
 
 
 class SyncBook:
     """Cursor and rejections kept in the desk's SQLite store."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         self._store = store
 
     def get(self, key: str) -> str | None:
@@ -64,21 +84,46 @@ class SyncBook:
             )
             return [dict(r._mapping) for r in rows]
 
-    def reject(self, items: Iterable[dict[str, Any]]) -> None:
+    def reject(self, items: Iterable[EventResult]) -> None:
         """Remember events the server refused, with its reasons."""
         at = datetime.now(UTC).isoformat()
         rows = [
             {
-                "event_id": r["event_id"],
-                "code": r.get("code"),
-                "reason_zh": r.get("reason_zh"),
-                "reason_en": r.get("reason_en"),
+                "event_id": r.event_id,
+                "code": r.code,
+                "reason_zh": r.reason_zh,
+                "reason_en": r.reason_en,
                 "at": at,
             }
             for r in items
-            if r.get("event_id")
+            if r.event_id
         ]
         if not rows:
             return
         with self._store.write() as conn:
             conn.execute(sqlite_insert(sync_client_rejections).on_conflict_do_nothing(), rows)
+
+    def set_aside(self, server: str, log_id: int, raw: dict[str, Any], reason: str) -> None:
+        """Keep a pulled log entry the desk could not apply, with the reason."""
+        row = {
+            "server": server,
+            "log_id": log_id,
+            "entry": json.dumps(raw, ensure_ascii=False, default=str),
+            "reason": reason,
+            "at": datetime.now(UTC).isoformat(),
+        }
+        with self._store.write() as conn:
+            conn.execute(sqlite_insert(sync_client_set_aside).on_conflict_do_nothing(), [row])
+
+    def set_aside_count(self) -> int:
+        """How many pulled entries were set aside."""
+        with self._store.read() as conn:
+            return int(
+                conn.execute(select(func.count()).select_from(sync_client_set_aside)).scalar_one()
+            )
+
+    def set_aside_entries(self) -> list[SetAside]:
+        """Every pulled entry set aside, oldest first (what `vaxdesk sync` lists)."""
+        with self._store.read() as conn:
+            rows = conn.execute(select(sync_client_set_aside).order_by(sync_client_set_aside.c.at))
+            return [SetAside(r.server, r.log_id, r.reason, r.at) for r in rows]

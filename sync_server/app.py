@@ -27,6 +27,7 @@ from sync_server.db.migrate import upgrade
 from sync_server.errors import ServiceError
 from sync_server.services.accounts import Authenticator
 from vaccination.rules import load_rule_sets
+from vaccination.wire import PushRequest
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.rules = rules
+    app.state.product_codes = frozenset(p.code for p in rules.products())
     app.state.sites = {}  # code -> Site, filled on first use
     app.state.auth = Authenticator(bootstrap, settings.auth_cache_seconds)
 
@@ -173,9 +175,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in (accounts, sync, rosters, reports):
         app.include_router(module.router)
+    _declare_push_request(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(PushGate, limit=settings.max_concurrent_pushes)
     return app
+
+
+def _declare_push_request(app: FastAPI) -> None:
+    """Put the push body's schema among the components (the route reads the body raw)."""
+    base = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = base()
+            body = PushRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(body.pop("$defs", {}))
+            components["PushRequest"] = body
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_from_env() -> FastAPI:

@@ -352,7 +352,7 @@ def run_cli_demo(people: int = 300, out: Callable[[str], None] = print) -> int:
         report = read_roster(roster_path, rules)
         store = open_store(folder / "desk.db", create=True)
         try:
-            counts = store.import_entries(report)
+            counts = store.import_entries(report.rows)
             out(
                 f"匯入 imported: {counts.bookings_added} 筆預約 bookings, "
                 f"{len(report.rejected)} 筆退回 rejected, {len(report.notes)} 則註記 notes"

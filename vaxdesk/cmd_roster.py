@@ -151,7 +151,7 @@ def run_import(args: argparse.Namespace) -> int:
         raise UserError(f"{report.fatal_error} ({args.file})")
     store = open_store(args.db, create=True)
     try:
-        counts = store.import_entries(report)
+        counts = store.import_entries(report.rows)
     except StoreError as exc:
         raise UserError(str(exc)) from None
     finally:

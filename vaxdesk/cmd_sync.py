@@ -73,8 +73,17 @@ def run_sync(args: argparse.Namespace) -> int:
     def show(status: SyncStatus) -> None:
         print(f"{status.text_zh()} / {status.text_en()}", flush=True)
 
+    from vaccination.rules import load_rule_sets
+
+    codes = frozenset(p.code for p in load_rule_sets().products())
     client = SyncClient(
-        store, args.server, token, ca_bundle=args.ca_bundle, interval=args.interval, on_status=show
+        store,
+        args.server,
+        token,
+        product_codes=codes,
+        ca_bundle=args.ca_bundle,
+        interval=args.interval,
+        on_status=show,
     )
     try:
         if args.roster_day:
@@ -104,6 +113,11 @@ def run_sync(args: argparse.Namespace) -> int:
                 f"待上傳 {waiting} 筆 / pushed {report.pushed}, rejected {report.rejected}, "
                 f"pulled {report.pulled_events}, waiting {waiting}"
             )
+            for item in client.book.set_aside_entries():
+                print(
+                    f"無法套用的下載項目 / set aside: log {item.log_id} ({item.at[:19]}): "
+                    f"{item.reason}"
+                )
             return 0
         client.start()
         while True:

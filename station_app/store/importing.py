@@ -36,11 +36,20 @@ IMPORT_CACHE_SIZE: Final[int] = -131_072
 class EntryLike(Protocol):
     """What the store needs of a roster entry (vaccination.roster_import.RosterEntry)."""
 
-    person: Person
-    booking: Booking
-    history: tuple[DoseRecord, ...]
-    history_text: str
-    flags: tuple[str, ...]
+    @property
+    def person(self) -> Person: ...
+    @property
+    def booking(self) -> Booking: ...
+    @property
+    def history(self) -> tuple[DoseRecord, ...]: ...
+    @property
+    def history_text(self) -> str: ...
+    @property
+    def flags(self) -> tuple[str, ...]: ...
+    @property
+    def infection_date(self) -> date | None: ...
+    @property
+    def other_vaccine_date(self) -> date | None: ...
 
 
 @dataclass(frozen=True)
@@ -61,7 +70,11 @@ def booking_key(booking: Booking) -> str:
     phone booking) is one booking. The ID number is hashed so keys can appear in
     logs and sync messages.
     """
-    id_number, site, day, product = booking_identity(booking)
+    return booking_key_of(*booking_identity(booking))
+
+
+def booking_key_of(id_number: str, site: str, day: date, product: str) -> str:
+    """`booking_key` of a booking named by who, where, which day and which product."""
     return _key(id_number, _key_tail(site, day.isoformat(), product))
 
 
@@ -206,8 +219,9 @@ _UPSERT_BOOKING: Final = _upsert(
         | {"cancelled": false()}
     ),
 )
-_INSERT_DOSE = sqlite_insert(dose_records).on_conflict_do_nothing(
-    index_elements=["id_number", "product", "given_on", "source"]
+# One dose is one fact (person, product, day): a second source of it changes nothing.
+INSERT_DOSE: Final = sqlite_insert(dose_records).on_conflict_do_nothing(
+    index_elements=["id_number", "product", "given_on"]
 )
 _INSERT_SITE = sqlite_insert(sites).on_conflict_do_nothing(index_elements=["name"])
 
@@ -245,7 +259,7 @@ BULK_BOOKINGS: Final = BulkStatement(
     ),
 )
 BULK_DOSES: Final = BulkStatement(
-    _INSERT_DOSE, dose_records, ("id_number", "product", "given_on", "lot", "source")
+    INSERT_DOSE, dose_records, ("id_number", "product", "given_on", "lot", "source")
 )
 
 
@@ -367,8 +381,8 @@ def _person_and_dose_rows(
             p.name,
             date_text[p.birth_date],
             p.phone,
-            date_text[getattr(e, "infection_date", None)],
-            date_text[getattr(e, "other_vaccine_date", None)],
+            date_text[e.infection_date],
+            date_text[e.other_vaccine_date],
             e.history_text or "",
             "walk_in" if e.booking.walk_in else "roster",
         )

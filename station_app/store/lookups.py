@@ -22,7 +22,6 @@ from sqlalchemy import (
     false,
     func,
     literal,
-    literal_column,
     null,
     or_,
     select,
@@ -34,7 +33,6 @@ from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from station_app.store.tables import (
     bookings,
     checkins,
-    doctor_decisions,
     dose_records,
     lots,
     people,
@@ -43,6 +41,7 @@ from station_app.store.tables import (
 from vaccination.models import Booking, CheckinFact, DoctorRefusal, DoseRecord, Person
 
 TAIPEI: Final = ZoneInfo("Asia/Taipei")
+NOT_APPROVED: Final = "not_approved"
 
 
 def local_time(text: str) -> datetime:
@@ -115,19 +114,20 @@ Q_DAY_EVENTS: Final = union_all(
         checkins.c.undone,
         null().label("reason"),
     ).where(and_(checkins.c.id_number == _ID, checkins.c.day == _DAY)),
+    # A refusal is a check-in whose decision in force is 醫生不同意 (the projection's rule).
     select(
         literal("refusal"),
-        doctor_decisions.c.site,
-        doctor_decisions.c.desk,
+        checkins.c.site,
+        checkins.c.desk,
         null(),
-        doctor_decisions.c.at,
+        checkins.c.decision_at,
         false(),
-        doctor_decisions.c.reason,
+        checkins.c.decision_reason,
     ).where(
         and_(
-            doctor_decisions.c.id_number == _ID,
-            doctor_decisions.c.day == _DAY,
-            doctor_decisions.c.approved.is_(False),
+            checkins.c.id_number == _ID,
+            checkins.c.day == _DAY,
+            checkins.c.decision == NOT_APPROVED,
         )
     ),
     select(
@@ -211,24 +211,6 @@ def person_facts(conn: Connection, id_number: str, day: date) -> PersonFacts:
     )
 
 
-def _latest_decisions(conn: Connection, checkin_ids: Sequence[str]) -> dict[str, tuple[bool, str]]:
-    out: dict[str, tuple[bool, str]] = {}
-    for start in range(0, len(checkin_ids), 500):
-        chunk = list(checkin_ids[start : start + 500])
-        rows = conn.execute(
-            select(
-                doctor_decisions.c.checkin_id,
-                doctor_decisions.c.approved,
-                doctor_decisions.c.reason,
-            )
-            .where(doctor_decisions.c.checkin_id.in_(chunk))
-            .order_by(doctor_decisions.c.at)
-        )
-        for r in rows:  # later decisions overwrite earlier ones
-            out[r.checkin_id] = (bool(r.approved), r.reason or "")
-    return out
-
-
 def checkin_records(
     conn: Connection,
     *,
@@ -246,8 +228,6 @@ def checkin_records(
     if not include_undone:
         conds.append(checkins.c.undone.is_(False))
     rows = conn.execute(select(checkins).where(and_(*conds)).order_by(checkins.c.at)).all()
-    ids = [r.checkin_id for r in rows]
-    decisions = _latest_decisions(conn, ids)
     vacc_conds = [vaccinations.c.day == day]
     if site is not None:
         vacc_conds.append(vaccinations.c.site == site)
@@ -257,7 +237,6 @@ def checkin_records(
     }
     out = []
     for r in rows:
-        d = decisions.get(r.checkin_id)
         out.append(
             CheckinRecord(
                 checkin_id=r.checkin_id,
@@ -270,8 +249,8 @@ def checkin_records(
                 product=r.product,
                 dose=r.dose,
                 undone=bool(r.undone),
-                decision=None if d is None else ("approved" if d[0] else "not_approved"),
-                decision_reason=None if d is None else d[1] or None,
+                decision=r.decision,
+                decision_reason=r.decision_reason or None,
                 vaccinated=r.checkin_id in vaccinated_ids,
             )
         )
@@ -410,45 +389,7 @@ _ACTIVE_CHECKIN: Final = and_(
 _BOOKED: Final = and_(
     bookings.c.site == _SITE, bookings.c.day == _DAY, bookings.c.cancelled.is_(False)
 )
-_later = doctor_decisions.alias("later")
-_VACCINATED: Final = (
-    select(literal(1))
-    .where(
-        and_(
-            vaccinations.c.checkin_id == checkins.c.checkin_id,
-            vaccinations.c.site == _SITE,
-            vaccinations.c.day == _DAY,
-        )
-    )
-    .exists()
-)
-# The latest decision of the check-in is "not approved": a refusal with no later decision.
-_NOT_APPROVED: Final = (
-    select(literal(1))
-    .where(
-        and_(
-            doctor_decisions.c.checkin_id == checkins.c.checkin_id,
-            doctor_decisions.c.approved.is_(False),
-            ~select(literal(1))
-            .where(
-                and_(
-                    _later.c.checkin_id == doctor_decisions.c.checkin_id,
-                    or_(
-                        _later.c.at > doctor_decisions.c.at,
-                        and_(
-                            _later.c.at == doctor_decisions.c.at,
-                            # same instant: the one written last, as SQLite's rowid says
-                            literal_column("later.rowid")
-                            > literal_column("doctor_decisions.rowid"),
-                        ),
-                    ),
-                )
-            )
-            .exists(),
-        )
-    )
-    .exists()
-)
+_NOT_APPROVED: Final = checkins.c.decision == NOT_APPROVED
 # Counting in SQL: a 100,000-booking day never travels into Python for five numbers.
 Q_COUNTERS: Final = select(
     select(func.count(bookings.c.id_number.distinct())).where(_BOOKED).scalar_subquery(),
@@ -464,8 +405,8 @@ Q_COUNTERS: Final = select(
     )
     .scalar_subquery(),
     select(func.count(checkins.c.id_number.distinct())).where(_ACTIVE_CHECKIN).scalar_subquery(),
-    select(func.count(checkins.c.id_number.distinct()))
-    .where(and_(_ACTIVE_CHECKIN, _VACCINATED))
+    select(func.count(vaccinations.c.id_number.distinct()))
+    .where(and_(vaccinations.c.site == _SITE, vaccinations.c.day == _DAY))
     .scalar_subquery(),
     select(func.count(checkins.c.id_number.distinct()))
     .where(and_(_ACTIVE_CHECKIN, _NOT_APPROVED))
@@ -485,7 +426,6 @@ def _raw(column: Any) -> Any:
 
 
 _c = checkins.alias("c")
-_d = doctor_decisions.alias("d")
 _v = vaccinations.alias("v")
 # Each person's latest active check-in of the day (SQLite takes the other columns of a
 # MAX() aggregate from the row holding the maximum), its latest doctor decision and
@@ -500,12 +440,7 @@ _TODAY: Final = (
         .where(and_(_v.c.checkin_id == _c.c.checkin_id, _v.c.day == _DAY))
         .exists()
         .label("vaccinated"),
-        select(_d.c.approved)
-        .where(_d.c.checkin_id == _c.c.checkin_id)
-        .order_by(_d.c.at.desc(), literal_column("d.rowid").desc())
-        .limit(1)
-        .scalar_subquery()
-        .label("approved"),
+        _c.c.decision.label("decision"),
     )
     .where(and_(_c.c.day == _DAY, _c.c.undone.is_(False)))
     .group_by(_c.c.id_number)
@@ -529,7 +464,7 @@ Q_ROSTER: Final = (
         _TODAY.c.queue_number,
         _TODAY.c.at,
         _TODAY.c.vaccinated,
-        _TODAY.c.approved,
+        _TODAY.c.decision,
     )
     .select_from(bookings)
     .join(people, people.c.id_number == bookings.c.id_number)

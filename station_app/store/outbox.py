@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
-from datetime import date, datetime
-from typing import Final
+from datetime import date
+from typing import Any, Final
 
 from sqlalchemy import Connection, and_, bindparam, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from station_app.store.tables import desk_sequences, events
-from vaccination.events import Event, EventKind
+from vaccination.events import Event, parse_event
 
 LOCAL: Final[str] = "local"
 REMOTE: Final[str] = "remote"
@@ -55,36 +55,18 @@ def next_queue_number(conn: Connection, desk: str, site: str, day: date) -> str:
     return format_queue_number(desk, _take_next(conn, _QUEUE_SCOPE, desk, site, day.isoformat()))
 
 
-def insert_event(conn: Connection, event: Event, origin: str) -> bool:
-    """Store an event once; False when its event_id is already there."""
-    stmt = (
-        sqlite_insert(events)
-        .values(
-            event_id=event.event_id,
-            site=event.site,
-            desk=event.desk,
-            seq=event.seq,
-            at=event.at.isoformat(),
-            kind=event.kind.value,
-            payload=event.payload,
-            acked=origin == REMOTE,
-            origin=origin,
-        )
-        .on_conflict_do_nothing(index_elements=["event_id"])
-    )
-    return conn.execute(stmt).rowcount == 1
-
-
-def row_to_event(row: object) -> Event:
-    """Rebuild an Event from an `events` row."""
-    return Event(
-        event_id=row.event_id,  # type: ignore[attr-defined]
-        site=row.site,  # type: ignore[attr-defined]
-        desk=row.desk,  # type: ignore[attr-defined]
-        seq=row.seq,  # type: ignore[attr-defined]
-        at=datetime.fromisoformat(row.at),  # type: ignore[attr-defined]
-        kind=EventKind(row.kind),  # type: ignore[attr-defined]
-        payload=dict(row.payload),  # type: ignore[attr-defined]
+def row_to_event(row: Any) -> Event:
+    """Rebuild an Event from an `events` row (it parsed when it was stored)."""
+    return parse_event(
+        {
+            "event_id": row.event_id,
+            "site": row.site,
+            "desk": row.desk,
+            "seq": row.seq,
+            "at": row.at,
+            "kind": row.kind,
+            "payload": row.payload,
+        }
     )
 
 

@@ -1,186 +1,212 @@
-"""How each event kind changes the store's state; shared by local actions and remote events.
+"""How events become the desk store's state: through the shared projection, in batches.
 
-A desk action builds its Event, then calls `apply_event` and `insert_event` in one
-transaction. A pulled event of another desk goes through the same `apply_event`, so
-desk A sees desk B's check-ins exactly as it sees its own.
+A desk action and a page of pulled events take the same path, `apply_events`: the new
+events go into the events table, and the site day of every person they touch is folded
+again by `vaccination.projection.SiteDayFold` (their earlier events of that day read
+back from the table), and the projected check-ins and vaccinations are written. So
+the rules ("latest decision", undo by check-in id, voids) exist once, and events may
+arrive in any order or twice. Statements are compiled once and run as executemany.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from datetime import date, datetime
-from typing import Any
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any, Final
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from station_app.store.tables import (
-    bookings,
-    checkins,
-    doctor_decisions,
-    dose_records,
-    people,
-    sites,
-    vaccinations,
-)
-from vaccination.events import Event, EventKind
+from station_app.store.outbox import row_to_event
+from station_app.store.tables import bookings, events, people, sites
+from vaccination.event_payloads import PersonPayload
+from vaccination.events import Event, VialOpenedEvent, WalkinAddedEvent
 from vaccination.models import Booking, DoseRecord
+from vaccination.projection import CheckinState, SiteDayFold, SiteDayState
 
 log = logging.getLogger(__name__)
 
+_CHUNK: Final[int] = 500
 
-def _day(event: Event) -> date:
-    return date.fromisoformat(str(event.payload["day"]))
+_KNOWN_IDS: Final = select(events.c.event_id).where(
+    events.c.event_id.in_(bindparam("ids", expanding=True))
+)
+_PERSON_EVENTS: Final = select(events).where(
+    events.c.day == bindparam("day"), events.c.id_number.in_(bindparam("ids", expanding=True))
+)
+_INSERT_EVENT: Final = text(
+    "INSERT INTO events (event_id, site, desk, seq, at, kind, payload, acked, origin,"
+    " id_number, day) VALUES (:event_id, :site, :desk, :seq, :at, :kind, :payload, :acked,"
+    " :origin, :id_number, :day) ON CONFLICT (event_id) DO NOTHING"
+)
+# The check-in's booking: by the key the desk wrote, else the person's booking of the day.
+_UPSERT_CHECKIN: Final = text(
+    """
+    INSERT INTO checkins (checkin_id, id_number, booking_id, site, desk, day, queue_number, at,
+        product, dose, flags, confirm_reason, rule_set_version, undone, undone_at, undo_reason,
+        origin, decision, decision_reason, decision_at)
+    VALUES (:checkin_id, :id_number,
+        coalesce((SELECT id FROM bookings WHERE booking_key = :booking_key),
+                 (SELECT id FROM bookings WHERE id_number = :id_number AND site = :site
+                    AND day = :day AND NOT cancelled ORDER BY slot_start LIMIT 1)),
+        :site, :desk, :day, :queue_number, :at, :product, :dose, :flags, :confirm_reason,
+        :rule_set_version, :undone, :undone_at, :undo_reason, :origin, :decision,
+        :decision_reason, :decision_at)
+    ON CONFLICT (checkin_id) DO UPDATE SET undone = excluded.undone,
+        undone_at = excluded.undone_at, undo_reason = excluded.undo_reason,
+        decision = excluded.decision, decision_reason = excluded.decision_reason,
+        decision_at = excluded.decision_at
+    """
+)
+_INSERT_VACCINATION: Final = text(
+    "INSERT INTO vaccinations (vaccination_id, checkin_id, id_number, site, day, product, lot,"
+    " dose, desk, at) VALUES (:vaccination_id, :checkin_id, :id_number, :site, :day, :product,"
+    " :lot, :dose, :desk, :at) ON CONFLICT (vaccination_id) DO NOTHING"
+)
+# The dose joins the person's history (when the desk knows the person); the desk's
+# record, with its lot, stands for the roster's copy of the same dose.
+_INSERT_DOSE: Final = text(
+    "INSERT INTO dose_records (id_number, product, given_on, lot, source)"
+    " SELECT :id_number, :product, :given_on, :lot, 'desk'"
+    " WHERE EXISTS (SELECT 1 FROM people WHERE id_number = :id_number)"
+    " ON CONFLICT (id_number, product, given_on) DO UPDATE SET lot = excluded.lot,"
+    " source = 'desk'"
+)
+_OPEN_VIAL: Final = text(
+    "INSERT INTO lots (site, day, product, lot, vials_opened) VALUES (:site, :day, :product,"
+    " :lot, :n) ON CONFLICT (site, day, product, lot) DO UPDATE SET"
+    " vials_opened = vials_opened + excluded.vials_opened"
+)
 
 
-def _find_booking_id(conn: Connection, event: Event) -> int | None:
+def _new_events(conn: Connection, batch: Sequence[Event]) -> list[Event]:
+    """The events of `batch` not stored yet, each once, in batch order."""
+    unique: dict[str, Event] = {}
+    for e in batch:
+        unique.setdefault(e.event_id, e)
+    known: set[str] = set()
+    ids = list(unique)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        known.update(conn.execute(_KNOWN_IDS, {"ids": chunk}).scalars())
+    return [e for e in unique.values() if e.event_id not in known]
+
+
+def _stored_events(conn: Connection, people_by_day: dict[date, set[str]]) -> list[Event]:
+    """Every stored event of these people on these days."""
+    out: list[Event] = []
+    for day, ids in people_by_day.items():
+        listed = sorted(ids)
+        for start in range(0, len(listed), _CHUNK):
+            params = {"day": day.isoformat(), "ids": listed[start : start + _CHUNK]}
+            out += [row_to_event(r) for r in conn.execute(_PERSON_EVENTS, params)]
+    return out
+
+
+def _event_row(event: Event, origin: str) -> dict[str, Any]:
     p = event.payload
-    if p.get("booking_key"):
-        found = conn.execute(
-            select(bookings.c.id).where(bookings.c.booking_key == p["booking_key"])
-        ).scalar()
-        if found is not None:
-            return int(found)
-    found = conn.execute(
-        select(bookings.c.id)
-        .where(
-            and_(
-                bookings.c.id_number == p["id_number"],
-                bookings.c.site == event.site,
-                bookings.c.day == _day(event),
-                bookings.c.cancelled.is_(False),
-            )
-        )
-        .order_by(bookings.c.slot_start)
-        .limit(1)
-    ).scalar()
-    return int(found) if found is not None else None
+    return {
+        "event_id": event.event_id,
+        "site": event.site,
+        "desk": event.desk,
+        "seq": event.seq,
+        "at": event.at.isoformat(),
+        "kind": event.kind.value,
+        "payload": p.model_dump_json(by_alias=True, exclude_none=True),
+        "acked": origin == "remote",
+        "origin": origin,
+        "id_number": p.id_number if isinstance(p, PersonPayload) else None,
+        "day": p.day.isoformat(),
+    }
 
 
-def _apply_checkin(conn: Connection, event: Event, origin: str) -> None:
-    p = event.payload
+def _checkin_row(c: CheckinState, day: date, origin: str) -> dict[str, Any]:
+    undone_at = c.undone_at or (c.void.at if c.void else None)
+    d = c.decision
+    return {
+        "checkin_id": c.checkin_id,
+        "id_number": c.id_number,
+        "booking_key": c.booking_key,
+        "site": c.site_label,
+        "desk": c.desk,
+        "day": day.isoformat(),
+        "queue_number": c.queue_number,
+        "at": c.at.isoformat(),
+        "product": c.product,
+        "dose": c.dose,
+        "flags": json.dumps(list(c.flags), ensure_ascii=False),
+        "confirm_reason": c.confirm_reason,
+        "rule_set_version": c.rule_set_version,
+        "undone": c.undone,
+        "undone_at": undone_at.isoformat() if undone_at else None,
+        "undo_reason": c.undo_reason or (c.void.reason if c.void else None),
+        "origin": origin,
+        "decision": c.decision_code,
+        "decision_reason": d.reason if d else None,
+        "decision_at": d.at.isoformat() if d else None,
+    }
+
+
+def _write_state(conn: Connection, day: date, state: SiteDayState, origin: str) -> None:
+    if state.checkins:
+        conn.execute(_UPSERT_CHECKIN, [_checkin_row(c, day, origin) for c in state.checkins])
+    if not state.vaccinations:
+        return
     conn.execute(
-        sqlite_insert(checkins)
-        .values(
-            checkin_id=event.event_id,
-            id_number=p["id_number"],
-            booking_id=_find_booking_id(conn, event),
-            site=event.site,
-            desk=event.desk,
-            day=_day(event),
-            queue_number=p["queue_number"],
-            at=event.at.isoformat(),
-            product=p.get("product"),
-            dose=p.get("dose"),
-            flags=list(p.get("flags") or []),
-            confirm_reason=p.get("confirm_reason"),
-            rule_set_version=p.get("rule_set_version"),
-            origin=origin,
-        )
-        .on_conflict_do_nothing(index_elements=["checkin_id"])
+        _INSERT_VACCINATION,
+        [
+            {
+                "vaccination_id": v.vaccination_id,
+                "checkin_id": v.checkin_id,
+                "id_number": v.id_number,
+                "site": v.site_label,
+                "day": day.isoformat(),
+                "product": v.product,
+                "lot": v.lot,
+                "dose": v.dose,
+                "desk": v.desk,
+                "at": v.at.isoformat(),
+            }
+            for v in state.vaccinations
+        ],
+    )
+    conn.execute(
+        _INSERT_DOSE,
+        [
+            {"id_number": v.id_number, "product": v.product, "given_on": day, "lot": v.lot}
+            for v in state.vaccinations
+        ],
     )
 
 
-def _apply_undo(conn: Connection, event: Event) -> None:
-    p = event.payload
-    values = {"undone": True, "undone_at": event.at.isoformat(), "undo_reason": p.get("reason")}
-    if p.get("checkin_id"):
-        where = checkins.c.checkin_id == p["checkin_id"]
-    else:
-        where = and_(
-            checkins.c.id_number == p["id_number"],
-            checkins.c.queue_number == p["queue_number"],
-            checkins.c.day == _day(event),
-        )
-    conn.execute(update(checkins).where(where).values(**values))
-
-
-def _apply_decision(conn: Connection, event: Event) -> None:
-    p = event.payload
-    conn.execute(
-        sqlite_insert(doctor_decisions)
-        .values(
-            decision_id=event.event_id,
-            checkin_id=p.get("checkin_id") or "",
-            id_number=p["id_number"],
-            site=event.site,
-            day=_day(event),
-            approved=bool(p["approved"]),
-            reason=p.get("reason"),
-            desk=event.desk,
-            at=event.at.isoformat(),
-        )
-        .on_conflict_do_nothing(index_elements=["decision_id"])
-    )
-
-
-def _person_exists(conn: Connection, id_number: str) -> bool:
-    found = conn.execute(select(people.c.id_number).where(people.c.id_number == id_number))
-    return found.first() is not None
-
-
-def _apply_vaccination(conn: Connection, event: Event) -> None:
-    from station_app.store import importing  # loads the roster reader: not at start-up
-
-    p = event.payload
-    day = _day(event)
-    conn.execute(
-        sqlite_insert(vaccinations)
-        .values(
-            vaccination_id=event.event_id,
-            checkin_id=p.get("checkin_id"),
-            id_number=p["id_number"],
-            site=event.site,
-            day=day,
-            product=p["product"],
-            lot=p["lot"],
-            dose=int(p["dose"]),
-            desk=event.desk,
-            at=event.at.isoformat(),
-        )
-        .on_conflict_do_nothing(index_elements=["vaccination_id"])
-    )
-    if _person_exists(conn, p["id_number"]):
-        # The dose joins the person's history so the next assessment counts it.
-        record = DoseRecord(product=p["product"], given_on=day, lot=p["lot"], source="desk")
-        conn.execute(
-            sqlite_insert(dose_records)
-            .values(**importing.dose_row(p["id_number"], record))
-            .on_conflict_do_nothing(index_elements=["id_number", "product", "given_on", "source"])
-        )
-    else:
-        log.warning("vaccination event %s names a person not in this store", event.event_id)
-
-
-def walk_in_booking(event: Event) -> Booking:
+def walk_in_booking(event: WalkinAddedEvent) -> Booking:
     """The Booking a WALKIN_ADDED event describes."""
     p = event.payload
-    slot = p.get("slot_start")
-    slot_start = (
-        datetime.fromisoformat(slot) if slot else datetime.combine(_day(event), event.at.time())
-    )
+    slot_start = p.slot_start or event.at.replace(tzinfo=None)
     return Booking(
-        id_number=p["id_number"],
-        site=p.get("site") or event.site,
+        id_number=p.id_number,
+        site=p.site or event.site,
         slot_start=slot_start.replace(tzinfo=None),
-        product=p["product"],
-        dose=int(p["dose"]),
-        dose_label=p.get("dose_label"),
+        product=p.product,
+        dose=p.dose,
+        dose_label=p.dose_label,
         walk_in=True,
     )
 
 
-def _apply_walk_in(conn: Connection, event: Event) -> None:
+def _write_walk_in(conn: Connection, event: WalkinAddedEvent) -> None:
     from station_app.store import importing  # loads the roster reader: not at start-up
 
     p = event.payload
-    birth = p.get("birth_date")
     person: dict[str, Any] = {
-        "id_number": p["id_number"],
-        "name": p["name"],
-        "birth_date": date.fromisoformat(birth) if birth else None,
-        "phone": p.get("phone"),
-        "history_text": p.get("history_text") or "",
+        "id_number": p.id_number,
+        "name": p.name,
+        "birth_date": p.birth_date,
+        "phone": p.phone,
+        "history_text": p.history_text,
         "source": "walk_in",
     }
     conn.execute(
@@ -201,31 +227,51 @@ def _apply_walk_in(conn: Connection, event: Event) -> None:
         .values(**importing.booking_row(booking))
         .on_conflict_do_update(index_elements=["booking_key"], set_={"cancelled": False})
     )
-    for item in p.get("history") or []:
-        record = DoseRecord(
-            product=item["product"],
-            given_on=date.fromisoformat(item["given_on"]),
-            lot=item.get("lot"),
-            source="roster",
-        )
+    doses = [
+        importing.dose_row(p.id_number, DoseRecord(d.product, d.given_on, d.lot, source="roster"))
+        for d in p.history
+    ]
+    if doses:
+        conn.execute(importing.INSERT_DOSE, doses)
+
+
+def _write_vials(conn: Connection, opened: Iterable[VialOpenedEvent]) -> None:
+    counts: dict[tuple[str, str, str, str], int] = defaultdict(int)
+    for e in opened:
+        p = e.payload
+        counts[(e.site, p.day.isoformat(), p.product, p.lot)] += 1
+    if counts:
         conn.execute(
-            sqlite_insert(dose_records)
-            .values(**importing.dose_row(p["id_number"], record))
-            .on_conflict_do_nothing(index_elements=["id_number", "product", "given_on", "source"])
+            _OPEN_VIAL,
+            [
+                {"site": s, "day": d, "product": prod, "lot": lot, "n": n}
+                for (s, d, prod, lot), n in counts.items()
+            ],
         )
 
 
-def apply_event(conn: Connection, event: Event, origin: str) -> None:
-    """Change the state the way `event` says (idempotent for one event_id)."""
-    if event.kind is EventKind.CHECKIN:
-        _apply_checkin(conn, event, origin)
-    elif event.kind is EventKind.CHECKIN_UNDONE:
-        _apply_undo(conn, event)
-    elif event.kind is EventKind.DOCTOR_DECISION:
-        _apply_decision(conn, event)
-    elif event.kind is EventKind.VACCINATION:
-        _apply_vaccination(conn, event)
-    elif event.kind is EventKind.WALKIN_ADDED:
-        _apply_walk_in(conn, event)
-    # CORRECTION events are kept in the log for the health bureau; the desk state has no
-    # field they change yet.
+def apply_events(conn: Connection, batch: Sequence[Event], origin: str) -> list[Event]:
+    """Store the new events of `batch` and project the people they touch; returns the new.
+
+    Idempotent by event id: an event stored before changes nothing.
+    """
+    new = _new_events(conn, batch)
+    if not new:
+        return []
+    touched: dict[date, set[str]] = defaultdict(set)
+    for e in new:
+        if isinstance(e.payload, PersonPayload):
+            touched[e.payload.day].add(e.payload.id_number)
+    prior = _stored_events(conn, touched)
+    conn.execute(_INSERT_EVENT, [_event_row(e, origin) for e in new])
+    for e in new:
+        if isinstance(e, WalkinAddedEvent):
+            _write_walk_in(conn, e)
+    _write_vials(conn, (e for e in new if isinstance(e, VialOpenedEvent)))
+    by_day: dict[date, list[Event]] = defaultdict(list)
+    for e in (*prior, *new):
+        if isinstance(e.payload, PersonPayload):
+            by_day[e.payload.day].append(e)
+    for day, day_events in by_day.items():
+        _write_state(conn, day, SiteDayFold().add_all(day_events).state(), origin)
+    return new

@@ -9,11 +9,11 @@ failures leave as `StoreError`, with a zh+en message.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, update
 from sqlalchemy.exc import DBAPIError
@@ -22,13 +22,13 @@ from station_app.store import lookups, migrate
 from station_app.store.checkpoint import WalCheckpointer
 from station_app.store.engine import WRITE, make_engine
 from station_app.store.errors import StoreError, translate
-from station_app.store.outbox import REMOTE, Outbox, insert_event
-from station_app.store.state import apply_event
+from station_app.store.outbox import REMOTE, Outbox
+from station_app.store.state import apply_events
 from station_app.store.tables import bookings
 from vaccination.events import Event
 
 if TYPE_CHECKING:
-    from station_app.store.importing import ImportCounts
+    from station_app.store.importing import EntryLike, ImportCounts
 
 log = logging.getLogger(__name__)
 
@@ -129,16 +129,15 @@ class Store:
                 yield conn
 
     def import_entries(
-        self, report: Any, progress: Callable[[int, int], None] | None = None
+        self, entries: Iterable[EntryLike], progress: Callable[[int, int], None] | None = None
     ) -> ImportCounts:
-        """Insert a roster's accepted rows in one transaction (an ImportReport or entries).
+        """Insert a roster's accepted rows in one transaction.
 
         Re-importing the same rows changes nothing: bookings are keyed by person, site,
         day and product; people and dose records by their natural keys.
         """
         from station_app.store import importing  # the roster reader loads on first import
 
-        entries = report.rows if hasattr(report, "rows") else report
         with self.write() as conn:
             return importing.import_entries(conn, entries, progress)
 
@@ -152,21 +151,13 @@ class Store:
             )
             return result.rowcount == 1
 
-    def apply_remote_events(self, events: Iterable[Event]) -> int:
-        """Apply other desks' events to the local state; returns how many were new.
+    def apply_remote_events(self, events: Sequence[Event]) -> int:
+        """Apply other desks' events to the local state in one transaction; returns the new.
 
         Idempotent by event_id: an event seen before (or this desk's own) is skipped.
         """
-        ordered = sorted(events, key=lambda e: (e.at, e.desk, e.seq))
-        for event in ordered:
-            event.validate()
-        applied = 0
         with self.write() as conn:
-            for event in ordered:
-                if insert_event(conn, event, REMOTE):
-                    apply_event(conn, event, REMOTE)
-                    applied += 1
-        return applied
+            return len(apply_events(conn, events, REMOTE))
 
     def main_site(self, day: date) -> str | None:
         """The site with the most bookings on `day` (the default site of the CLI)."""

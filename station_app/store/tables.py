@@ -90,13 +90,16 @@ dose_records = Table(
     Column("product", String, nullable=False),
     Column("given_on", Date, nullable=False),
     Column("lot", String),
-    Column("source", String, nullable=False),  # roster / desk / server
-    PrimaryKeyConstraint("id_number", "product", "given_on", "source"),
+    Column("source", String, nullable=False),  # roster / desk / server / walk_in
+    # One dose is one fact, whatever told the desk of it (the roster file, the server).
+    PrimaryKeyConstraint("id_number", "product", "given_on"),
     sqlite_with_rowid=False,
 )
 
 # A check-in's id is the event_id of its CHECKIN event. id_number has no foreign key:
-# a remote desk may check in someone this desk has not heard of yet.
+# a remote desk may check in someone this desk has not heard of yet. The row is the
+# projection's state of the check-in (vaccination/projection.py): undone (or voided), and
+# the doctor decision in force; station_app/store/state.py writes it, nothing else does.
 checkins = Table(
     "checkins",
     metadata,
@@ -117,25 +120,12 @@ checkins = Table(
     Column("undone_at", String),
     Column("undo_reason", String),
     Column("origin", String, nullable=False, server_default="local"),  # local / remote
+    Column("decision", String),  # approved / not_approved / NULL (waiting)
+    Column("decision_reason", String),
+    Column("decision_at", String),
     Index(None, "id_number", "day"),
     Index(None, "site", "day"),
     Index(None, "queue_number"),
-)
-
-doctor_decisions = Table(
-    "doctor_decisions",
-    metadata,
-    Column("decision_id", String, primary_key=True),  # event_id of DOCTOR_DECISION
-    Column("checkin_id", String, nullable=False),
-    Column("id_number", String, nullable=False),
-    Column("site", String, nullable=False),
-    Column("day", Date, nullable=False),
-    Column("approved", Boolean, nullable=False),
-    Column("reason", String),
-    Column("desk", String, nullable=False),
-    Column("at", String, nullable=False),
-    Index(None, "checkin_id"),
-    Index(None, "id_number", "day"),
 )
 
 vaccinations = Table(
@@ -184,7 +174,10 @@ events = Table(
     Column("payload", JSON, nullable=False),
     Column("acked", Boolean, nullable=False, server_default=false()),
     Column("origin", String, nullable=False, server_default="local"),  # local / remote
+    Column("id_number", String),  # the payload's person (NULL for vial events)
+    Column("day", String),  # the payload's ISO day
     Index(None, "origin", "acked", "seq"),
+    Index(None, "day", "id_number"),
 )
 
 # scope "event": the desk's next event seq (site and day empty);
@@ -228,6 +221,18 @@ sync_client_rejections = Table(
     Column("code", Text),
     Column("reason_zh", Text),
     Column("reason_en", Text),
+    Column("at", Text, nullable=False),
+)
+
+# Pulled log entries the desk could not apply (a malformed event, an unknown product),
+# kept with the reason; the cursor moved past them, so the site's other facts flowed on.
+sync_client_set_aside = Table(
+    "sync_client_set_aside",
+    metadata,
+    Column("server", Text, primary_key=True),
+    Column("log_id", Integer, primary_key=True),
+    Column("entry", Text, nullable=False),  # JSON as pulled
+    Column("reason", Text, nullable=False),
     Column("at", Text, nullable=False),
 )
 

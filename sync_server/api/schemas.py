@@ -61,37 +61,6 @@ class MeOut(BaseModel):
     expires_at: datetime | None
 
 
-class EventResultOut(BaseModel):
-    index: int
-    event_id: str | None
-    seq: int | None
-    status: str
-    code: str | None = None
-    reason_zh: str | None = None
-    reason_en: str | None = None
-
-
-class PushOut(BaseModel):
-    acked_through: int = Field(description="the desk's highest seq held with no gap below it")
-    stored: int
-    duplicates: int
-    rejected: int
-    results: list[EventResultOut]
-
-
-class PullOut(BaseModel):
-    entries: list[dict[str, Any]]
-    cursor: int
-    more: bool
-
-
-class RosterOut(BaseModel):
-    site: str
-    day: date
-    cursor: int = Field(description="pull from here to get later changes")
-    entries: list[dict[str, Any]]
-
-
 class RosterSummaryOut(BaseModel):
     day: date
     accepted: int

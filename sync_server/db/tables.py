@@ -120,6 +120,8 @@ roster_entries = Table(
     Column("flags", JSON, nullable=False),
     Column("walk_in", Boolean, nullable=False, server_default=false()),
     Column("cancelled", Boolean, nullable=False, server_default=false()),
+    Column("infection_date", Date),  # 確診日期
+    Column("other_vaccine_date", Date),  # 其他疫苗接種日
     UniqueConstraint("site_id", "day", "id_number", "product"),
     Index(None, "id_number"),
 )

@@ -1,7 +1,7 @@
 """Push: storing a batch of one desk's events exactly once, each judged on its own.
 
-Every event is validated first (shape via `Event.from_dict`, then site and desk of the
-token); the valid ones go in with one `INSERT ... ON CONFLICT DO NOTHING RETURNING`, in
+Every event is validated first (its kind's typed model via `parse_event`, then site and
+desk of the token); the valid ones go in with one `INSERT ... ON CONFLICT DO NOTHING RETURNING`, in
 one transaction with the desk's progress: four statements per push in the usual case
 (lock the site and read the desk's mark, insert, look past the batch, save the mark).
 A repeat of a stored event is acknowledged, not stored again; a bad event is rejected
@@ -10,8 +10,8 @@ with its reason and never stops the rest of the batch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date
+from collections import Counter
+from collections.abc import Collection
 from typing import Any
 
 from pydantic_core import to_json
@@ -22,72 +22,30 @@ from sync_server.errors import forbidden
 from sync_server.services.accounts import Principal, Role, Site, now_utc
 from sync_server.services.journal import insert_ignoring_conflicts, upsert
 from vaccination.assessment import site_key
-from vaccination.events import Event, EventError
-
-STORED = "stored"
-DUPLICATE = "duplicate"
-REJECTED = "rejected"
+from vaccination.event_payloads import PersonPayload
+from vaccination.events import Event, EventError, parse_event
+from vaccination.wire import DUPLICATE, REJECTED, STORED, EventResult, PushReply
 
 
-@dataclass(frozen=True)
-class EventResult:
-    """What became of one pushed event."""
-
-    index: int
-    event_id: str | None
-    seq: int | None
-    status: str  # stored / duplicate / rejected
-    code: str | None = None
-    reason_zh: str | None = None
-    reason_en: str | None = None
-
-    @property
-    def acknowledged(self) -> bool:
-        """True when the server holds the event (the desk may mark it sent)."""
-        return self.status in (STORED, DUPLICATE)
-
-
-@dataclass(frozen=True)
-class PushResult:
-    """The reply to a push."""
-
-    acked_through: int  # the desk's highest seq held with no gap below it
-    results: list[EventResult]
-
-    def count(self, status: str) -> int:
-        """How many events got `status`."""
-        return sum(1 for r in self.results if r.status == status)
-
-
-def _rejected(index: int, raw: Any, code: str, zh: str, en: str) -> EventResult:
+def _rejected(
+    index: int, raw: object, code: str, zh: str, en: str, field: str | None = None
+) -> EventResult:
     event_id = raw.get("event_id") if isinstance(raw, dict) else None
     seq = raw.get("seq") if isinstance(raw, dict) else None
     return EventResult(
-        index,
-        str(event_id) if event_id is not None else None,
-        seq if isinstance(seq, int) and not isinstance(seq, bool) else None,
-        REJECTED,
-        code,
-        zh,
-        en,
+        index=index,
+        event_id=str(event_id)[:36] if event_id is not None else None,
+        seq=seq if isinstance(seq, int) and not isinstance(seq, bool) else None,
+        status=REJECTED,
+        code=code,
+        field=field,
+        reason_zh=zh,
+        reason_en=en,
     )
 
 
-MAX_SEQ = 2**62
-
-
-def _event_day(event: Event) -> date:
-    if isinstance(event.seq, bool) or event.seq > MAX_SEQ:
-        raise EventError(f"seq out of range: {event.seq!r}")
-    day = event.payload.get("day")
-    try:
-        return date.fromisoformat(str(day))
-    except ValueError:
-        raise EventError(f"payload day is not an ISO date: {day!r}") from None
-
-
-def _row(site_id: int, event: Event, day: date) -> dict[str, Any]:
-    id_number = event.payload.get("id_number")
+def _row(site_id: int, event: Event) -> dict[str, Any]:
+    p = event.payload
     return {
         "site_id": site_id,
         "entry": "event",
@@ -96,10 +54,10 @@ def _row(site_id: int, event: Event, day: date) -> dict[str, Any]:
         "desk": event.desk,
         "seq": event.seq,
         "at": event.at.isoformat(),
-        "day": day,
+        "day": p.day,
         "kind": event.kind.value,
-        "id_number": str(id_number)[:20] if id_number is not None else None,
-        "payload": event.payload,
+        "id_number": p.id_number if isinstance(p, PersonPayload) else None,
+        "payload": p.wire(),
     }
 
 
@@ -184,9 +142,17 @@ def _insert(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
 
 
 def push_events(
-    conn: Connection, principal: Principal, site: Site, raw_events: list[Any]
-) -> PushResult:
-    """Store a desk's batch in the caller's transaction; every event gets a result."""
+    conn: Connection,
+    principal: Principal,
+    site: Site,
+    raw_events: list[Any],
+    products: Collection[str] | None = None,
+) -> PushReply:
+    """Store a desk's batch in the caller's transaction; every event gets a result.
+
+    Each event is parsed with its kind's model (`products`: the codes of the rule sets);
+    one that does not parse is rejected with the field at fault and never stored.
+    """
     if principal.role is not Role.DESK or principal.site_id != site.id or not principal.desk:
         raise forbidden()
     desk = principal.desk
@@ -197,11 +163,15 @@ def push_events(
     repeats: list[tuple[int, int]] = []  # (index, index of its first copy in the batch)
     for index, raw in enumerate(raw_events):
         try:
-            event = Event.from_dict(raw)
-            day = _event_day(event)
-        except (EventError, TypeError, AttributeError) as exc:
+            event = parse_event(raw, products)
+        except EventError as exc:
             results[index] = _rejected(
-                index, raw, "malformed", f"事件格式錯誤：{exc}", f"malformed event: {exc}"
+                index,
+                raw,
+                "malformed",
+                f"事件格式錯誤：{exc}",
+                f"malformed event: {exc}",
+                exc.field or None,
             )
             continue
         if site_key(event.site) not in accepted_site_names:
@@ -226,7 +196,7 @@ def push_events(
             repeats.append((index, seen_ids[event.event_id]))
             continue
         seen_ids[event.event_id] = index
-        valid.append((index, event, _row(site.id, event, day)))
+        valid.append((index, event, _row(site.id, event)))
 
     mark = _lock_site_and_read_mark(conn, site.id, desk)
     inserted = _insert(conn, [row for _, _, row in valid]) if valid else set()
@@ -242,15 +212,19 @@ def push_events(
             existing[row.event_id] = row
     for index, event, _ in valid:
         if event.event_id in inserted:
-            results[index] = EventResult(index, event.event_id, event.seq, STORED)
+            results[index] = EventResult(
+                index=index, event_id=event.event_id, seq=event.seq, status=STORED
+            )
             continue
         held = existing.get(event.event_id)
         if held is not None and (held.site_id, held.desk, held.seq) == (site.id, desk, event.seq):
-            results[index] = EventResult(index, event.event_id, event.seq, DUPLICATE)
+            results[index] = EventResult(
+                index=index, event_id=event.event_id, seq=event.seq, status=DUPLICATE
+            )
         elif held is not None:
             results[index] = _rejected(
                 index,
-                event.to_dict(),
+                {"event_id": event.event_id, "seq": event.seq},
                 "event_id_taken",
                 "此事件編號已被另一筆事件使用",
                 "another event already has this event_id",
@@ -258,7 +232,7 @@ def push_events(
         else:
             results[index] = _rejected(
                 index,
-                event.to_dict(),
+                {"event_id": event.event_id, "seq": event.seq},
                 "seq_taken",
                 f"櫃台 {desk} 的序號 {event.seq} 已有另一筆事件",
                 f"desk {desk} already has another event with seq {event.seq}",
@@ -267,8 +241,15 @@ def push_events(
         # A copy within the batch shares the fate of the first: held, or rejected alike.
         same = results[first]
         status = DUPLICATE if same.acknowledged else same.status
-        results[index] = replace(same, index=index, status=status)
+        results[index] = same.model_copy(update={"index": index, "status": status})
     ordered = [results[i] for i in range(len(raw_events))]
     acked = [r.seq for r in ordered if r.acknowledged and r.seq is not None]
     mark = _advance_progress(conn, site.id, desk, mark, acked)
-    return PushResult(mark, ordered)
+    counts = Counter(r.status for r in ordered)
+    return PushReply(
+        acked_through=mark,
+        stored=counts[STORED],
+        duplicates=counts[DUPLICATE],
+        rejected=counts[REJECTED],
+        results=ordered,
+    )

@@ -2,49 +2,63 @@
 
 The page holds roster changes and the other desks' events of the desk's site, in
 log order; the desk's own events are left out (it has them). The cursor is the last
-`log_id` returned; a desk stores it and asks for what comes after.
+`log_id` looked at; a desk stores it and asks for what comes after. An event the
+server would not accept today (written into the database some other way) is never
+served: it is logged and passed over, and the cursor moves on.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select
 
 from sync_server.db.tables import log
 from sync_server.services.accounts import Principal, Site
+from vaccination.events import EventError, parse_event
+from vaccination.wire import PulledEvent, PulledRosterChange, PullEntry, PullPage
+
+_log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class PullPage:
-    """One page of the log."""
-
-    entries: list[dict[str, Any]]
-    cursor: int
-    more: bool
-
-
-def log_entry(row: Any) -> dict[str, Any]:
-    """The wire form of one log row: an event, or a roster change."""
-    if row.entry == "event":
-        return {
-            "log_id": int(row.log_id),
-            "type": "event",
-            "event": {
-                "event_id": row.event_id,
-                "site": row.site_label,
-                "desk": row.desk,
-                "seq": int(row.seq),
-                "at": row.at,
-                "kind": row.kind,
-                "payload": row.payload,
-            },
-        }
-    return {"log_id": int(row.log_id), "type": "roster", "kind": row.kind, "change": row.payload}
+def event_wire(row: Any) -> dict[str, Any]:
+    """An event log row in its wire form (as the desk pushed it)."""
+    return {
+        "event_id": row.event_id,
+        "site": row.site_label,
+        "desk": row.desk,
+        "seq": int(row.seq),
+        "at": row.at,
+        "kind": row.kind,
+        "payload": row.payload,
+    }
 
 
-def pull(conn: Connection, principal: Principal, site: Site, after: int, limit: int) -> PullPage:
+def log_entry(row: Any, products: Collection[str] | None = None) -> PullEntry | None:
+    """The wire form of one log row, or None for an event that does not parse."""
+    if row.entry != "event":
+        return PulledRosterChange(
+            log_id=int(row.log_id), type="roster", kind=row.kind, change=row.payload
+        )
+    wire = event_wire(row)
+    try:
+        parse_event(wire, products)
+    except EventError as exc:
+        _log.warning("log entry %s is not a valid event, not served: %s", row.log_id, exc)
+        return None
+    return PulledEvent(log_id=int(row.log_id), type="event", event=wire)
+
+
+def pull(
+    conn: Connection,
+    principal: Principal,
+    site: Site,
+    after: int,
+    limit: int,
+    products: Collection[str] | None = None,
+) -> PullPage:
     """Up to `limit` log entries of the site after `after`, without the desk's own events."""
     cond = and_(log.c.site_id == site.id, log.c.log_id > after)
     if principal.desk:
@@ -53,4 +67,5 @@ def pull(conn: Connection, principal: Principal, site: Site, after: int, limit: 
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = int(rows[-1].log_id) if rows else after
-    return PullPage([log_entry(r) for r in rows], cursor, more)
+    entries = [e for e in (log_entry(r, products) for r in rows) if e is not None]
+    return PullPage(entries=entries, cursor=cursor, more=more)

@@ -1,32 +1,43 @@
-"""Reconciliation of a site's day, and the conflicts derived from every desk's events.
+"""Reconciliation of a site's day: counts and conflicts from the shared projection.
 
 Counts: booked / checked in / vaccinated / doctor not approved / no-show / walk-in.
 Conflicts are facts for the health bureau, never overwritten: one person checked in
 at two desks or two sites, a dose inside the minimum interval of the rule set, a dose
-given after a doctor refused elsewhere, two vaccinations on one day.
+given after a doctor refused or without approval, two vaccinations on one day. The
+rules are vaccination.projection's, the same the desks' stores are built by.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
 from sync_server.db.tables import log, roster_entries, sites
 from sync_server.services.accounts import Site
+from sync_server.services.pull import event_wire
 from sync_server.services.spreadsheets import csv_bytes, xlsx_bytes
-from vaccination.assessment import age_in_months
-from vaccination.events import EventKind
+from vaccination.events import Event, EventError, EventKind, VaccinationEvent, parse_event
 from vaccination.ids import mask_id
-from vaccination.rules import RuleSetLookupError, RuleSetRegistry
+from vaccination.models import DoseRecord
+from vaccination.projection import (
+    CHECKED_IN_TWICE,
+    TWO_VACCINATIONS_SAME_DAY,
+    VACCINATED_AFTER_REFUSAL,
+    VACCINATED_WITHOUT_APPROVAL,
+    BookingFact,
+    ConflictState,
+    SiteDayFold,
+    interval_checker,
+)
+from vaccination.rules import RuleSetRegistry
 
-CHECKED_IN_TWICE = "CHECKED_IN_TWICE"
-INTERVAL_TOO_SHORT = "INTERVAL_TOO_SHORT"
-VACCINATED_AFTER_REFUSAL = "VACCINATED_AFTER_REFUSAL"
-TWO_VACCINATIONS_SAME_DAY = "TWO_VACCINATIONS_SAME_DAY"
+log_ = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,7 @@ class Conflict:
     message_zh: str
     message_en: str
     data: dict[str, Any] = field(default_factory=dict)
+    resolved_by: str | None = None  # who settled it (a manager's correction), else open
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (ID number masked)."""
@@ -49,6 +61,8 @@ class Conflict:
             "message_zh": self.message_zh,
             "message_en": self.message_en,
             "data": self.data,
+            "state": "resolved" if self.resolved_by else "open",
+            "resolved_by": self.resolved_by,
         }
 
 
@@ -126,45 +140,85 @@ def to_xlsx(rec: Reconciliation) -> bytes:
     )
 
 
-def _instant(row: Any) -> datetime:
-    """When a logged event happened (desks may write different UTC offsets)."""
-    return datetime.fromisoformat(row.at)
-
-
-@dataclass
-class _Checkin:
-    event_id: str
-    site_id: int
-    desk: str
-    queue_number: str
-    at: str
-    undone: bool = False
-
-
-def _active_checkins(events: list[Any]) -> list[_Checkin]:
-    checkins = {
-        e.event_id: _Checkin(
-            e.event_id, e.site_id, e.desk, str(e.payload.get("queue_number")), e.at
+def _messages(c: ConflictState) -> tuple[str, str]:
+    """The zh and en text of a conflict, for the bureau's lists."""
+    d = c.data
+    if c.code == CHECKED_IN_TWICE:
+        places = d.get("checkins") or []
+        zh = "、".join(f"{p['site']} {p['queue_number']}" for p in places)
+        en = ", ".join(f"{p['site']} desk {p['desk']} #{p['queue_number']}" for p in places)
+        return f"同一人報到 {len(places)} 次：{zh}", f"checked in {len(places)} times: {en}"
+    if c.code == TWO_VACCINATIONS_SAME_DAY:
+        given = "、".join(str(x) for x in d.get("products") or [])
+        n = len(c.event_ids)
+        return f"同一天接種 {n} 次：{given}", f"vaccinated {n} times on one day: {given}"
+    if c.code == VACCINATED_AFTER_REFUSAL:
+        reason = str(d.get("reason") or "")
+        return (
+            f"醫師評估不同意後仍接種（{reason or '未填原因'}）",
+            f"vaccinated after a doctor refused ({reason or 'no reason given'})",
         )
-        for e in events
-        if e.kind == EventKind.CHECKIN.value
-    }
-    for e in events:
-        if e.kind != EventKind.CHECKIN_UNDONE.value:
+    if c.code == VACCINATED_WITHOUT_APPROVAL:
+        return "未經醫師評估同意即接種", "vaccinated without a doctor's approval"
+    return (
+        f"距上一劑（{d['last_dose']} {d['previous_product']}）僅 {d['days']} 天，"
+        f"未滿 {d['min_days']} 天即接種 {d['product']} 第 {d['dose']} 劑",
+        f"{d['product']} dose {d['dose']} given {d['days']} days after the previous dose "
+        f"({d['last_dose']} {d['previous_product']}); minimum {d['min_days']} days",
+    )
+
+
+def _log_events(
+    rows: Iterable[Any], site_codes: dict[int, str]
+) -> tuple[list[Event], dict[str, str]]:
+    """Parsed events of log rows, and the site code each was filed under."""
+    events: list[Event] = []
+    filed: dict[str, str] = {}
+    for row in rows:
+        try:
+            event = parse_event(event_wire(row))
+        except EventError as exc:
+            log_.warning("log entry %s is not a valid event, not counted: %s", row.log_id, exc)
             continue
-        target = e.payload.get("checkin_id")
-        for c in checkins.values():
-            if (target and c.event_id == target) or (
-                not target
-                and c.site_id == e.site_id
-                and c.queue_number == str(e.payload.get("queue_number"))
-            ):
-                c.undone = True
-    return [c for c in checkins.values() if not c.undone]
+        events.append(event)
+        filed[event.event_id] = site_codes.get(row.site_id, "?")
+    return events, filed
+
+
+def _earlier_doses(conn: Connection, people: list[str], day: date) -> dict[str, list[DoseRecord]]:
+    """Each person's doses before `day`: the rosters' histories and the log's vaccinations."""
+    earlier: dict[str, set[tuple[str, date]]] = defaultdict(set)
+    for start in range(0, len(people), 500):
+        chunk = people[start : start + 500]
+        for r in conn.execute(
+            select(roster_entries.c.id_number, roster_entries.c.history).where(
+                roster_entries.c.id_number.in_(chunk)
+            )
+        ):
+            for h in r.history or []:
+                earlier[r.id_number].add((h["product"], date.fromisoformat(h["given_on"])))
+        for e in conn.execute(
+            select(log.c.id_number, log.c.day, log.c.payload).where(
+                and_(
+                    log.c.id_number.in_(chunk),
+                    log.c.kind == EventKind.VACCINATION.value,
+                    log.c.day < day,
+                )
+            )
+        ):
+            earlier[e.id_number].add((str(e.payload.get("product")), e.day))
+    return {
+        person: [DoseRecord(p, given_on, source="server") for p, given_on in sorted(doses)]
+        for person, doses in earlier.items()
+    }
 
 
 def reconcile(conn: Connection, site: Site, day: date, rules: RuleSetRegistry) -> Reconciliation:
-    """Count and cross-check a site's day against every site's events of that day."""
+    """Count and cross-check a site's day through the shared projection.
+
+    Reads the site's own events of the day, then the same people's events of that day at
+    other sites: the cost follows the site's day, not the city's.
+    """
     site_codes = {r.id: r.code for r in conn.execute(select(sites.c.id, sites.c.code))}
     roster = conn.execute(
         select(roster_entries).where(
@@ -175,210 +229,44 @@ def reconcile(conn: Connection, site: Site, day: date, rules: RuleSetRegistry) -
             )
         )
     ).all()
-    day_events = conn.execute(
-        select(log)
-        .where(and_(log.c.day == day, log.c.entry == "event"))
-        .order_by(log.c.at, log.c.log_id)
+    here_rows = conn.execute(
+        select(log).where(and_(log.c.site_id == site.id, log.c.day == day, log.c.entry == "event"))
     ).all()
-    by_person: dict[str, list[Any]] = defaultdict(list)
-    for e in day_events:
-        if e.id_number:
-            by_person[e.id_number].append(e)
-    here_people = {e.id_number for e in day_events if e.site_id == site.id and e.id_number}
+    people = sorted({r.id_number for r in here_rows if r.id_number})
+    elsewhere: list[Any] = []
+    for start in range(0, len(people), 500):
+        elsewhere += conn.execute(
+            select(log).where(
+                and_(
+                    log.c.day == day,
+                    log.c.id_number.in_(people[start : start + 500]),
+                    log.c.site_id != site.id,
+                    log.c.entry == "event",
+                )
+            )
+        ).all()
+    events, filed = _log_events([*here_rows, *elsewhere], site_codes)
     names: dict[str, str] = {r.id_number: r.name for r in roster}
     births: dict[str, date | None] = {r.id_number: r.birth_date for r in roster}
-    for e in day_events:
-        if e.kind == EventKind.WALKIN_ADDED.value and e.id_number:
-            names.setdefault(e.id_number, str(e.payload.get("name") or ""))
-            b = e.payload.get("birth_date")
-            births.setdefault(e.id_number, date.fromisoformat(b) if b else None)
-
-    checked_in: set[str] = set()
-    vaccinated: set[str] = set()
-    not_approved: set[str] = set()
-    walk_ins: set[str] = {r.id_number for r in roster if r.walk_in}
-    conflicts: list[Conflict] = []
-    vaccinated_here: list[Any] = []
-    for person in sorted(here_people):
-        events = by_person[person]
-        here = [e for e in events if e.site_id == site.id]
-        active = _active_checkins(events)
-        if any(c.site_id == site.id for c in active):
-            checked_in.add(person)
-        decisions = sorted(
-            (e for e in here if e.kind == EventKind.DOCTOR_DECISION.value), key=_instant
+    fold = SiteDayFold(lambda e: filed[e.event_id]).add_all(events)
+    vaccinated = sorted({e.payload.id_number for e in events if isinstance(e, VaccinationEvent)})
+    state = fold.state(interval_checker(rules, day, _earlier_doses(conn, vaccinated, day), births))
+    for person, walk_in in state.walk_ins.items():
+        names.setdefault(person, walk_in.name)
+        births.setdefault(person, walk_in.birth_date)
+    bookings = [BookingFact(r.id_number, site.code, bool(r.walk_in)) for r in roster]
+    counts = state.counts(site.code, bookings)
+    conflicts = []
+    for c in state.conflicts_at(site.code):
+        zh, en = _messages(c)
+        data = dict(c.data) | {"event_ids": list(c.event_ids)}
+        conflicts.append(
+            Conflict(c.code, c.id_number, names.get(c.id_number, ""), zh, en, data, c.resolved_by)
         )
-        if decisions and not decisions[-1].payload.get("approved"):
-            not_approved.add(person)
-        vacc = [e for e in events if e.kind == EventKind.VACCINATION.value]
-        if any(e.site_id == site.id for e in vacc):
-            vaccinated.add(person)
-            vaccinated_here += [e for e in vacc if e.site_id == site.id]
-        if any(e.kind == EventKind.WALKIN_ADDED.value for e in here):
-            walk_ins.add(person)
-        name = names.get(person, "")
-        places = {(c.site_id, c.desk) for c in active}
-        if len(places) > 1 and any(c.site_id == site.id for c in active):
-            where = "、".join(
-                f"{site_codes.get(c.site_id, '?')} {c.desk} {c.queue_number}" for c in active
-            )
-            where_en = ", ".join(
-                f"{site_codes.get(c.site_id, '?')} desk {c.desk} #{c.queue_number}" for c in active
-            )
-            conflicts.append(
-                Conflict(
-                    CHECKED_IN_TWICE,
-                    person,
-                    name,
-                    f"同一人報到 {len(active)} 次：{where}",
-                    f"checked in {len(active)} times: {where_en}",
-                    {
-                        "checkins": [
-                            {
-                                "site": site_codes.get(c.site_id),
-                                "desk": c.desk,
-                                "queue_number": c.queue_number,
-                                "at": c.at,
-                            }
-                            for c in active
-                        ]
-                    },
-                )
-            )
-        if len(vacc) > 1 and any(e.site_id == site.id for e in vacc):
-            lots = "、".join(
-                f"{site_codes.get(e.site_id)} {e.payload.get('product')}" for e in vacc
-            )
-            conflicts.append(
-                Conflict(
-                    TWO_VACCINATIONS_SAME_DAY,
-                    person,
-                    name,
-                    f"同一天接種 {len(vacc)} 次：{lots}",
-                    f"vaccinated {len(vacc)} times on one day: {lots}",
-                    {"event_ids": [e.event_id for e in vacc]},
-                )
-            )
-        refusals = [
-            e
-            for e in events
-            if e.kind == EventKind.DOCTOR_DECISION.value and not e.payload.get("approved")
-        ]
-        for v in (e for e in vacc if e.site_id == site.id):
-            for r in refusals:
-                elsewhere = r.site_id != site.id
-                later_ok = any(
-                    e.kind == EventKind.DOCTOR_DECISION.value
-                    and e.payload.get("approved")
-                    and e.site_id == site.id
-                    and _instant(r) < _instant(e) <= _instant(v)
-                    for e in events
-                )
-                if elsewhere or (_instant(r) < _instant(v) and not later_ok):
-                    conflicts.append(
-                        Conflict(
-                            VACCINATED_AFTER_REFUSAL,
-                            person,
-                            name,
-                            f"醫師於 {site_codes.get(r.site_id)} 評估不同意後仍接種"
-                            f"（{r.payload.get('reason') or '未填原因'}）",
-                            f"vaccinated after a doctor refused at {site_codes.get(r.site_id)} "
-                            f"({r.payload.get('reason') or 'no reason given'})",
-                            {"refusal": r.event_id, "vaccination": v.event_id},
-                        )
-                    )
-                    break
-    conflicts += _interval_conflicts(conn, day, vaccinated_here, names, births, rules)
-    booked_people = {r.id_number for r in roster if not r.walk_in}
-    no_show = booked_people - checked_in - vaccinated
     return Reconciliation(
         site=site.code,
         site_name=site.name,
         day=day,
-        booked=len(roster),
-        checked_in=len(checked_in),
-        vaccinated=len(vaccinated),
-        not_approved=len(not_approved),
-        no_show=len(no_show),
-        walk_in=len(walk_ins),
         conflicts=sorted(conflicts, key=lambda c: (c.code, c.id_number)),
+        **counts.as_dict(),
     )
-
-
-def _interval_conflicts(
-    conn: Connection,
-    day: date,
-    vaccinations: list[Any],
-    names: dict[str, str],
-    births: dict[str, date | None],
-    rules: RuleSetRegistry,
-) -> list[Conflict]:
-    """Doses given today before the minimum interval since the person's previous dose."""
-    people = sorted({v.id_number for v in vaccinations})
-    if not people:
-        return []
-    earlier: dict[str, list[tuple[date, str]]] = defaultdict(list)
-    for start in range(0, len(people), 500):
-        chunk = people[start : start + 500]
-        for r in conn.execute(
-            select(roster_entries.c.id_number, roster_entries.c.history).where(
-                roster_entries.c.id_number.in_(chunk)
-            )
-        ):
-            for h in r.history or []:
-                earlier[r.id_number].append((date.fromisoformat(h["given_on"]), h["product"]))
-        for e in conn.execute(
-            select(log.c.id_number, log.c.day, log.c.payload).where(
-                and_(
-                    log.c.id_number.in_(chunk),
-                    log.c.kind == EventKind.VACCINATION.value,
-                    log.c.day < day,
-                )
-            )
-        ):
-            earlier[e.id_number].append((e.day, str(e.payload.get("product"))))
-    out = []
-    for v in vaccinations:
-        code = str(v.payload.get("product"))
-        try:
-            rs = rules.for_product(code, day)
-            product = rs.product(code)
-        except (RuleSetLookupError, KeyError):
-            continue
-        same = sorted(
-            {
-                (d, p)
-                for d, p in earlier[v.id_number]
-                if d < day and rules.disease_of(p) == rs.disease
-            }
-        )
-        if not same:
-            continue
-        last_day, last_product = same[-1]
-        birth = births.get(v.id_number)
-        age = age_in_months(birth, day) if birth else None
-        try:
-            dose = int(v.payload.get("dose"))
-        except (TypeError, ValueError):
-            continue
-        rule = rs.min_interval(product, last_product, dose, age)
-        if rule is None or (day - last_day).days >= rule.min_days:
-            continue
-        days = (day - last_day).days
-        out.append(
-            Conflict(
-                INTERVAL_TOO_SHORT,
-                v.id_number,
-                names.get(v.id_number, ""),
-                f"距上一劑（{last_day.isoformat()} {last_product}）僅 {days} 天，"
-                f"未滿 {rule.min_days} 天即接種 {code} 第 {dose} 劑",
-                f"{code} dose {dose} given {days} days after the previous dose "
-                f"({last_day.isoformat()} {last_product}); minimum {rule.min_days} days",
-                {
-                    "vaccination": v.event_id,
-                    "last_dose": last_day.isoformat(),
-                    "min_days": rule.min_days,
-                },
-            )
-        )
-    return out

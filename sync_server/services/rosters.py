@@ -41,6 +41,8 @@ _COMPARED = (
     "history_text",
     "flags",
     "walk_in",
+    "infection_date",
+    "other_vaccine_date",
 )
 
 
@@ -66,8 +68,11 @@ def entry_row(
     history: Iterable[DoseRecord],
     history_text: str,
     flags: Iterable[str],
+    *,
+    infection_date: date | None = None,
+    other_vaccine_date: date | None = None,
 ) -> dict[str, Any]:
-    """The roster_entries row of one booking."""
+    """The roster_entries row of one booking (every field the desks' importer reads)."""
     return {
         "site_id": site_id,
         "day": booking.slot_start.date(),
@@ -94,17 +99,22 @@ def entry_row(
         "flags": list(flags),
         "walk_in": booking.walk_in,
         "cancelled": False,
+        "infection_date": infection_date,
+        "other_vaccine_date": other_vaccine_date,
     }
 
 
+def _iso(value: date | str | None) -> str | None:
+    return value.isoformat() if isinstance(value, date) else value
+
+
 def wire_entry(row: Any) -> dict[str, Any]:
-    """The JSON form of a roster entry that desks download and pull."""
+    """The JSON form of a roster entry that desks download and pull (vaccination.wire)."""
     m = row._mapping if hasattr(row, "_mapping") else row
-    birth = m["birth_date"]
     return {
         "id_number": m["id_number"],
         "name": m["name"],
-        "birth_date": birth.isoformat() if isinstance(birth, date) else birth,
+        "birth_date": _iso(m["birth_date"]),
         "phone": m["phone"],
         "site": m["booking_site"],
         "slot_start": m["slot_start"],
@@ -117,6 +127,8 @@ def wire_entry(row: Any) -> dict[str, Any]:
         "history": list(m["history"] or []),
         "history_text": m["history_text"] or "",
         "flags": list(m["flags"] or []),
+        "infection_date": _iso(m["infection_date"]),
+        "other_vaccine_date": _iso(m["other_vaccine_date"]),
     }
 
 
@@ -230,7 +242,14 @@ def upload_roster(
             continue
         rows.append(
             entry_row(
-                site.id, entry.person, entry.booking, entry.history, entry.history_text, entry.flags
+                site.id,
+                entry.person,
+                entry.booking,
+                entry.history,
+                entry.history_text,
+                entry.flags,
+                infection_date=entry.infection_date,
+                other_vaccine_date=entry.other_vaccine_date,
             )
         )
     counts = replace_day(conn, site, day, rows)

@@ -6,7 +6,6 @@ history, history_text, flags), which is all Store.import_entries reads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from station_app.store import Store
 from station_app.store.lookups import TAIPEI
 from vaccination.ids import make_national_id
 from vaccination.models import Booking, DoseRecord, Person
+from vaccination.roster_import import RosterEntry
 from vaccination.rules import RuleSetRegistry, load_rule_sets
 
 DAY = date(2026, 11, 23)
@@ -30,15 +30,8 @@ def rules() -> RuleSetRegistry:
     return _RULES[0]
 
 
-@dataclass(frozen=True)
-class Entry:
-    """An accepted roster row."""
-
-    person: Person
-    booking: Booking
-    history: tuple[DoseRecord, ...] = ()
-    history_text: str = ""
-    flags: tuple[str, ...] = field(default_factory=tuple)
+# An accepted roster row, as the importer makes it.
+Entry = RosterEntry
 
 
 def pid(n: int) -> str:

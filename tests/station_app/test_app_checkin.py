@@ -29,7 +29,7 @@ def test_scanner_burst_in_the_search_field_checks_in_and_leaves_no_trace(
     assert view.search_edit.text() == ""
     assert gui.counts()["checked_in"] == 1
     assert gui.sounds.played == ["ok"]
-    assert [p["queue_number"] for p in _events(gui, EventKind.CHECKIN)] == ["A001"]
+    assert [p.queue_number for p in _events(gui, EventKind.CHECKIN)] == ["A001"]
     # The queue number is drawn large: far taller than the search field's text.
     assert view.card.queue_label.font().pointSize() >= 48
     gui.settle()
@@ -98,8 +98,8 @@ def test_a_warning_needs_a_reason_and_the_reason_is_recorded(gui: GuiDesk, qtbot
     assert view.card.queue_label.text() == "A001"
     assert gui.counts()["checked_in"] == 1
     (payload,) = _events(gui, EventKind.CHECKIN)
-    assert payload["confirm_reason"] == "民眾出示健保卡，出生日期口頭確認"
-    assert "AGE_UNKNOWN" in payload["flags"]
+    assert payload.confirm_reason == "民眾出示健保卡，出生日期口頭確認"
+    assert "AGE_UNKNOWN" in payload.flags
 
 
 def test_cancelling_the_reason_dialog_checks_nobody_in(gui: GuiDesk, qtbot) -> None:
@@ -161,7 +161,7 @@ def test_undo_the_last_checkin_with_a_reason(gui: GuiDesk, qtbot) -> None:
     assert gui.counts()["checked_in"] == 1
     assert "A002" in view.message_label.text()
     (undone,) = _events(gui, EventKind.CHECKIN_UNDONE)
-    assert undone["queue_number"] == "A002" and undone["reason"] == "掃錯人"
+    assert undone.queue_number == "A002" and undone.reason == "掃錯人"
     # The person can now be checked in again.
     view.handle_scan(pid(5))
     assert view.card.queue_label.text() == "A003"

@@ -58,7 +58,7 @@ def test_doctor_not_approved_updates_counters_and_the_manager_table(gui: GuiDesk
     (decision,) = [
         e.payload for e in gui.desk.store.outbox.pending(100) if e.kind is EventKind.DOCTOR_DECISION
     ]
-    assert decision["approved"] is False and decision["reason"] == "血壓過高"
+    assert decision.approved is False and decision.reason == "血壓過高"
 
 
 def _background(g: GuiDesk, name: str) -> str | None:

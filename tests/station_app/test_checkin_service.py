@@ -76,11 +76,11 @@ def test_check_in_writes_the_checkin_and_its_event(store: Store) -> None:
     ev = pending[0]
     assert ev.event_id == out.checkin_id
     assert ev.kind is EventKind.CHECKIN and ev.desk == "A" and ev.site == SITE and ev.seq == 1
-    assert ev.payload["id_number"] == pid(1)
-    assert ev.payload["queue_number"] == "A001"
-    assert ev.payload["day"] == DAY.isoformat()
-    assert ev.payload["product"] == "CoV_Moderna" and ev.payload["dose"] == 1
-    assert ev.payload["flags"] == [] and ev.payload["rule_set_version"]
+    assert ev.payload.id_number == pid(1)
+    assert ev.payload.queue_number == "A001"
+    assert ev.payload.day == DAY
+    assert ev.payload.product == "CoV_Moderna" and ev.payload.dose == 1
+    assert ev.payload.flags == [] and ev.payload.rule_set_version
     assert ev.at.utcoffset() is not None
 
 
@@ -101,7 +101,7 @@ def test_a_warning_needs_a_reason_and_a_block_refuses(store: Store) -> None:
     assert _rows(store, checkins) == 0
     done = svc.check_in(pid(30), confirm_reason="身分證核對 1980 年生")
     assert done.checked_in and done.queue_number == "A001"
-    assert store.outbox.pending()[0].payload["confirm_reason"] == "身分證核對 1980 年生"
+    assert store.outbox.pending()[0].payload.confirm_reason == "身分證核對 1980 年生"
     refused = svc.check_in(pid(31))
     assert not refused.checked_in and not refused.needs_reason
     assert "WRONG_SITE" in refused.assessment.codes()
@@ -121,7 +121,7 @@ def test_a_failure_inside_the_transaction_writes_nothing(
     def broken_outbox(*_args: object, **_kw: object) -> bool:
         raise RuntimeError("disk went away between the state and the outbox")
 
-    monkeypatch.setattr(checkin_module, "insert_event", broken_outbox)
+    monkeypatch.setattr(checkin_module, "apply_events", broken_outbox)
     with pytest.raises(RuntimeError):
         svc.check_in(pid(1))
     assert _rows(store, checkins) == 0
@@ -182,7 +182,7 @@ def test_undo_last_checkin(store: Store) -> None:
     kinds = [e.kind for e in store.outbox.pending()]
     assert kinds == [EventKind.CHECKIN, EventKind.CHECKIN, EventKind.CHECKIN_UNDONE]
     undo = store.outbox.pending()[-1]
-    assert undo.payload["queue_number"] == "A002" and undo.payload["reason"] == "掃錯人"
+    assert undo.payload.queue_number == "A002" and undo.payload.reason == "掃錯人"
     assert svc.counters().checked_in == 1
     # The person can check in again and gets a new number; numbers are never reused.
     assert svc.check_in(pid(2)).queue_number == "A003"
@@ -244,7 +244,7 @@ def test_doctor_queue_and_decisions(store: Store) -> None:
     with pytest.raises(DeskActionError):
         svc.doctor_decision("no-such-checkin", approved=True, reason=None)
     ev = store.outbox.pending()[-1]
-    assert ev.kind is EventKind.DOCTOR_DECISION and ev.payload["approved"] is False
+    assert ev.kind is EventKind.DOCTOR_DECISION and ev.payload.approved is False
 
 
 def test_vaccination_fills_history_lots_and_refuses_a_second_dose(store: Store) -> None:
@@ -270,8 +270,10 @@ def test_vaccination_fills_history_lots_and_refuses_a_second_dose(store: Store) 
     assert lot.doses_left_in_open_vials == lot.doses_per_vial - 1
     svc.open_vial("CoV_Moderna", "MOD77-CDC")
     assert svc.lots()[0].vials_opened == 2
-    ev = store.outbox.pending()[-1]
-    assert ev.kind is EventKind.VACCINATION and ev.payload["lot"] == "MOD77-CDC"
+    *_, vaccination, opened = store.outbox.pending()
+    assert vaccination.kind is EventKind.VACCINATION and vaccination.payload.lot == "MOD77-CDC"
+    # Opening a vial is a fact of the site day like any other: an event that syncs.
+    assert opened.kind is EventKind.VIAL_OPENED and opened.payload.lot == "MOD77-CDC"
 
 
 def test_search_by_id_name_phone_and_queue_number(store: Store) -> None:

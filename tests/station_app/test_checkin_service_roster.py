@@ -57,7 +57,7 @@ def test_walk_in_is_validated_booked_and_logged(store: Store) -> None:
     assert row.product == "CoV_Moderna" and row.dose == 2
     assert row.slot_start.hour == 10 and row.slot_start.minute == 12
     [ev] = store.outbox.pending()
-    assert ev.kind is EventKind.WALKIN_ADDED and ev.payload["name"] == row.name
+    assert ev.kind is EventKind.WALKIN_ADDED and ev.payload.name == row.name
     assert svc.counters().total == 1
     out = svc.check_in(pid(700))
     assert out.checked_in, out.assessment.codes()

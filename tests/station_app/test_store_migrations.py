@@ -19,6 +19,7 @@ from station_app.store.engine import make_engine
 from station_app.store.migrate import alembic_config, head_revision
 from station_app.store.tables import metadata
 from station_app.sync_state import SyncBook
+from vaccination.wire import EventResult
 
 # What desks before revision 0002 ran on their store file (sync_state.py and print_queue.py).
 OLD_DESK_DDL = """
@@ -132,12 +133,28 @@ def test_sync_book_and_print_queue_work_in_the_store_and_leave_its_schema_alone(
     store = open_store(tmp_path)
     book = SyncBook(store)
     book.set_cursor("http://bureau", 7)
-    book.reject([{"event_id": "ev-9", "code": "bad", "reason_zh": "錯", "reason_en": "bad"}])
+    book.reject(
+        [
+            EventResult(
+                index=0,
+                event_id="ev-9",
+                seq=9,
+                status="rejected",
+                code="bad",
+                reason_zh="錯",
+                reason_en="bad",
+            )
+        ]
+    )
+    book.set_aside("http://bureau", 12, {"kind": "vaccination"}, "payload.dose: not an integer")
     queue = PrintQueue(store.path, None)
     job = queue.enqueue(JOB_TICKET, {"n": 1}, checkin_id="ck-9", queue_number="A009")
     assert queue.find(checkin_id="ck-9").id == job
     queue.close()
     assert book.cursor("http://bureau") == 7 and book.rejected_ids() == {"ev-9"}
+    assert [(e.log_id, e.reason) for e in book.set_aside_entries()] == [
+        (12, "payload.dose: not an integer")
+    ]
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     store.close()
@@ -153,5 +170,5 @@ def test_counters_count_bookings_and_vaccinations_from_indexes_only(tmp_path: Pa
     # A 100,000-booking day: the booked total reads one index range, never the rows, and
     # each check-in's "booked?" and "vaccinated?" is one probe, not a walk over the day.
     assert "COVERING INDEX ix_bookings_site_day_cancelled_id_number" in plan
-    assert "COVERING INDEX ix_vaccinations_checkin_id_site_day" in plan
+    assert "COVERING INDEX ix_vaccinations_site_day" in plan
     assert "SCAN bookings" not in plan and "SCAN vaccinations" not in plan

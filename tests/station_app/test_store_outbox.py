@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
 from store_fixtures import DAY, SITE, clock_at, entry, open_store, pid, service
 
 from station_app.store import Store
-from vaccination.events import Event, EventError, EventKind
+from vaccination.events import Event, EventError, EventKind, parse_event
 
 
 @pytest.fixture
@@ -126,23 +127,16 @@ def test_a_remote_walk_in_appears_on_the_roster(two_desks: tuple[Store, Store]) 
     assert desk_a.check_in(walk_in_id).checked_in
 
 
-def test_malformed_remote_events_are_refused_before_anything_is_written(
+def test_a_malformed_event_never_becomes_an_event_and_names_its_field(
     two_desks: tuple[Store, Store],
 ) -> None:
     a, b = two_desks
     service(b, "B").check_in(pid(1))
-    good = b.outbox.pending()[0]
-    bad = Event(
-        event_id="not-a-uuid",
-        site=SITE,
-        desk="B",
-        seq=9,
-        at=datetime(2026, 11, 23, 9, 0).astimezone(),
-        kind=EventKind.CHECKIN,
-        payload={},
-    )
-    with pytest.raises(EventError):
-        a.apply_remote_events([good, bad])
+    wire = b.outbox.pending()[0].to_dict()
+    wire["payload"]["queue_number"] = 7
+    with pytest.raises(EventError) as refused:
+        parse_event(wire)
+    assert refused.value.field == "payload.queue_number"
     assert service(a).counters().checked_in == 0
 
 
@@ -162,6 +156,7 @@ def test_vaccination_event_for_an_unknown_person_is_kept_without_history(
             "product": "CoV_AZ",
             "lot": "AZ1-CDC",
             "dose": 1,
+            "checkin_id": str(uuid.uuid4()),
         },
     )
     assert a.apply_remote_events([ev]) == 1

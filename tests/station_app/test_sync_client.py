@@ -22,6 +22,7 @@ from station_app.sync_client import (
     SyncUnavailable,
     entry_from_wire,
 )
+from vaccination.wire import RosterEntry
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -147,6 +148,7 @@ def test_refusal_is_not_retried_fast(http_server, store: Store) -> None:  # type
 
 def test_a_pulled_roster_entry_becomes_a_booking() -> None:
     entry = entry_from_wire(
+        RosterEntry.model_validate(
         {
             "id_number": "A123456789", "name": "王小明", "birth_date": "1980-05-01",
             "phone": None, "site": "臺南市立體育館", "slot_start": "2026-11-23T09:00",
@@ -155,6 +157,7 @@ def test_a_pulled_roster_entry_becomes_a_booking() -> None:
             "history": [{"product": "CoV_AZ", "given_on": "2026-08-01", "lot": None}],
             "history_text": "CoV_AZ 2026-08-01", "flags": ["DUPLICATE_BOOKING"],
         }
+        )
     )  # fmt: skip
     assert entry.person.birth_date == date(1980, 5, 1)
     assert entry.booking.slot_start == datetime.combine(date(2026, 11, 23), time(9, 0))

@@ -18,9 +18,15 @@ import uvicorn
 
 from sync_server.app import create_app
 from sync_server.core.config import Settings
+from vaccination.wire import PROTOCOL, PROTOCOL_HEADER
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOT = "bootstrap-admin-token-for-tests"
+
+
+def auth(token: str) -> dict[str, str]:
+    """The headers of a sync call: the bearer token and the protocol the desk speaks."""
+    return {"Authorization": f"Bearer {token}", PROTOCOL_HEADER: str(PROTOCOL)}
 
 
 def free_port() -> int:
@@ -144,8 +150,7 @@ class Admin:
     url: str
 
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {BOOT}"}
-        return httpx.request(method, f"{self.url}{path}", headers=headers, timeout=30, **kwargs)
+        return httpx.request(method, f"{self.url}{path}", headers=auth(BOOT), timeout=30, **kwargs)
 
     def site(self, code: str, name: str, institution: str = "2321010010") -> None:
         r = self.call(

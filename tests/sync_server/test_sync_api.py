@@ -16,9 +16,22 @@ import httpx
 import openpyxl
 import pytest
 from desks import DAY, OTHER_CODE, OTHER_SITE, SITE, SITE_CODE, pid, seed_roster
-from live_server import Admin, ThreadServer
+from live_server import Admin, ThreadServer, auth
 
 from vaccination.demo_roster import write_demo_roster
+from vaccination.wire import PROTOCOL, PROTOCOL_HEADER
+
+
+def _linked(events: list[dict]) -> list[dict]:
+    """Name each decision's and vaccination's check-in: the person's latest one before it."""
+    latest: dict[str, str] = {}
+    for e in events:
+        person = e["payload"].get("id_number")
+        if e["kind"] == "checkin":
+            latest[person] = e["event_id"]
+        elif e["kind"] in ("doctor_decision", "vaccination") and person in latest:
+            e["payload"].setdefault("checkin_id", latest[person])
+    return events
 
 
 def _event(desk: str, seq: int, kind: str, payload: dict, site: str = SITE, hour: int = 9) -> dict:
@@ -37,7 +50,7 @@ def _push(url: str, token: str, events: list, site: str = SITE_CODE) -> httpx.Re
     return httpx.post(
         f"{url}/api/v1/sites/{site}/events",
         json={"events": events},
-        headers={"Authorization": f"Bearer {token}"},
+        headers=auth(token),
         timeout=30,
     )
 
@@ -56,7 +69,7 @@ def test_roster_upload_is_read_by_the_desk_importer_and_diffs_later_uploads(
     assert r.status_code == 200, r.text
     first = r.json()
     assert first["accepted"] > 20 and first["added"] > 0 and first["cancelled"] == 0
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = auth(token)
     roster = httpx.get(f"{server.url}/api/v1/sites/{SITE_CODE}/rosters/{DAY}", headers=headers)
     entries = roster.json()["entries"]
     assert len(entries) == first["added"]
@@ -142,7 +155,7 @@ def test_malformed_and_oversized_requests_get_4xx_never_500(
     admin.site(SITE_CODE, SITE)
     token = admin.desk(SITE_CODE, "A")
     url = f"{server.url}/api/v1/sites/{SITE_CODE}/events"
-    auth = {"Authorization": f"Bearer {token}"}
+    headers = auth(token)
     cases: list[bytes] = [
         b"",
         b"{",
@@ -173,25 +186,28 @@ def test_malformed_and_oversized_requests_get_4xx_never_500(
     huge["events"][0]["seq"] = 10**30
     cases.append(json.dumps(huge).encode())
     for body in cases:
-        r = httpx.post(url, content=body, headers=auth, timeout=30)
+        r = httpx.post(url, content=body, headers=headers, timeout=30)
         assert 200 <= r.status_code < 500, (body[:80], r.status_code, r.text[:200])
         if r.status_code >= 400:
             assert r.json()["detail"]["message_en"]
-    big = httpx.post(url, content=b"x" * (6 * 1024 * 1024), headers=auth, timeout=30)
+    big = httpx.post(url, content=b"x" * (6 * 1024 * 1024), headers=headers, timeout=30)
     assert big.status_code == 413
     many = {"events": [{}] * 2001}
-    assert httpx.post(url, json=many, headers=auth, timeout=30).status_code == 413
-    assert httpx.get(url, params={"after": -1}, headers=auth).status_code == 422
-    assert httpx.get(url, params={"after": "x"}, headers=auth).status_code == 422
+    assert httpx.post(url, json=many, headers=headers, timeout=30).status_code == 413
+    assert httpx.get(url, params={"after": -1}, headers=headers).status_code == 422
+    assert httpx.get(url, params={"after": "x"}, headers=headers).status_code == 422
     assert httpx.get(url).status_code == 401
     assert httpx.get(url, headers={"Authorization": "Bearer nope"}).status_code == 401
-    assert httpx.get(f"{server.url}/api/v1/sites/NOPE/events", headers=auth).status_code == 404
+    assert httpx.get(f"{server.url}/api/v1/sites/NOPE/events", headers=headers).status_code == 404
     assert admin.call("POST", "/api/v1/sites", json={"code": "x"}).status_code == 422
     bad_inst = {"code": "S9", "name": "某地", "institution_code": "12345"}
     assert admin.call("POST", "/api/v1/sites", json=bad_inst).status_code == 422
     # A desk may not create sites or read exports.
-    assert httpx.post(f"{server.url}/api/v1/sites", json={}, headers=auth).status_code in (403, 422)
-    niis = httpx.get(f"{server.url}/api/v1/sites/{SITE_CODE}/exports/niis/{DAY}", headers=auth)
+    assert httpx.post(f"{server.url}/api/v1/sites", json={}, headers=headers).status_code in (
+        403,
+        422,
+    )
+    niis = httpx.get(f"{server.url}/api/v1/sites/{SITE_CODE}/exports/niis/{DAY}", headers=headers)
     assert niis.status_code == 403
 
 
@@ -206,6 +222,7 @@ def test_a_full_server_turns_a_push_away_at_once_with_retry_after(db_url: str) -
         body = json.dumps({"events": [first]}).encode()
         head = (
             f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            f"{PROTOCOL_HEADER}: {PROTOCOL}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         ).encode()
         with socket.create_connection(("127.0.0.1", srv.port), timeout=30) as slow_line:
@@ -283,9 +300,10 @@ def test_reconciliation_conflicts_and_exports(
             hour=8,
         ),
     ]
-    assert _push(server.url, a, events_a).json()["stored"] == 8
-    assert _push(server.url, b, events_b).json()["stored"] == 2
-    assert _push(server.url, other, events_other, site=OTHER_CODE).json()["stored"] == 2
+    assert _push(server.url, a, _linked(events_a)).json()["stored"] == 8
+    assert _push(server.url, b, _linked(events_b)).json()["stored"] == 2
+    pushed = _push(server.url, other, _linked(events_other), site=OTHER_CODE)
+    assert pushed.json()["stored"] == 2
 
     rec = admin.call("GET", f"/api/v1/sites/{SITE_CODE}/reconciliation/{DAY}").json()
     assert rec["counts"] == {
@@ -299,7 +317,10 @@ def test_reconciliation_conflicts_and_exports(
     assert ("TWO_VACCINATIONS_SAME_DAY", mask(1)) in found
     assert ("VACCINATED_AFTER_REFUSAL", mask(4)) in found  # refused at the other site
     assert ("CHECKED_IN_TWICE", mask(4)) in found  # two sites
-    assert len(found) == 5
+    # No doctor's decision was recorded before these doses.
+    assert ("VACCINATED_WITHOUT_APPROVAL", mask(1)) in found
+    assert ("VACCINATED_WITHOUT_APPROVAL", mask(3)) in found
+    assert len(found) == 7
 
     csv_r = admin.call("GET", f"/api/v1/sites/{SITE_CODE}/reconciliation/{DAY}?format=csv")
     text = csv_r.content.decode("utf-8-sig")
@@ -309,7 +330,7 @@ def test_reconciliation_conflicts_and_exports(
     conflicts_sheet = wb.worksheets[1]
     names = [row[2] for row in conflicts_sheet.iter_rows(min_row=2, values_only=True)]
     formulas = [n for n in names if "HYPERLINK" in n]
-    assert len(formulas) == 4 and all(n.startswith("'=") for n in formulas)
+    assert len(formulas) == 6 and all(n.startswith("'=") for n in formulas)
 
     niis = admin.call("GET", f"/api/v1/sites/{SITE_CODE}/exports/niis/{DAY}")
     rows = list(csv.reader(io.StringIO(niis.content.decode("utf-8-sig"))))
@@ -342,7 +363,7 @@ def test_roles_read_what_they_may(server: ThreadServer, admin: Admin, role: str)
     admin.site(OTHER_CODE, OTHER_SITE)
     body = {"name": "x", "role": role, "site": SITE_CODE if role == "site_manager" else None}
     token = admin.call("POST", "/api/v1/accounts", json=body).json()["token"]
-    h = {"Authorization": f"Bearer {token}"}
+    h = auth(token)
     own = httpx.get(f"{server.url}/api/v1/sites/{SITE_CODE}/reconciliation/{DAY}", headers=h)
     other = httpx.get(f"{server.url}/api/v1/sites/{OTHER_CODE}/reconciliation/{DAY}", headers=h)
     create = httpx.post(

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from desks import DAY, OTHER_CODE, OTHER_SITE, SITE, SITE_CODE, Desk, make_desk, pid, seed_roster
-from live_server import Admin, ThreadServer
+from live_server import Admin, ThreadServer, auth
 
 from station_app.sync_client import SyncRefused, SyncState, SyncStatus
 
@@ -98,7 +98,7 @@ def test_desk_of_one_site_cannot_touch_another(
     admin.site(OTHER_CODE, OTHER_SITE)
     seed_roster(admin, OTHER_CODE, range(20, 23))
     other_token = admin.desk(OTHER_CODE, "A")
-    headers = {"Authorization": f"Bearer {token_a}"}
+    headers = auth(token_a)
     base = f"{server.url}/api/v1/sites/{OTHER_CODE}"
     assert httpx.get(f"{base}/rosters/{DAY}", headers=headers).status_code == 403
     assert httpx.get(f"{base}/events", headers=headers).status_code == 403
@@ -138,7 +138,7 @@ def test_expired_account_is_refused(server: ThreadServer, admin: Admin, tmp_path
             .values(expires_at=datetime(2020, 1, 1, tzinfo=UTC))
         )
     engine.dispose()
-    r = httpx.get(f"{server.url}/api/v1/me", headers={"Authorization": f"Bearer {token_a}"})
+    r = httpx.get(f"{server.url}/api/v1/me", headers=auth(token_a))
     assert r.status_code == 401
     assert r.json()["detail"]["code"] == "expired"
     statuses: list[SyncStatus] = []
@@ -175,7 +175,8 @@ def test_token_never_reaches_the_logs(
 def test_a_rejected_event_does_not_block_the_queue(
     server: ThreadServer, admin: Admin, tmp_path: Path
 ) -> None:
-    from station_app.store.outbox import LOCAL, insert_event, next_event_seq
+    from station_app.store.outbox import LOCAL, next_event_seq
+    from station_app.store.state import apply_events
     from vaccination.events import Event, EventKind
 
     token_a, _ = _setup(admin)
@@ -191,9 +192,9 @@ def test_a_rejected_event_does_not_block_the_queue(
                 seq=next_event_seq(conn, "A"),
                 at=desk.service.clock(),
                 kind=EventKind.CHECKIN,
-                payload={"id_number": pid(1), "queue_number": "A900", "day": DAY.isoformat()},
+                payload={"id_number": pid(900), "queue_number": "A900", "day": DAY.isoformat()},
             )
-            insert_event(conn, bad, LOCAL)
+            apply_events(conn, [bad], LOCAL)
         for n in (1, 2, 3):
             assert desk.service.check_in(pid(n)).checked_in
         report = desk.client.sync_once()

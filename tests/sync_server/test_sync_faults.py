@@ -10,7 +10,7 @@ import httpx
 import pytest
 from desks import DAY, SITE, SITE_CODE, Desk, make_desk, pid, seed_roster
 from fault_proxy import Fault, FaultProxy
-from live_server import BOOT, Admin, ProcessServer, ThreadServer
+from live_server import BOOT, Admin, ProcessServer, ThreadServer, auth
 
 from station_app.sync_client import SyncState, SyncStatus
 
@@ -24,7 +24,7 @@ def _server_events(url: str, site: str = SITE_CODE) -> list[dict]:
         page = httpx.get(
             f"{url}/api/v1/sites/{site}/events",
             params={"after": cursor},
-            headers={"Authorization": f"Bearer {BOOT}"},
+            headers=auth(BOOT),
             timeout=30,
         ).json()
         out += [e["event"] for e in page["entries"] if e["type"] == "event"]

@@ -10,16 +10,12 @@ from fastapi import APIRouter, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from sync_server.api.deps import EngineDep, PrincipalDep, RosterWriterDep, RulesDep, SiteDep
-from sync_server.api.schemas import (
-    CancelIn,
-    CursorOut,
-    RosterEntryIn,
-    RosterOut,
-    RosterSummaryOut,
-)
+from sync_server.api.protocol import ProtocolDep
+from sync_server.api.schemas import CancelIn, CursorOut, RosterEntryIn, RosterSummaryOut
 from sync_server.errors import bad_request
 from sync_server.services import rosters as svc
 from vaccination.models import Booking, DoseRecord, Person
+from vaccination.wire import RosterDay, RosterEntry
 
 router = APIRouter(prefix="/api/v1/sites/{code}/rosters/{day}", tags=["rosters"])
 
@@ -56,12 +52,19 @@ async def upload(
     return RosterSummaryOut(**summary.__dict__)
 
 
-@router.get("", response_model=RosterOut)
-def download(day: date, _: PrincipalDep, site: SiteDep, engine: EngineDep) -> RosterOut:
+@router.get("", response_model=RosterDay)
+def download(
+    day: date, _: PrincipalDep, site: SiteDep, engine: EngineDep, __: ProtocolDep
+) -> RosterDay:
     """The site's bookings of `day`, and the cursor to pull later changes from."""
     with engine.begin() as conn:
         entries, cursor = svc.download(conn, site, day)
-    return RosterOut(site=site.code, day=day, cursor=cursor, entries=entries)
+    return RosterDay(
+        site=site.code,
+        day=day,
+        cursor=cursor,
+        entries=[RosterEntry.model_validate(e) for e in entries],
+    )
 
 
 @router.post("/entries", response_model=CursorOut, status_code=201)

@@ -1,4 +1,4 @@
-"""Push and pull: the desks' sync endpoints."""
+"""Push and pull: the desks' sync endpoints, speaking the wire contract of vaccination.wire."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic_core import from_json, to_json
+from pydantic_core import from_json
 from starlette.concurrency import run_in_threadpool
 
 from sync_server.api.deps import DeskDep, EngineDep, PrincipalDep, SettingsDep, SiteDep
-from sync_server.api.schemas import PullOut, PushOut
+from sync_server.api.protocol import ProtocolDep
 from sync_server.errors import ServiceError, bad_request
-from sync_server.services.ingest import DUPLICATE, REJECTED, STORED, push_events
+from sync_server.services.ingest import push_events
 from sync_server.services.pull import pull
+from vaccination.wire import PullPage, PushReply
 
 router = APIRouter(prefix="/api/v1/sites/{code}", tags=["sync"])
 
@@ -43,51 +44,56 @@ def parse_push_body(body: bytes, max_events: int) -> list[Any]:
     return events
 
 
-@router.post("/events", response_model=PushOut, responses={200: {"model": PushOut}})
+# The body is read raw, so that each event is judged on its own (one bad event is
+# rejected, the rest stored); the schema is declared for clients and fuzzers alike.
+_PUSH_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}},
+    }
+}
+
+
+@router.post("/events", response_model=PushReply, openapi_extra=_PUSH_BODY)
 async def push(
-    request: Request, who: DeskDep, site: SiteDep, engine: EngineDep, settings: SettingsDep
+    request: Request,
+    who: DeskDep,
+    site: SiteDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+    _: ProtocolDep,
 ) -> Response:
     """Store a batch of this desk's events, in seq order; each is judged on its own.
 
     A repeat of a stored event is acknowledged as `duplicate`; a bad one is `rejected`
-    with its reason. `acked_through` is the desk's highest seq held with no gap below.
+    with its reason and the field at fault. `acked_through` is the desk's highest seq
+    held with no gap below.
     """
     body = await request.body()
+    products: frozenset[str] = request.app.state.product_codes
 
-    def work() -> Any:
+    def work() -> PushReply:
         # Parsing runs here too, off the event loop, which stays free to turn pushes away.
         events = parse_push_body(body, settings.max_push_events)
         with engine.begin() as conn:
-            return push_events(conn, who, site, events)
+            return push_events(conn, who, site, events, products)
 
-    result = await run_in_threadpool(work)
-    # Built by hand: validating hundreds of result models per push costs more than the insert.
-    reply = {
-        "acked_through": result.acked_through,
-        "stored": result.count(STORED),
-        "duplicates": result.count(DUPLICATE),
-        "rejected": result.count(REJECTED),
-        "results": [
-            {"index": r.index, "event_id": r.event_id, "seq": r.seq, "status": r.status}
-            if r.code is None
-            else r.__dict__
-            for r in result.results
-        ],
-    }
-    return Response(to_json(reply), media_type="application/json")
+    reply = await run_in_threadpool(work)
+    return Response(reply.model_dump_json(exclude_none=True), media_type="application/json")
 
 
-@router.get("/events", response_model=PullOut)
+@router.get("/events", response_model=PullPage)
 def pull_events(
+    request: Request,
     who: PrincipalDep,
     site: SiteDep,
     engine: EngineDep,
     settings: SettingsDep,
+    _: ProtocolDep,
     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
-) -> PullOut:
+) -> PullPage:
     """The site's log after `after`: roster changes and the other desks' events."""
     size = min(limit or settings.pull_page_size, settings.pull_page_size)
     with engine.connect() as conn:
-        page = pull(conn, who, site, after, size)
-    return PullOut(entries=page.entries, cursor=page.cursor, more=page.more)
+        return pull(conn, who, site, after, size, request.app.state.product_codes)

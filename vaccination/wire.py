@@ -1,0 +1,165 @@
+"""The wire contract between desks (and hubs) and the server, with its protocol version.
+
+Both ends import these models: the server declares them as its routes' request and
+response models, the desk's sync client parses every reply with them. A desk sends
+`PROTOCOL_HEADER: PROTOCOL` on every sync call; a server that cannot speak to it
+answers 426 with a message telling the user to update, never a half-understood reply.
+
+Events inside a push or a pull page travel as plain objects and are parsed one by one
+with `vaccination.events.parse_event`, so one bad event is judged (rejected, or set
+aside by the desk) on its own and never stops the rest of the page.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from vaccination.event_payloads import HistoryDose, IsoDay
+from vaccination.events import AnyEvent
+from vaccination.models import Booking, DoseRecord, Person
+
+PROTOCOL: Final[int] = 2
+MIN_PROTOCOL: Final[int] = 2  # the oldest desk protocol the server still answers
+PROTOCOL_HEADER: Final[str] = "X-VaxDesk-Protocol"
+
+STORED: Final = "stored"
+DUPLICATE: Final = "duplicate"
+REJECTED: Final = "rejected"
+
+ROSTER_ADD: Final[str] = "roster_add"
+ROSTER_CANCEL: Final[str] = "roster_cancel"
+
+
+class _Reply(BaseModel):
+    # A newer server may add fields; an older desk ignores them.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class PushRequest(BaseModel):
+    """A desk's batch of events, in seq order (the server judges each on its own)."""
+
+    events: list[AnyEvent]
+
+
+class EventResult(_Reply):
+    """What became of one pushed event."""
+
+    index: int
+    event_id: str | None
+    seq: int | None
+    status: Literal["stored", "duplicate", "rejected"]
+    code: str | None = None
+    field: str | None = None  # the field at fault, e.g. "payload.dose"
+    reason_zh: str | None = None
+    reason_en: str | None = None
+
+    @property
+    def acknowledged(self) -> bool:
+        """True when the server holds the event (the desk may mark it sent)."""
+        return self.status in (STORED, DUPLICATE)
+
+
+class PushReply(_Reply):
+    """The server's answer to a push."""
+
+    protocol: int = PROTOCOL
+    acked_through: int = Field(description="the desk's highest seq held with no gap below it")
+    stored: int
+    duplicates: int
+    rejected: int
+    results: list[EventResult]
+
+
+class RosterEntry(_Reply):
+    """One booking of a roster as desks download and pull it: every field the importer reads."""
+
+    id_number: str
+    name: str
+    birth_date: IsoDay | None = None
+    phone: str | None = None
+    site: str
+    slot_start: datetime
+    slot_end: datetime | None = None
+    product: str
+    dose: StrictInt
+    dose_label: str | None = None
+    row_number: int | None = None
+    walk_in: bool = False
+    history: list[HistoryDose] = []
+    history_text: str = ""
+    flags: list[str] = []
+    infection_date: IsoDay | None = None  # 確診日期
+    other_vaccine_date: IsoDay | None = None  # 其他疫苗接種日
+
+    def person(self) -> Person:
+        """The person of the entry."""
+        return Person(self.id_number, self.name, self.birth_date, self.phone)
+
+    def booking(self) -> Booking:
+        """The booking of the entry."""
+        return Booking(
+            id_number=self.id_number,
+            site=self.site,
+            slot_start=self.slot_start.replace(tzinfo=None),
+            product=self.product,
+            dose=self.dose,
+            slot_end=self.slot_end.replace(tzinfo=None) if self.slot_end else None,
+            dose_label=self.dose_label,
+            row_number=self.row_number,
+            walk_in=self.walk_in,
+        )
+
+    def doses(self, source: str) -> tuple[DoseRecord, ...]:
+        """The dose history, told by `source`."""
+        return tuple(DoseRecord(d.product, d.given_on, d.lot, source) for d in self.history)
+
+
+class RosterCancel(_Reply):
+    """A booking the bureau cancelled."""
+
+    id_number: str
+    site: str
+    slot_start: datetime
+    product: str
+
+
+class RosterDay(_Reply):
+    """A site's roster of one day, and the pull cursor to continue from."""
+
+    protocol: int = PROTOCOL
+    site: str
+    day: date
+    cursor: int = Field(description="pull from here to get later changes")
+    entries: list[RosterEntry]
+
+
+class PulledEvent(_Reply):
+    """A log entry holding a desk's event (parsed by the desk with parse_event)."""
+
+    log_id: int
+    type: Literal["event"]
+    event: dict[str, Any]
+
+
+class PulledRosterChange(_Reply):
+    """A log entry holding a roster change (`change` is a RosterEntry or a RosterCancel)."""
+
+    log_id: int
+    type: Literal["roster"]
+    kind: Literal["roster_add", "roster_cancel"]
+    change: dict[str, Any]
+
+
+PullEntry = Annotated[PulledEvent | PulledRosterChange, Field(discriminator="type")]
+
+
+class PullPage(_Reply):
+    """A page of the site's log after a cursor."""
+
+    protocol: int = PROTOCOL
+    entries: list[PullEntry]
+    cursor: int
+    more: bool
