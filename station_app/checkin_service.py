@@ -31,9 +31,10 @@ from station_app.store.outbox import LOCAL, next_event_seq, next_queue_number
 from station_app.store.state import apply_events
 from station_app.store.tables import audit_log, bookings
 from vaccination.assessment import AssessmentInput, assess
-from vaccination.events import Event, EventKind
+from vaccination.events import Event, EventKind, VaccinationEvent
 from vaccination.ids import check_id, mask_id
 from vaccination.models import Assessment, Booking, Person
+from vaccination.projection import SiteDayFold, SiteDayState, interval_checker
 from vaccination.rules import RuleSetLookupError, RuleSetRegistry
 
 if TYPE_CHECKING:  # the roster reader loads at the first import, not at start-up
@@ -355,6 +356,23 @@ class CheckinService:
             not_approved=refused,
             not_arrived=total - arrived,
         )
+
+    def site_day(self) -> SiteDayState:
+        """The day as the shared projection sees it: every desk's events this desk holds.
+
+        Its counts and conflicts are the ones the bureau's reconciliation derives from the
+        same events (vaccination.projection); the interval conflicts use the histories.
+        """
+        with self.store.read() as conn:
+            day_events = lookups.day_events(conn, self.day)
+            ids = sorted(
+                {e.payload.id_number for e in day_events if isinstance(e, VaccinationEvent)}
+            )
+            people = lookups.people_by_id(conn, ids)
+            earlier = lookups.histories(conn, ids)
+        births = {k: p.birth_date for k, p in people.items()}
+        check = interval_checker(self.rules, self.day, earlier, births)
+        return SiteDayFold().add_all(day_events).state(check)
 
     def doctor_queue(self) -> list[QueueEntry]:
         """Checked-in people of the site and day in queue-number order."""

@@ -30,14 +30,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
+from station_app.store.outbox import row_to_event
 from station_app.store.tables import (
     bookings,
     checkins,
     dose_records,
+    events,
     lots,
     people,
     vaccinations,
 )
+from vaccination.events import Event
 from vaccination.models import Booking, CheckinFact, DoctorRefusal, DoseRecord, Person
 
 TAIPEI: Final = ZoneInfo("Asia/Taipei")
@@ -493,3 +496,11 @@ def roster_tuples(conn: Connection, site: str, day: date) -> list[tuple[Any, ...
 
 
 _ROSTER_SQL: Final = Q_ROSTER.compile(dialect=sqlite_dialect())
+
+
+_DAY_EVENTS: Final = select(events).where(events.c.day == bindparam("day")).order_by(events.c.seq)
+
+
+def day_events(conn: Connection, day: date) -> list[Event]:
+    """Every event (this desk's and the others') of a site day."""
+    return [row_to_event(r) for r in conn.execute(_DAY_EVENTS, {"day": day.isoformat()})]

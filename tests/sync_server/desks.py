@@ -79,6 +79,7 @@ def make_desk(
 ) -> Desk:
     store = Store.open(tmp_path / f"desk_{letter}_{site_slug(site)}.db")
     service = CheckinService(store, rules(), site, letter, DAY, clock_at(9, 5))
+    client_kw.setdefault("product_codes", frozenset(p.code for p in rules().products()))
     client = SyncClient(store, url, token, interval=0.05, **client_kw)
     return Desk(store, service, client)
 
