@@ -65,7 +65,9 @@ def main() -> None:
         else:
             store = Store.open(folder / "desk.db")
             try:
-                counts = timed("store insert (first import)", lambda: store.import_entries(report.rows))
+                counts = timed(
+                    "store insert (first import)", lambda: store.import_entries(report.rows)
+                )
                 print(f"  -> {counts}")
                 again = timed(
                     "store insert (same file again)", lambda: store.import_entries(report.rows)

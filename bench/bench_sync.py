@@ -40,6 +40,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "sync_server"))
 from pg_scratch import scratch_database  # noqa: E402  (the sync tests' throwaway database)
 
+sys.path.insert(0, str(ROOT))
+from vaccination.wire import PROTOCOL, PROTOCOL_HEADER  # noqa: E402
+
 BOOT = uuid.uuid4().hex
 DAY = "2026-11-23"
 BATCH = 500
@@ -113,13 +116,15 @@ def day_bodies(site_name: str, desk: str, people: int) -> list[bytes]:
     seq = 0
     for n in range(people):
         id_number = f"A{(n * 7919 + hash(desk)) % 10**9:09d}"
-        for kind, extra in (
-            ("checkin", {"queue_number": f"{desk}{n + 1:03d}"}),
-            ("vaccination", {"product": "CoV_Moderna", "lot": "MOD123", "dose": 1}),
+        checkin_id = str(uuid.uuid4())
+        vaccine = {"product": "CoV_Moderna", "lot": "MOD123", "dose": 1, "checkin_id": checkin_id}
+        for kind, event_id, extra in (
+            ("checkin", checkin_id, {"queue_number": f"{desk}{n + 1:03d}"}),
+            ("vaccination", str(uuid.uuid4()), vaccine),
         ):
             seq += 1
             events.append({
-                "event_id": str(uuid.uuid4()), "site": site_name, "desk": desk, "seq": seq,
+                "event_id": event_id, "site": site_name, "desk": desk, "seq": seq,
                 "at": f"{DAY}T09:{seq % 60:02d}:00+08:00", "kind": kind,
                 "payload": {"id_number": id_number, "day": DAY, **extra},
             })  # fmt: skip
@@ -159,6 +164,7 @@ class DeskConnection:
         """Status, headers (lower-case names) and body of the answer."""
         request = (
             f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {token}\r\n"
+            f"{PROTOCOL_HEADER}: {PROTOCOL}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         ).encode() + body
         for attempt in (1, 2):  # a kept-alive connection the server has just closed: reopen
@@ -244,17 +250,58 @@ def ms(values: list[float]) -> str:
     return f"p50 {p50 * 1000:.0f} ms, p99 {p99(values) * 1000:.0f} ms, max {top * 1000:.0f} ms"
 
 
+@contextmanager
+def minimal_server(db_url: str, workers: int) -> Iterator[str]:
+    """The baseline endpoint (bench/minimal_ingest.py) under uvicorn, same worker count."""
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=db_url)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--app-dir", str(ROOT / "bench"), "--factory",
+         "minimal_ingest:app_from_env", "--port", str(port), "--workers", str(workers),
+         "--log-level", "warning"],
+        env=env, cwd=ROOT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(url + "/docs", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def ingest_rate(url: str, tag: str, enrolled: bool = True) -> tuple[int, Pushed]:
+    """8 desks of 8 sites push 20,000 events each, 8 pushes in flight."""
+    if enrolled:
+        desks = enrol(url, 8, 1, tag)
+    else:
+        desks = [(f"{tag}{s:03d}", f"場所{tag}{s:03d}", "A", "-") for s in range(8)]
+    jobs = [(c, t, day_bodies(n, d, 10_000)) for c, n, d, t in desks]
+    total = sum(len(json.loads(b)["events"]) for _, _, bodies in jobs for b in bodies)
+    return total, asyncio.run(push_all(url, jobs))
+
+
 def run_backend(label: str, db_url: str, workers: int | None, storm_desks: int) -> None:
     with server(db_url, workers) as url:
         # 1. Throughput: 8 desks of 8 sites, 20,000 events each, 8 pushes in flight.
-        desks = enrol(url, 8, 1, "T")
-        jobs = [(c, t, day_bodies(n, d, 10_000)) for c, n, d, t in desks]
-        total = sum(len(json.loads(b)["events"]) for _, _, bodies in jobs for b in bodies)
-        run = asyncio.run(push_all(url, jobs))
+        total, run = ingest_rate(url, "T")
+        rate = total / run.seconds
         print(f"[{label}] ingest: {total:,} events in {run.seconds:.2f} s = "
-              f"{total / run.seconds:,.0f} events/s (batches of {BATCH}, 8 desks in parallel, "
+              f"{rate:,.0f} events/s (batches of {BATCH}, 8 desks in parallel, "
               f"workers: {workers or 'default'}); p99 request {p99(run.latencies()) * 1000:.0f} "
               f"ms; 503s {len(run.latencies(503))}; errors {run.errors}")  # fmt: skip
+        if label == "PostgreSQL":
+            with minimal_server(db_url, workers or os.cpu_count() or 1) as base_url:
+                base_total, base = ingest_rate(base_url, "B", enrolled=False)
+            base_rate = base_total / base.seconds
+            print(f"[{label}] baseline (FastAPI + Core executemany, no checks): "
+                  f"{base_rate:,.0f} events/s; VaxDesk / baseline = {rate / base_rate:.2f} "
+                  f"(target >= 0.8)")  # fmt: skip
         # 2. One desk, a mass-site day.
         ((c, n, d, t),) = enrol(url, 1, 1, "M")
         bodies = day_bodies(n, d, 2_500)

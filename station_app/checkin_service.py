@@ -215,7 +215,7 @@ class CheckinService:
             kind=kind,
             payload=payload,
         )
-        apply_events(conn, [event], LOCAL)
+        apply_events(conn, [event], LOCAL, fresh=True)
         return event
 
     # -- check-in -------------------------------------------------------------------------

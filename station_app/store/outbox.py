@@ -8,6 +8,7 @@ so applying them twice is recognised by their event_id.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from datetime import date
@@ -56,7 +57,12 @@ def next_queue_number(conn: Connection, desk: str, site: str, day: date) -> str:
 
 
 def row_to_event(row: Any) -> Event:
-    """Rebuild an Event from an `events` row (it parsed when it was stored)."""
+    """Rebuild an Event from an `events` row (it parsed when it was stored).
+
+    The payload comes as a dict through the table's JSON type, or as its JSON text from
+    plain driver SQL.
+    """
+    payload = row.payload if isinstance(row.payload, dict) else json.loads(row.payload)
     return parse_event(
         {
             "event_id": row.event_id,
@@ -65,7 +71,7 @@ def row_to_event(row: Any) -> Event:
             "seq": row.seq,
             "at": row.at,
             "kind": row.kind,
-            "payload": row.payload,
+            "payload": payload,
         }
     )
 

@@ -17,11 +17,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, Final
 
-from sqlalchemy import Connection, bindparam, select, text
+from sqlalchemy import Connection
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from station_app.store.outbox import row_to_event
-from station_app.store.tables import bookings, events, people, sites
+from station_app.store.tables import bookings, people, sites
 from vaccination.event_payloads import PersonPayload
 from vaccination.events import Event, VialOpenedEvent, WalkinAddedEvent
 from vaccination.models import Booking, DoseRecord
@@ -31,55 +31,61 @@ log = logging.getLogger(__name__)
 
 _CHUNK: Final[int] = 500
 
-_KNOWN_IDS: Final = select(events.c.event_id).where(
-    events.c.event_id.in_(bindparam("ids", expanding=True))
+# Plain driver SQL run as one executemany of tuples: SQLAlchemy's per-row parameter
+# handling cost more than SQLite's own work on a late desk's catch-up.
+_PERSON_EVENTS: Final = (
+    "SELECT event_id, site, desk, seq, at, kind, json(payload) AS payload FROM events"
+    " WHERE day = ? AND id_number IN "
 )
-_PERSON_EVENTS: Final = select(events).where(
-    events.c.day == bindparam("day"), events.c.id_number.in_(bindparam("ids", expanding=True))
-)
-_INSERT_EVENT: Final = text(
+_INSERT_EVENT: Final = (
     "INSERT INTO events (event_id, site, desk, seq, at, kind, payload, acked, origin,"
-    " id_number, day) VALUES (:event_id, :site, :desk, :seq, :at, :kind, :payload, :acked,"
-    " :origin, :id_number, :day) ON CONFLICT (event_id) DO NOTHING"
+    " id_number, day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING"
 )
 # The check-in's booking: by the key the desk wrote, else the person's booking of the day.
-_UPSERT_CHECKIN: Final = text(
-    """
+_UPSERT_CHECKIN: Final = """
     INSERT INTO checkins (checkin_id, id_number, booking_id, site, desk, day, queue_number, at,
         product, dose, flags, confirm_reason, rule_set_version, undone, undone_at, undo_reason,
         origin, decision, decision_reason, decision_at)
-    VALUES (:checkin_id, :id_number,
-        coalesce((SELECT id FROM bookings WHERE booking_key = :booking_key),
-                 (SELECT id FROM bookings WHERE id_number = :id_number AND site = :site
-                    AND day = :day AND NOT cancelled ORDER BY slot_start LIMIT 1)),
-        :site, :desk, :day, :queue_number, :at, :product, :dose, :flags, :confirm_reason,
-        :rule_set_version, :undone, :undone_at, :undo_reason, :origin, :decision,
-        :decision_reason, :decision_at)
+    SELECT c.checkin_id, c.id_number,
+        coalesce((SELECT id FROM bookings WHERE booking_key = c.booking_key),
+                 (SELECT id FROM bookings WHERE id_number = c.id_number AND site = c.site
+                    AND day = c.day AND NOT cancelled ORDER BY slot_start LIMIT 1)),
+        c.site, c.desk, c.day, c.queue_number, c.at, c.product, c.dose, c.flags,
+        c.confirm_reason, c.rule_set_version, c.undone, c.undone_at, c.undo_reason, c.origin,
+        c.decision, c.decision_reason, c.decision_at
+    FROM (SELECT ? AS checkin_id, ? AS id_number, ? AS booking_key, ? AS site, ? AS desk,
+        ? AS day, ? AS queue_number, ? AS at, ? AS product, ? AS dose, ? AS flags,
+        ? AS confirm_reason, ? AS rule_set_version, ? AS undone, ? AS undone_at,
+        ? AS undo_reason, ? AS origin, ? AS decision, ? AS decision_reason,
+        ? AS decision_at) AS c WHERE true
     ON CONFLICT (checkin_id) DO UPDATE SET undone = excluded.undone,
         undone_at = excluded.undone_at, undo_reason = excluded.undo_reason,
         decision = excluded.decision, decision_reason = excluded.decision_reason,
         decision_at = excluded.decision_at
-    """
-)
-_INSERT_VACCINATION: Final = text(
+"""
+_INSERT_VACCINATION: Final = (
     "INSERT INTO vaccinations (vaccination_id, checkin_id, id_number, site, day, product, lot,"
-    " dose, desk, at) VALUES (:vaccination_id, :checkin_id, :id_number, :site, :day, :product,"
-    " :lot, :dose, :desk, :at) ON CONFLICT (vaccination_id) DO NOTHING"
+    " dose, desk, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (vaccination_id) DO NOTHING"
 )
 # The dose joins the person's history (when the desk knows the person); the desk's
 # record, with its lot, stands for the roster's copy of the same dose.
-_INSERT_DOSE: Final = text(
+_INSERT_DOSE: Final = (
     "INSERT INTO dose_records (id_number, product, given_on, lot, source)"
-    " SELECT :id_number, :product, :given_on, :lot, 'desk'"
-    " WHERE EXISTS (SELECT 1 FROM people WHERE id_number = :id_number)"
+    " SELECT d.id_number, d.product, d.given_on, d.lot, 'desk'"
+    " FROM (SELECT ? AS id_number, ? AS product, ? AS given_on, ? AS lot) AS d"
+    " WHERE EXISTS (SELECT 1 FROM people WHERE id_number = d.id_number)"
     " ON CONFLICT (id_number, product, given_on) DO UPDATE SET lot = excluded.lot,"
     " source = 'desk'"
 )
-_OPEN_VIAL: Final = text(
-    "INSERT INTO lots (site, day, product, lot, vials_opened) VALUES (:site, :day, :product,"
-    " :lot, :n) ON CONFLICT (site, day, product, lot) DO UPDATE SET"
+_OPEN_VIAL: Final = (
+    "INSERT INTO lots (site, day, product, lot, vials_opened) VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (site, day, product, lot) DO UPDATE SET"
     " vials_opened = vials_opened + excluded.vials_opened"
 )
+
+
+def _placeholders(n: int) -> str:
+    return ", ".join("?" * n)
 
 
 def _new_events(conn: Connection, batch: Sequence[Event]) -> list[Event]:
@@ -91,7 +97,8 @@ def _new_events(conn: Connection, batch: Sequence[Event]) -> list[Event]:
     ids = list(unique)
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        known.update(conn.execute(_KNOWN_IDS, {"ids": chunk}).scalars())
+        sql = f"SELECT event_id FROM events WHERE event_id IN ({_placeholders(len(chunk))})"
+        known.update(r[0] for r in conn.exec_driver_sql(sql, tuple(chunk)))
     return [e for e in unique.values() if e.event_id not in known]
 
 
@@ -101,84 +108,74 @@ def _stored_events(conn: Connection, people_by_day: dict[date, set[str]]) -> lis
     for day, ids in people_by_day.items():
         listed = sorted(ids)
         for start in range(0, len(listed), _CHUNK):
-            params = {"day": day.isoformat(), "ids": listed[start : start + _CHUNK]}
-            out += [row_to_event(r) for r in conn.execute(_PERSON_EVENTS, params)]
+            chunk = listed[start : start + _CHUNK]
+            sql = _PERSON_EVENTS + f"({_placeholders(len(chunk))})"
+            rows = conn.exec_driver_sql(sql, (day.isoformat(), *chunk))
+            out += [row_to_event(r) for r in rows]
     return out
 
 
-def _event_row(event: Event, origin: str) -> dict[str, Any]:
+def _event_row(event: Event, origin: str) -> tuple[object, ...]:
     p = event.payload
-    return {
-        "event_id": event.event_id,
-        "site": event.site,
-        "desk": event.desk,
-        "seq": event.seq,
-        "at": event.at.isoformat(),
-        "kind": event.kind.value,
-        "payload": p.model_dump_json(by_alias=True, exclude_none=True),
-        "acked": origin == "remote",
-        "origin": origin,
-        "id_number": p.id_number if isinstance(p, PersonPayload) else None,
-        "day": p.day.isoformat(),
-    }
+    return (
+        event.event_id,
+        event.site,
+        event.desk,
+        event.seq,
+        event.at.isoformat(),
+        event.kind.value,
+        p.model_dump_json(by_alias=True, exclude_none=True),
+        origin == "remote",
+        origin,
+        p.id_number if isinstance(p, PersonPayload) else None,
+        p.day.isoformat(),
+    )
 
 
-def _checkin_row(c: CheckinState, day: date, origin: str) -> dict[str, Any]:
+def _checkin_row(c: CheckinState, day: str, origin: str) -> tuple[object, ...]:
     undone_at = c.undone_at or (c.void.at if c.void else None)
     d = c.decision
-    return {
-        "checkin_id": c.checkin_id,
-        "id_number": c.id_number,
-        "booking_key": c.booking_key,
-        "site": c.site_label,
-        "desk": c.desk,
-        "day": day.isoformat(),
-        "queue_number": c.queue_number,
-        "at": c.at.isoformat(),
-        "product": c.product,
-        "dose": c.dose,
-        "flags": json.dumps(list(c.flags), ensure_ascii=False),
-        "confirm_reason": c.confirm_reason,
-        "rule_set_version": c.rule_set_version,
-        "undone": c.undone,
-        "undone_at": undone_at.isoformat() if undone_at else None,
-        "undo_reason": c.undo_reason or (c.void.reason if c.void else None),
-        "origin": origin,
-        "decision": c.decision_code,
-        "decision_reason": d.reason if d else None,
-        "decision_at": d.at.isoformat() if d else None,
-    }
+    return (
+        c.checkin_id,
+        c.id_number,
+        c.booking_key,
+        c.site_label,
+        c.desk,
+        day,
+        c.queue_number,
+        c.at.isoformat(),
+        c.product,
+        c.dose,
+        json.dumps(list(c.flags), ensure_ascii=False),
+        c.confirm_reason,
+        c.rule_set_version,
+        c.undone,
+        undone_at.isoformat() if undone_at else None,
+        c.undo_reason or (c.void.reason if c.void else None),
+        origin,
+        c.decision_code,
+        d.reason if d else None,
+        d.at.isoformat() if d else None,
+    )
 
 
 def _write_state(conn: Connection, day: date, state: SiteDayState, origin: str) -> None:
+    text_day = day.isoformat()
     if state.checkins:
-        conn.execute(_UPSERT_CHECKIN, [_checkin_row(c, day, origin) for c in state.checkins])
+        rows = [_checkin_row(c, text_day, origin) for c in state.checkins]
+        conn.exec_driver_sql(_UPSERT_CHECKIN, rows)
     if not state.vaccinations:
         return
-    conn.execute(
+    conn.exec_driver_sql(
         _INSERT_VACCINATION,
         [
-            {
-                "vaccination_id": v.vaccination_id,
-                "checkin_id": v.checkin_id,
-                "id_number": v.id_number,
-                "site": v.site_label,
-                "day": day.isoformat(),
-                "product": v.product,
-                "lot": v.lot,
-                "dose": v.dose,
-                "desk": v.desk,
-                "at": v.at.isoformat(),
-            }
+            (v.vaccination_id, v.checkin_id, v.id_number, v.site_label, text_day, v.product,
+             v.lot, v.dose, v.desk, v.at.isoformat())
             for v in state.vaccinations
         ],
-    )
-    conn.execute(
-        _INSERT_DOSE,
-        [
-            {"id_number": v.id_number, "product": v.product, "given_on": day, "lot": v.lot}
-            for v in state.vaccinations
-        ],
+    )  # fmt: skip
+    conn.exec_driver_sql(
+        _INSERT_DOSE, [(v.id_number, v.product, text_day, v.lot) for v in state.vaccinations]
     )
 
 
@@ -241,21 +238,19 @@ def _write_vials(conn: Connection, opened: Iterable[VialOpenedEvent]) -> None:
         p = e.payload
         counts[(e.site, p.day.isoformat(), p.product, p.lot)] += 1
     if counts:
-        conn.execute(
-            _OPEN_VIAL,
-            [
-                {"site": s, "day": d, "product": prod, "lot": lot, "n": n}
-                for (s, d, prod, lot), n in counts.items()
-            ],
-        )
+        rows = [(s, d, prod, lot, n) for (s, d, prod, lot), n in counts.items()]
+        conn.exec_driver_sql(_OPEN_VIAL, rows)
 
 
-def apply_events(conn: Connection, batch: Sequence[Event], origin: str) -> list[Event]:
+def apply_events(
+    conn: Connection, batch: Sequence[Event], origin: str, *, fresh: bool = False
+) -> list[Event]:
     """Store the new events of `batch` and project the people they touch; returns the new.
 
-    Idempotent by event id: an event stored before changes nothing.
+    Idempotent by event id: an event stored before changes nothing. `fresh`: the desk
+    made these events just now (new ids), so there is nothing to look up.
     """
-    new = _new_events(conn, batch)
+    new = list(batch) if fresh else _new_events(conn, batch)
     if not new:
         return []
     touched: dict[date, set[str]] = defaultdict(set)
@@ -263,7 +258,7 @@ def apply_events(conn: Connection, batch: Sequence[Event], origin: str) -> list[
         if isinstance(e.payload, PersonPayload):
             touched[e.payload.day].add(e.payload.id_number)
     prior = _stored_events(conn, touched)
-    conn.execute(_INSERT_EVENT, [_event_row(e, origin) for e in new])
+    conn.exec_driver_sql(_INSERT_EVENT, [_event_row(e, origin) for e in new])
     for e in new:
         if isinstance(e, WalkinAddedEvent):
             _write_walk_in(conn, e)

@@ -11,7 +11,7 @@ with its reason and never stops the rest of the batch.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from pydantic_core import to_json
@@ -145,7 +145,7 @@ def push_events(
     conn: Connection,
     principal: Principal,
     site: Site,
-    raw_events: list[Any],
+    raw_events: Sequence[object],
     products: Collection[str] | None = None,
 ) -> PushReply:
     """Store a desk's batch in the caller's transaction; every event gets a result.
@@ -163,7 +163,8 @@ def push_events(
     repeats: list[tuple[int, int]] = []  # (index, index of its first copy in the batch)
     for index, raw in enumerate(raw_events):
         try:
-            event = parse_event(raw, products)
+            # Already parsed when the whole body passed the push model at once.
+            event = raw if isinstance(raw, Event) else parse_event(raw, products)
         except EventError as exc:
             results[index] = _rejected(
                 index,
@@ -177,7 +178,7 @@ def push_events(
         if site_key(event.site) not in accepted_site_names:
             results[index] = _rejected(
                 index,
-                raw,
+                {"event_id": event.event_id, "seq": event.seq},
                 "wrong_site",
                 f"事件屬於場所「{event.site}」，不是此櫃台的場所 {site.code}",
                 f"the event belongs to site {event.site!r}, not this desk's site {site.code}",
@@ -186,7 +187,7 @@ def push_events(
         if event.desk != desk:
             results[index] = _rejected(
                 index,
-                raw,
+                {"event_id": event.event_id, "seq": event.seq},
                 "wrong_desk",
                 f"事件屬於櫃台 {event.desk}，不是 {desk}",
                 f"the event belongs to desk {event.desk!r}, not {desk}",

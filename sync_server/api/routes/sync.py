@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Collection, Sequence
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic import TypeAdapter, ValidationError
 from pydantic_core import from_json
 from starlette.concurrency import run_in_threadpool
 
@@ -14,15 +16,31 @@ from sync_server.api.protocol import ProtocolDep
 from sync_server.errors import ServiceError, bad_request
 from sync_server.services.ingest import push_events
 from sync_server.services.pull import pull
-from vaccination.wire import PullPage, PushReply
+from vaccination.wire import PullPage, PushReply, PushRequest
 
 router = APIRouter(prefix="/api/v1/sites/{code}", tags=["sync"])
 
 
-def parse_push_body(body: bytes, max_events: int) -> list[Any]:
-    """The events of a push body; 422 naming what is wrong with it."""
+_PUSH: Final = TypeAdapter(PushRequest)
+
+
+def parse_push_body(
+    body: bytes, max_events: int, products: Collection[str] | None = None
+) -> Sequence[object]:
+    """The events of a push body; 422 naming what is wrong with the body itself.
+
+    The usual body (every event valid) is parsed and validated in one pass from the JSON
+    bytes; otherwise each event is left as an object, to be judged on its own.
+    """
     if b"\\u0000" in body or b"\x00" in body:
         raise bad_request("bad_json", "內容含有 NUL 字元", "the body contains a NUL character")
+    try:
+        whole = _PUSH.validate_json(body, context={"products": products})
+    except ValidationError:
+        pass
+    else:
+        _check_size(len(whole.events), max_events)
+        return whole.events
     try:
         # pydantic-core's parser: faster than json's; it refuses the NaN and Infinity
         # literals, lone surrogates and invalid UTF-8 by itself.
@@ -34,14 +52,18 @@ def parse_push_body(body: bytes, max_events: int) -> list[Any]:
             "bad_push", '內容必須是 {"events": [...]}', 'the body must be {"events": [...]}'
         )
     events: list[Any] = data["events"]
-    if len(events) > max_events:
+    _check_size(len(events), max_events)
+    return events
+
+
+def _check_size(count: int, max_events: int) -> None:
+    if count > max_events:
         raise ServiceError(
             413,
             "too_many_events",
             f"一次最多 {max_events} 筆事件",
             f"at most {max_events} events per push",
         )
-    return events
 
 
 # The body is read raw, so that each event is judged on its own (one bad event is
@@ -74,7 +96,7 @@ async def push(
 
     def work() -> PushReply:
         # Parsing runs here too, off the event loop, which stays free to turn pushes away.
-        events = parse_push_body(body, settings.max_push_events)
+        events = parse_push_body(body, settings.max_push_events, products)
         with engine.begin() as conn:
             return push_events(conn, who, site, events, products)
 
