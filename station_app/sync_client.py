@@ -40,13 +40,14 @@ from vaccination.wire import (
     PullPage,
     PushReply,
     RosterCancel,
-    RosterDay,
+    RosterDays,
     RosterEntry,
 )
 
 log = logging.getLogger(__name__)
 
 API: Final[str] = "/api/v1"
+ROSTER_DAYS: Final[int] = 7  # today and the six days after it
 R = TypeVar("R", bound=BaseModel)
 
 if TYPE_CHECKING:
@@ -306,14 +307,20 @@ class SyncClient:
 
     # -- one cycle -------------------------------------------------------------------------
 
-    def download_roster(self, day: date) -> int:
-        """Fetch the site's roster of `day` into the store; returns the entries imported.
+    def download_roster(self, day: date, days: int = ROSTER_DAYS) -> int:
+        """Fetch the site's bookings of `day` and the coming days; returns the entries imported.
 
-        The first download also sets the pull cursor, so only later changes are pulled.
+        The coming days let the desk tell a person who came on the wrong day their real
+        date. The first download also sets the pull cursor, so only later changes are pulled.
         """
         with self._lock:
             site, _ = self._whoami()
-            roster = self._reply(RosterDay, "GET", f"{API}/sites/{site}/rosters/{day.isoformat()}")
+            roster = self._reply(
+                RosterDays,
+                "GET",
+                f"{API}/sites/{site}/rosters",
+                params={"from": day.isoformat(), "days": days},
+            )
             entries = [entry_from_wire(e) for e in roster.entries]
             if entries:
                 self.store.import_entries(entries)

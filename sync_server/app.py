@@ -175,6 +175,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in (accounts, sync, rosters, reports):
         app.include_router(module.router)
+    app.include_router(rosters.bureau_router)
     _declare_push_request(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(PushGate, limit=settings.max_concurrent_pushes)

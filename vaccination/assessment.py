@@ -59,8 +59,11 @@ class AssessmentInput:
 
 @lru_cache(maxsize=4096)
 def site_key(name: str) -> str:
-    """The form site names are compared in (NFKC, no spaces, case-folded)."""
-    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+    """The form site names are compared in (NFKC, 台 as 臺, no spaces, case-folded).
+
+    台 and 臺 are one character in place names (臺南市 is written 台南市 as often).
+    """
+    return "".join(unicodedata.normalize("NFKC", name).split()).replace("台", "臺").casefold()
 
 
 def age_in_months(birth: date, on: date) -> int:

@@ -44,7 +44,15 @@ from vaccination.roster_cells import (
     name_key,
 )
 from vaccination.roster_columns import REQUIRED, HeaderMap, field_label, find_header
-from vaccination.roster_files import REPLACEMENT, BadBytes, RosterFileError, RosterSheet, read_sheet
+from vaccination.roster_files import (
+    DEFAULT_LIMITS,
+    REPLACEMENT,
+    BadBytes,
+    RosterFileError,
+    RosterLimits,
+    RosterSheet,
+    read_sheet,
+)
 from vaccination.rules import Product, RuleSetRegistry, parse_dose_label
 
 ProgressCallback = Callable[[int, int], None]  # (rows done, rows total)
@@ -108,6 +116,8 @@ class ImportReport:
     encoding: str | None = None  # utf-8, utf-8-sig, cp950, big5hkscs, utf-16 or xlsx
     fatal_error: str | None = None  # "zh / en"; set only when nothing could be imported
     fatal_code: str | None = None
+    fatal_error_zh: str = ""  # the two halves of fatal_error
+    fatal_error_en: str = ""
     format: str | None = None  # csv, tsv or xlsx
     sheet_name: str | None = None
     header_row: int | None = None  # row number of the header
@@ -163,10 +173,13 @@ def read_roster(
     progress: ProgressCallback | None = None,
     *,
     default_site: str | None = None,
+    limits: RosterLimits = DEFAULT_LIMITS,
 ) -> ImportReport:
     """Read a roster file (CSV in UTF-8/Big5 or XLSX) into accepted entries and a report.
 
     `default_site` is the site of a list without a site column (a clinic's own session).
+    A file beyond `limits` (bytes uncompressed, rows) is refused before it is parsed
+    (`fatal_code` "too_large" or "too_many_rows"), so memory stays bounded.
     Never raises for bad input: a file that is not a roster sets `fatal_error`.
     """
     # Reading a 100,000-row CSV makes about two million objects, none of them garbage;
@@ -174,9 +187,11 @@ def read_roster(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        sheet = read_sheet(path)
+        sheet = read_sheet(path, limits)
     except RosterFileError as exc:
-        return ImportReport(fatal_error=str(exc), fatal_code=exc.code)
+        report = ImportReport()
+        _fatal(report, exc.code, exc.message_zh, exc.message_en)
+        return report
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -234,6 +249,15 @@ def import_sheet(
         )
         return report
     _RowImporter(sheet, header, rules, report, default_site).run(progress)
+    if report.total_rows == report.blank_rows + report.repeated_headers:
+        report.notes.clear()
+        _fatal(
+            report,
+            "no_rows",
+            "名冊只有標題列，沒有任何資料列；沒有匯入任何人。請確認匯出的是正確的檔案。",
+            "The roster has a header but no data rows; nobody was imported. Check that the "
+            "right file was exported.",
+        )
     return report
 
 
@@ -245,6 +269,8 @@ def _join(parts: list[str], stop: str, separator: str) -> str:
 def _fatal(report: ImportReport, code: str, zh: str, en: str) -> None:
     report.fatal_error = f"{zh} / {en}"
     report.fatal_code = code
+    report.fatal_error_zh = zh
+    report.fatal_error_en = en
 
 
 _Problem = tuple[str, str, str]  # (code, zh, en)

@@ -136,6 +136,19 @@ class RosterDay(_Reply):
     entries: list[RosterEntry]
 
 
+class RosterDays(_Reply):
+    """A site's bookings of several days from `from` (a desk's coming days), and the cursor."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    protocol: int = PROTOCOL
+    site: str
+    start: date = Field(alias="from")
+    days: int
+    cursor: int = Field(description="pull from here to get later changes")
+    entries: list[RosterEntry]
+
+
 class PulledEvent(_Reply):
     """A log entry holding a desk's event (parsed by the desk with parse_event)."""
 

@@ -38,9 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "import",
         help="匯入名冊到資料庫 / import a roster into the database",
         description="匯入 CSV 或 Excel 名冊；重複匯入同一檔案不會改變資料。結束碼：0 全部接受，"
-        "1 有列被退回（其餘已匯入），2 檔案無法讀取。 Import a CSV or Excel roster; importing "
-        "the same file again changes nothing. Exit 0 when every row was accepted, 1 when "
-        "some rows were rejected (the rest imported), 2 when the file could not be read.",
+        "1 有列被退回（其餘已匯入），2 檔案無法讀取、超過大小或列數上限，或沒有資料列。 Import a "
+        "CSV or Excel roster; importing the same file again changes nothing. Exit 0 when every "
+        "row was accepted, 1 when some rows were rejected (the rest imported), 2 when the file "
+        "could not be read, is over the size or row limit, or holds no data rows.",
     )
     imp.add_argument("file", type=Path, metavar="FILE", help="名冊檔 / roster file")
     imp.add_argument("--db", type=Path, required=True, help="資料庫檔案 / database file")

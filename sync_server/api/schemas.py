@@ -65,12 +65,39 @@ class RosterSummaryOut(BaseModel):
     day: date
     accepted: int
     rejected: list[dict[str, Any]]
-    other_days: int
+    other_days: int = Field(description="rows of this site booked on another day (not stored)")
+    other_sites: int = Field(description="rows of other sites (not stored)")
     added: int
     changed: int
     cancelled: int
     unchanged: int
     cursor: int
+
+
+class SiteDayOut(BaseModel):
+    site: str = Field(description="site code")
+    site_name: str
+    day: date
+    accepted: int = Field(description="rows of the file filed under this site and day")
+    added: int
+    changed: int
+    cancelled: int
+    unchanged: int
+    cursor: int = Field(description="the site's log position after the upload")
+
+
+class UnknownSiteOut(BaseModel):
+    site: str = Field(description="接種地點 as the file writes it")
+    count: int
+    rows: list[int] = Field(description="row numbers (the first 200)")
+
+
+class BureauRosterOut(BaseModel):
+    accepted: int = Field(description="rows the importer accepted")
+    filed: int = Field(description="accepted rows filed under a site of the bureau")
+    rejected: list[dict[str, Any]]
+    days: list[SiteDayOut]
+    unknown_sites: list[UnknownSiteOut] = Field(description="rows filed nowhere")
 
 
 class DoseIn(_In):

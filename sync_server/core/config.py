@@ -64,6 +64,15 @@ class Settings(BaseSettings):
         ge=0,
         description="how long a checked token is trusted without a database look-up",
     )
+    roster_max_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1024,
+        description="a roster file larger than this uncompressed (an .xlsx: the sizes its "
+        "members declare) is refused before it is parsed",
+    )
+    roster_max_rows: int = Field(
+        default=200_000, ge=1, description="a roster file with more rows is refused"
+    )
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -4,28 +4,48 @@ A roster upload is compared with what the server held for that site and day: new
 changed bookings become `roster_add` log entries, bookings gone from the file become
 `roster_cancel` entries, so desks that already downloaded the day get the difference
 through pull. Rows are read by the same importer the desks use
-(`vaccination.roster_import.read_roster`).
+(`vaccination.roster_import.read_roster`), before any transaction is opened
+(`read_upload`): on SQLite a transaction holds the one write lock, and a desk's push
+must not wait for a file being parsed.
+
+A row belongs to the site its 接種地點 names, by the site's name or code compared as
+`vaccination.assessment.site_key` does (台/臺, full-width forms and spaces aside), and
+is filed under the bureau's name of the site. A site's upload files that site's rows of
+one day; a bureau-wide upload (the Tainan back-office export: several sites, several
+days) files every row under its site and day and lists the rows of sites the bureau
+does not have, filing them nowhere.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Connection, and_, func, select, update
 
 from sync_server.db.tables import log, roster_entries
 from sync_server.errors import bad_request
-from sync_server.services.accounts import Site, now_utc
+from sync_server.services.accounts import Site, list_sites, now_utc
 from sync_server.services.journal import insert_ignoring_conflicts, lock_site, upsert
+from vaccination.assessment import site_key
 from vaccination.models import Booking, DoseRecord, Person
+from vaccination.roster_files import RosterLimits
+from vaccination.roster_import import ImportReport, RosterEntry, read_roster
 from vaccination.rules import RuleSetRegistry
 
 ROSTER_ADD = "roster_add"
 ROSTER_CANCEL = "roster_cancel"
+MAX_DOWNLOAD_DAYS: Final[int] = 31
+MAX_LISTED_ROWS: Final[int] = 200  # row numbers listed per unknown site
+# Refusals a client may want to tell apart (the file is too big, not broken).
+_REFUSAL_CODES: Final[dict[str, str]] = {
+    "too_large": "roster_too_large",
+    "too_many_rows": "roster_too_many_rows",
+    "no_rows": "roster_no_rows",
+}
 
 # Columns compared to decide whether a re-uploaded booking changed.
 _COMPARED = (
@@ -53,7 +73,8 @@ class RosterSummary:
     day: date
     accepted: int  # rows of the file the importer accepted for this day
     rejected: list[dict[str, Any]]  # [{row_number, reason_zh, reason_en}]
-    other_days: int  # accepted rows booked for another day (not stored)
+    other_days: int  # accepted rows of this site booked for another day (not stored)
+    other_sites: int  # accepted rows of other sites (not stored)
     added: int
     changed: int
     cancelled: int
@@ -222,48 +243,144 @@ def replace_day(
     }
 
 
-def upload_roster(
-    conn: Connection, site: Site, day: date, path: Path, rules: RuleSetRegistry
-) -> RosterSummary:
-    """Read a roster file with the desk's importer and make it the site's roster of `day`."""
-    from vaccination.roster_import import read_roster
+def read_upload(
+    path: Path, rules: RuleSetRegistry, limits: RosterLimits, default_site: str | None = None
+) -> ImportReport:
+    """Read an uploaded roster file, outside any transaction; 422 when it cannot be read.
 
-    report = read_roster(path, rules)
+    A file beyond `limits` is refused before it is parsed (`roster_too_large`,
+    `roster_too_many_rows`), so a zip bomb costs neither memory nor time.
+    """
+    report = read_roster(path, rules, default_site=default_site, limits=limits)
     if report.fatal_error:
         raise bad_request(
-            "roster_unreadable",
-            f"名冊檔無法讀取：{report.fatal_error}",
-            f"the roster file cannot be read: {report.fatal_error}",
+            _REFUSAL_CODES.get(report.fatal_code or "", "roster_unreadable"),
+            f"名冊檔無法讀取：{report.fatal_error_zh}",
+            f"the roster file cannot be read: {report.fatal_error_en}",
         )
-    rows, other_days = [], 0
-    for entry in report.rows:
-        if entry.booking.slot_start.date() != day:
-            other_days += 1
-            continue
-        rows.append(
-            entry_row(
-                site.id,
-                entry.person,
-                entry.booking,
-                entry.history,
-                entry.history_text,
-                entry.flags,
-                infection_date=entry.infection_date,
-                other_vaccine_date=entry.other_vaccine_date,
-            )
-        )
-    counts = replace_day(conn, site, day, rows)
-    rejected = [
+    return report
+
+
+def _filed_row(site: Site, entry: RosterEntry) -> dict[str, Any]:
+    """The roster_entries row of an accepted entry filed under `site` (by its bureau name)."""
+    booking = replace(entry.booking, site=site.name)
+    return entry_row(
+        site.id,
+        entry.person,
+        booking,
+        entry.history,
+        entry.history_text,
+        entry.flags,
+        infection_date=entry.infection_date,
+        other_vaccine_date=entry.other_vaccine_date,
+    )
+
+
+def _rejected(report: ImportReport) -> list[dict[str, Any]]:
+    return [
         {"row_number": r.row_number, "reason_zh": r.reason_zh, "reason_en": r.reason_en}
         for r in report.rejected
     ]
+
+
+def upload_roster(conn: Connection, site: Site, day: date, report: ImportReport) -> RosterSummary:
+    """Make the file's rows of `site` on `day` that day's roster (caller's transaction)."""
+    names = {site_key(site.code), site_key(site.name)}
+    rows, other_days, other_sites = [], 0, 0
+    for entry in report.rows:
+        if site_key(entry.booking.site) not in names:
+            other_sites += 1
+        elif entry.booking.slot_start.date() != day:
+            other_days += 1
+        else:
+            rows.append(_filed_row(site, entry))
+    counts = replace_day(conn, site, day, rows)
     return RosterSummary(
         day=day,
         accepted=len(rows),
-        rejected=rejected,
+        rejected=_rejected(report),
         other_days=other_days,
+        other_sites=other_sites,
         cursor=site_cursor(conn, site.id),
         **counts,
+    )
+
+
+@dataclass(frozen=True)
+class SiteDaySummary:
+    """What a bureau-wide upload did to one site's day."""
+
+    site: str  # code
+    site_name: str
+    day: date
+    accepted: int  # rows of the file filed under this site and day
+    added: int
+    changed: int
+    cancelled: int
+    unchanged: int
+    cursor: int  # the site's log position after the upload
+
+
+@dataclass(frozen=True)
+class UnknownSite:
+    """Rows naming a site the bureau does not have: reported, filed nowhere."""
+
+    site: str  # 接種地點 as the file writes it
+    count: int
+    rows: list[int]  # row numbers, the first MAX_LISTED_ROWS
+
+
+@dataclass(frozen=True)
+class BureauRosterSummary:
+    """What a bureau-wide upload did: per site and day, and the rows of unknown sites."""
+
+    accepted: int
+    filed: int
+    rejected: list[dict[str, Any]]
+    days: list[SiteDaySummary]
+    unknown_sites: list[UnknownSite]
+
+
+def upload_bureau_roster(conn: Connection, report: ImportReport) -> BureauRosterSummary:
+    """File every accepted row under its site and day, replacing those days (caller's transaction).
+
+    Days and sites the file does not mention are left as they are.
+    """
+    sites = list_sites(conn)
+    by_name = {site_key(s.code): s for s in sites} | {site_key(s.name): s for s in sites}
+    groups: dict[tuple[int, date], list[dict[str, Any]]] = {}
+    unknown: dict[str, tuple[str, list[int]]] = {}  # site_key -> (as written, row numbers)
+    for entry in report.rows:
+        written = entry.booking.site
+        site = by_name.get(site_key(written))
+        if site is None:
+            unknown.setdefault(site_key(written), (written, []))[1].append(
+                entry.booking.row_number or 0
+            )
+            continue
+        groups.setdefault((site.id, entry.booking.slot_start.date()), []).append(
+            _filed_row(site, entry)
+        )
+    by_id = {s.id: s for s in sites}
+    counted: list[tuple[Site, date, int, dict[str, int]]] = []
+    for site_id, day in sorted(groups):  # site by site: PostgreSQL row locks in one order
+        rows = groups[(site_id, day)]
+        counted.append(
+            (by_id[site_id], day, len(rows), replace_day(conn, by_id[site_id], day, rows))
+        )
+    cursors = {site.id: site_cursor(conn, site.id) for site, _, _, _ in counted}
+    return BureauRosterSummary(
+        accepted=len(report.rows),
+        filed=sum(n for _, _, n, _ in counted),
+        rejected=_rejected(report),
+        days=[
+            SiteDaySummary(site.code, site.name, day, n, cursor=cursors[site.id], **counts)
+            for site, day, n, counts in counted
+        ],
+        unknown_sites=[
+            UnknownSite(written, len(rows), rows[:MAX_LISTED_ROWS])
+            for written, rows in unknown.values()
+        ],
     )
 
 
@@ -305,16 +422,33 @@ def cancel_entry(conn: Connection, site: Site, day: date, id_number: str, produc
 
 def download(conn: Connection, site: Site, day: date) -> tuple[list[dict[str, Any]], int]:
     """The site's bookings of `day` (not cancelled) and the cursor to pull from afterwards."""
+    return download_days(conn, site, day, 1)
+
+
+def download_days(
+    conn: Connection, site: Site, start: date, days: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The site's bookings (not cancelled) of `days` days from `start`, and the cursor.
+
+    A desk that holds its coming days can tell a person who came on the wrong day their
+    booked date (WRONG_DATE) instead of NOT_ON_ROSTER.
+    """
     cursor = site_cursor(conn, site.id)
     rows = conn.execute(
         select(roster_entries)
         .where(
             and_(
                 roster_entries.c.site_id == site.id,
-                roster_entries.c.day == day,
+                roster_entries.c.day >= start,
+                roster_entries.c.day < start + timedelta(days=days),
                 roster_entries.c.cancelled.is_(False),
             )
         )
-        .order_by(roster_entries.c.slot_start, roster_entries.c.row_number, roster_entries.c.id)
+        .order_by(
+            roster_entries.c.day,
+            roster_entries.c.slot_start,
+            roster_entries.c.row_number,
+            roster_entries.c.id,
+        )
     )
     return [wire_entry(r) for r in rows], cursor

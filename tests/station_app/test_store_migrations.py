@@ -168,7 +168,8 @@ def test_counters_count_bookings_and_vaccinations_from_indexes_only(tmp_path: Pa
         plan = " | ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
     store.close()
     # A 100,000-booking day: the booked total reads one index range, never the rows, and
-    # each check-in's "booked?" is one probe; the vaccinated count reads the day's doses by their index.
+    # each check-in's "booked?" is one probe; the vaccinated count reads the day's doses by
+    # their index.
     assert "COVERING INDEX ix_bookings_site_day_cancelled_id_number" in plan
     assert "SEARCH vaccinations USING INDEX ix_vaccinations_site_day" in plan
     assert "SCAN bookings" not in plan and "SCAN vaccinations" not in plan

@@ -10,7 +10,13 @@ from typing import Any
 
 import pytest
 
-from vaccination.assessment import AssessmentInput, age_in_months, assess, pick_booking
+from vaccination.assessment import (
+    AssessmentInput,
+    age_in_months,
+    assess,
+    pick_booking,
+    site_key,
+)
 from vaccination.flags import CATALOGUE
 from vaccination.ids import check_id
 from vaccination.models import (
@@ -467,6 +473,14 @@ def test_pick_booking_prefers_this_site_today_nearest_slot() -> None:
     assert pick_booking((elsewhere_now,), " 台南都會公園 ", NOW) is elsewhere_now
     assert pick_booking((elsewhere_now,), OTHER_SITE.replace("體", "体"), NOW) is elsewhere_now
     assert pick_booking((), SITE, NOW) is None
+
+
+def test_site_names_match_whichever_way_tai_is_written() -> None:
+    """台 and 臺 name one place: a desk at 臺南都會公園 is at a booking's 台南都會公園."""
+    assert site_key("臺南都會公園") == site_key(" 台南 都會公園") == site_key(SITE)
+    here_today = booking(site="臺南都會公園", at=datetime(2026, 11, 22, 9, 0))
+    elsewhere_now = booking(site=OTHER_SITE, at=datetime(2026, 11, 22, 9, 10))
+    assert pick_booking((elsewhere_now, here_today), SITE, NOW) is here_today
 
 
 @pytest.mark.parametrize(

@@ -657,8 +657,8 @@ def test_importing_the_same_file_twice_changes_nothing_in_the_store(
     path = write_csv(tmp_path / "r.csv", rows)
     store = Store.open(tmp_path / "desk.db")
     try:
-        added = store.import_entries(read_roster(path, rules))
-        again = store.import_entries(read_roster(path, rules))
+        added = store.import_entries(read_roster(path, rules).rows)
+        again = store.import_entries(read_roster(path, rules).rows)
     finally:
         store.close()
     assert (added.people_added, added.bookings_added, added.doses_added) == (2, 3, 1)

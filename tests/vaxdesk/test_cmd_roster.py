@@ -83,3 +83,14 @@ def test_import_of_something_that_is_not_a_roster(
     assert "是資料夾，不是檔案" in capsys.readouterr().err
     assert main(["roster", "import", "/dev/null", "--db", "x.db"]) == 2
     assert "檔案是空的" in capsys.readouterr().err
+
+
+def test_import_of_a_header_only_file_says_it_holds_no_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("姓名,身分證字號,接種地點,接種時間,接種疫苗,接種期別\r\n", "utf-8-sig")
+    assert main(["roster", "import", str(header_only), "--db", str(tmp_path / "d.db")]) == 2
+    captured = capsys.readouterr()
+    assert "沒有任何資料列" in captured.err and "no data rows" in captured.err
+    assert "接受 accepted" not in captured.out

@@ -1,25 +1,72 @@
-"""Rosters per site and day: upload, central additions and cancellations, download."""
+"""Rosters per site and day: upload, central additions and cancellations, download.
+
+`router` holds the routes of one site's day; `bureau_router` the bureau-wide upload
+(several sites and days in one file) and the download of a site's coming days.
+"""
 
 from __future__ import annotations
 
 import tempfile
 from datetime import date
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, UploadFile
+from fastapi import APIRouter, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from sync_server.api.deps import EngineDep, PrincipalDep, RosterWriterDep, RulesDep, SiteDep
+from sync_server.api.deps import (
+    AdminDep,
+    EngineDep,
+    PrincipalDep,
+    RosterWriterDep,
+    RulesDep,
+    SettingsDep,
+    SiteDep,
+)
 from sync_server.api.protocol import ProtocolDep
-from sync_server.api.schemas import CancelIn, CursorOut, RosterEntryIn, RosterSummaryOut
+from sync_server.api.schemas import (
+    BureauRosterOut,
+    CancelIn,
+    CursorOut,
+    RosterEntryIn,
+    RosterSummaryOut,
+)
+from sync_server.core.config import Settings
 from sync_server.errors import bad_request
 from sync_server.services import rosters as svc
 from vaccination.models import Booking, DoseRecord, Person
-from vaccination.wire import RosterDay, RosterEntry
+from vaccination.roster_files import RosterLimits
+from vaccination.roster_import import ImportReport
+from vaccination.rules import RuleSetRegistry
+from vaccination.wire import RosterDay, RosterDays, RosterEntry
 
 router = APIRouter(prefix="/api/v1/sites/{code}/rosters/{day}", tags=["rosters"])
+bureau_router = APIRouter(prefix="/api/v1", tags=["rosters"])
 
 _SUFFIXES = {".csv", ".txt", ".xlsx", ".xls", ".tsv"}
+
+
+async def _read_upload(
+    file: UploadFile, rules: RuleSetRegistry, settings: Settings, default_site: str | None
+) -> ImportReport:
+    """Parse the uploaded file in a worker thread, before any transaction is opened."""
+    suffix = Path(file.filename or "roster.csv").suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise bad_request(
+            "bad_roster_type",
+            "名冊檔必須是 CSV 或 Excel",
+            "the roster must be a CSV or Excel file",
+        )
+    data = await file.read()
+    limits = RosterLimits(settings.roster_max_bytes, settings.roster_max_rows)
+
+    def parse() -> ImportReport:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"roster{suffix}"
+            path.write_bytes(data)
+            return svc.read_upload(path, rules, limits, default_site)
+
+    return await run_in_threadpool(parse)
 
 
 @router.post("", response_model=RosterSummaryOut)
@@ -30,25 +77,16 @@ async def upload(
     site: SiteDep,
     engine: EngineDep,
     rules: RulesDep,
+    settings: SettingsDep,
 ) -> RosterSummaryOut:
-    """Replace the site's roster of `day` with a CSV or Excel file (desks get the difference)."""
-    suffix = Path(file.filename or "roster.csv").suffix.lower()
-    if suffix not in _SUFFIXES:
-        raise bad_request(
-            "bad_roster_type",
-            "名冊檔必須是 CSV 或 Excel",
-            "the roster must be a CSV or Excel file",
-        )
-    data = await file.read()
+    """Replace the site's roster of `day` with the file's rows of this site on that day."""
+    report = await _read_upload(file, rules, settings, site.name)
 
-    def work() -> svc.RosterSummary:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"roster{suffix}"
-            path.write_bytes(data)
-            with engine.begin() as conn:
-                return svc.upload_roster(conn, site, day, path, rules)
+    def store() -> svc.RosterSummary:
+        with engine.begin() as conn:
+            return svc.upload_roster(conn, site, day, report)
 
-    summary = await run_in_threadpool(work)
+    summary = await run_in_threadpool(store)
     return RosterSummaryOut(**summary.__dict__)
 
 
@@ -99,3 +137,37 @@ def cancel(
     with engine.begin() as conn:
         cursor = svc.cancel_entry(conn, site, day, body.id_number, body.product)
     return CursorOut(cursor=cursor)
+
+
+@bureau_router.post("/rosters", response_model=BureauRosterOut)
+async def upload_bureau(
+    file: UploadFile, _: AdminDep, engine: EngineDep, rules: RulesDep, settings: SettingsDep
+) -> BureauRosterOut:
+    """File a roster of several sites and days (the Tainan back-office export) under each
+    row's site and day, replacing those days; rows of sites the bureau does not have are
+    listed and filed nowhere."""
+    report = await _read_upload(file, rules, settings, None)
+
+    def store() -> svc.BureauRosterSummary:
+        with engine.begin() as conn:
+            return svc.upload_bureau_roster(conn, report)
+
+    summary = await run_in_threadpool(store)
+    return BureauRosterOut.model_validate(summary, from_attributes=True)
+
+
+@bureau_router.get("/sites/{code}/rosters", response_model=RosterDays)
+def download_days(
+    start: Annotated[date, Query(alias="from", description="the first day")],
+    _: PrincipalDep,
+    site: SiteDep,
+    engine: EngineDep,
+    __: ProtocolDep,
+    days: Annotated[int, Query(ge=1, le=svc.MAX_DOWNLOAD_DAYS)] = 1,
+) -> RosterDays:
+    """The site's bookings of `days` days from `from` (a desk's coming days), and the cursor."""
+    with engine.begin() as conn:
+        entries, cursor = svc.download_days(conn, site, start, days)
+    return RosterDays.model_validate(
+        {"site": site.code, "from": start, "days": days, "cursor": cursor, "entries": entries}
+    )
