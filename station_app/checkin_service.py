@@ -33,8 +33,8 @@ from station_app.store.state import apply_event
 from station_app.store.tables import audit_log, bookings, lots
 from vaccination.assessment import AssessmentInput, assess
 from vaccination.events import Event, EventKind
-from vaccination.ids import check_id, mask_id
-from vaccination.models import Assessment, Booking, Person
+from vaccination.ids import check_id, check_id_on_record, mask_id
+from vaccination.models import Assessment, Booking, IdKind, Person
 from vaccination.rules import RuleSetLookupError, RuleSetRegistry
 
 log = logging.getLogger(__name__)
@@ -169,13 +169,19 @@ class CheckinService:
     # -- assessment -----------------------------------------------------------------------
 
     def _assess_in(self, conn: Connection, raw: str, now: datetime) -> Assessment:
-        check = check_id(raw)
+        found: list[lookups.PersonFacts] = []
+
+        def on_record(value: str) -> bool:
+            found.append(lookups.person_facts(conn, value, self.day))
+            return found[-1].person is not None
+
+        check = check_id_on_record(raw, on_record)
         if not check.valid:
             inp = AssessmentInput(
                 raw=raw, id_check=check, person=None, site=self.site, at=self._local(now)
             )
             return assess(inp, self.rules)
-        facts = lookups.person_facts(conn, check.normalized, self.day)
+        facts = found[-1] if found else lookups.person_facts(conn, check.normalized, self.day)
         inp = AssessmentInput(
             raw=raw,
             id_check=check,
@@ -458,8 +464,19 @@ class CheckinService:
 
     # -- roster changes -------------------------------------------------------------------
 
-    def add_walk_in(self, person: Person, product: str, dose: int, history_text: str) -> RosterRow:
-        """Add a person on the spot (增加人員), validated like an imported row; writes an event."""
+    def add_walk_in(
+        self,
+        person: Person,
+        product: str,
+        dose: int,
+        history_text: str,
+        *,
+        id_kind: IdKind | None = None,
+    ) -> RosterRow:
+        """Add a person on the spot (增加人員), validated like an imported row; writes an event.
+
+        `id_kind` is the form's document type (`IdKind.PASSPORT` for a passport number).
+        """
         from vaccination.roster_import import RowError, validate_walk_in
 
         now = self._now()
@@ -472,6 +489,7 @@ class CheckinService:
                 site=self.site,
                 slot_start=self._local(now).replace(second=0, microsecond=0),
                 rules=self.rules,
+                id_kind=id_kind,
             )
         except RowError as exc:
             raise DeskActionError(exc.message_zh, exc.message_en, code=exc.code) from None

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
 
-from vaccination.models import Assessment, DoseRecord, Person
+from vaccination.models import Assessment, DoseRecord, IdKind, Person
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +145,19 @@ class DeskService(Protocol):
         """Record the dose given (fills 已接種); writes an event."""
         ...
 
-    def add_walk_in(self, person: Person, product: str, dose: int, history_text: str) -> RosterRow:
-        """Add a person on the spot (增加人員), validated like an imported row; writes an event."""
+    def add_walk_in(
+        self,
+        person: Person,
+        product: str,
+        dose: int,
+        history_text: str,
+        *,
+        id_kind: IdKind | None = None,
+    ) -> RosterRow:
+        """Add a person on the spot (增加人員), validated like an imported row; writes an event.
+
+        `id_kind` is the form's document type (`IdKind.PASSPORT` for a passport number).
+        """
         ...
 
     def import_roster(self, path: Path, progress: ProgressCallback | None = None) -> object:

@@ -33,7 +33,7 @@ SLOT_STARTS: Final[tuple[time, ...]] = tuple(
 HEADERS: Final[tuple[str, ...]] = (
     "序號", "姓名", "身分證字號", "出生年月日", "電話", "接種期別", "已接種疫苗", "接種地點",
     "接種時間", "接種疫苗", "已報到", "報到時間", "報到號碼", "醫生不同意", "確診日期",
-    "其他疫苗接種日",
+    "其他疫苗接種日", "護照號碼",
 )  # fmt: skip
 ENCODINGS: Final[dict[str, str]] = {
     "utf-8-sig": "utf-8-sig",
@@ -204,6 +204,7 @@ class _Row:
     other_vaccine: date | None = None
     product_text: str | None = None  # as written, when not the code
     birth_text: str | None = None  # as written, when not a valid date
+    passport: bool = False  # the number goes in the passport column, not the ID column
 
 
 class _Writer:
@@ -241,7 +242,7 @@ class _Writer:
         return [
             str(number),
             row.name,
-            row.id_number,
+            "" if row.passport else row.id_number,
             birth,
             row.phone,
             str(row.dose) if self.rng.random() < 0.7 else f"第{row.dose}劑",
@@ -255,6 +256,7 @@ class _Writer:
             "",
             row.infection.isoformat() if row.infection else "",
             format_roc_slash(row.other_vaccine) if row.other_vaccine else "",
+            row.id_number if row.passport else "",
         ]
 
 
@@ -357,7 +359,7 @@ def _scenario_rows(day: date, people: _People) -> list[_Row]:
         row("ok", dose=2, history=(("CoV_Moderna", ago(200)),)),
         row("resident", product="CoV_BNT"),
         row("resident_old", product="CoV_Novavax"),
-        row("passport", name="Anna Schmidt"),
+        row("passport", name="Anna Schmidt", passport=True),
         row("wrong_date", slot=nine + timedelta(days=1)),
         row("wrong_site", site=OTHER_SITES[0]),
         row("outside_slot", slot=datetime.combine(day, time(16, 30))),

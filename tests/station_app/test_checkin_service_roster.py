@@ -12,7 +12,7 @@ from station_app.checkin_service import DeskActionError
 from station_app.store import Store
 from vaccination.demo_roster import write_demo_roster
 from vaccination.events import EventKind
-from vaccination.models import DoseRecord, Person
+from vaccination.models import DoseRecord, IdKind, Person
 
 
 @pytest.fixture
@@ -74,6 +74,23 @@ def test_walk_in_with_bad_data_is_refused_with_the_importers_reason(store: Store
         svc.add_walk_in(Person(pid(701), "陳大文", None), "XBB新冠疫苗", 1, "")
     assert bad_product.value.code == "UNKNOWN_PRODUCT"
     assert store.outbox.count_pending() == 0
+
+
+def test_a_passport_walk_in_needs_the_passport_document_type(store: Store) -> None:
+    """Issue 16: "A passport number is accepted only where the user says it is one (...
+    the walk-in form's document type ...), and it is shown as a passport everywhere"."""
+    svc = service(store, clock=clock_at(10, 12))
+    anna = Person("A12345678", "Anna Schmidt", date(1985, 3, 4))
+    with pytest.raises(DeskActionError) as typed_as_id:
+        svc.add_walk_in(anna, "CoV_Moderna", 1, "")
+    assert typed_as_id.value.code == "INVALID_ID" and "10" in str(typed_as_id.value)
+    svc.add_walk_in(anna, "CoV_Moderna", 1, "", id_kind=IdKind.PASSPORT)
+    scanned = svc.assess("a12345678\r\n")
+    assert scanned.id_check.kind is IdKind.PASSPORT
+    assert scanned.codes() == ["UNCHECKED_ID"]
+    assert svc.check_in("A12345678").checked_in
+    # A number nobody on record holds stays what it is: not an ID.
+    assert svc.assess("A12345670").codes() == ["INVALID_ID"]
 
 
 def test_walk_in_of_someone_already_booked_here_today(store: Store) -> None:

@@ -18,6 +18,7 @@ from vaccination.models import (
     CheckinFact,
     DoctorRefusal,
     DoseRecord,
+    IdKind,
     Person,
     Severity,
 )
@@ -83,7 +84,7 @@ SCENARIOS = [
     ),
     Scenario(
         "passport of a foreign visitor",
-        lambda: base(raw="E12345678", id_check=check_id("E12345678")),
+        lambda: base(raw="TK1234567", id_check=check_id("TK1234567", IdKind.PASSPORT)),
         [("UNCHECKED_ID", INF)],
     ),
     Scenario(
