@@ -37,6 +37,8 @@ from vaccination.rules import (
     RuleSet,
     RuleSetLookupError,
     RuleSetRegistry,
+    age_text,
+    describe_allowance,
     dose_kind_of_label,
     dose_slot,
 )
@@ -199,17 +201,11 @@ def _hhmm(t: datetime) -> str:
     return f"{t.hour:02d}:{t.minute:02d}"
 
 
-def _age_text(months: int) -> tuple[str, str]:
-    if months < 24:
-        return f"{months} 個月", f"{months} months"
-    return f"{months // 12} 歲", f"{months // 12} years"
-
-
 def _age_range(p: Product) -> tuple[str, str]:
-    lo_zh, lo_en = _age_text(p.min_age_months)
+    lo_zh, lo_en = age_text(p.min_age_months)
     if p.max_age_months is None:
         return f"{lo_zh}以上", f"{lo_en} and older"
-    hi_zh, hi_en = _age_text(p.max_age_months)
+    hi_zh, hi_en = age_text(p.max_age_months)
     return f"{lo_zh}至未滿 {hi_zh}", f"{lo_en} to under {hi_en}"
 
 
@@ -359,7 +355,7 @@ class _Assessor:
         if months is None:
             self.add("AGE_UNKNOWN", **names)
             return None
-        age_zh, age_en = _age_text(months)
+        age_zh, age_en = age_text(months)
         self.add(
             "AGE_INELIGIBLE",
             age_months=months,
@@ -408,7 +404,7 @@ class _Assessor:
             for d in self.inp.history
         )
         for elig in rs.eligibility_for(product, slot):
-            self.check_eligibility(elig, product, slot, age, same, first_time, dz, de)
+            self.check_eligibility(elig, product, slot, age, same, first_time)
         if not same:
             return
         last = same[-1]
@@ -457,8 +453,6 @@ class _Assessor:
         age: int | None,
         prior: list[DoseRecord],
         first_time: bool,
-        disease_zh: str,
-        disease_en: str,
     ) -> None:
         """One eligibility rule: met, met if staff confirm a group (warn), or not met (block)."""
         last = prior[-1].product if prior else None
@@ -469,7 +463,7 @@ class _Assessor:
                 return
             if verdict is None:
                 unconfirmed.append(allowance)
-        who = [_allowance_text(a, disease_zh, disease_en) for a in elig.allow]
+        who = [describe_allowance(a) for a in elig.allow]
         dose_zh, dose_en = _slot_text(slot)
         names: dict[str, Any] = {
             "dose": slot.number,
@@ -587,38 +581,6 @@ def _allowance_verdict(
     if allowance.group is not None or (bounded and age is None):
         return None
     return True
-
-
-def _allowance_text(allowance: Allowance, disease_zh: str, disease_en: str) -> tuple[str, str]:
-    """Who an allowance admits, in words: "55 歲以上的原住民（BNT、莫德納或高端）"."""
-    zh: list[str] = []
-    en: list[str] = []
-    low, high = allowance.min_age_months, allowance.max_age_months
-    if low is not None or high is not None:
-        lo_zh, lo_en = _age_text(low) if low is not None else ("", "")
-        hi_zh, hi_en = _age_text(high) if high is not None else ("", "")
-        if low is not None and high is not None:
-            zh.append(f"{lo_zh}至未滿 {hi_zh}")
-            en.append(f"{lo_en} to under {hi_en}")
-        elif low is not None:
-            zh.append(f"{lo_zh}以上")
-            en.append(f"{lo_en} and older")
-        else:
-            zh.append(f"未滿 {hi_zh}")
-            en.append(f"under {hi_en}")
-    if allowance.first_time:
-        zh.append(f"首次接種{disease_zh}疫苗")
-        en.append(f"first {disease_en} vaccination")
-    if allowance.group is not None:
-        zh.append(allowance.group.zh)
-        en.append(allowance.group.en)
-    if allowance.previous is not None:
-        zh.append("上一劑為 " + "、".join(allowance.previous))
-        en.append("last dose " + " or ".join(allowance.previous))
-    if allowance.products is not None:
-        zh.append("限 " + "、".join(allowance.products))
-        en.append("only " + " or ".join(allowance.products))
-    return "，".join(zh) or "所有人", ", ".join(en) or "everyone"
 
 
 def _slot_text(slot: DoseSlot) -> tuple[str, str]:

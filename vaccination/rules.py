@@ -253,6 +253,45 @@ class Allowance(_Frozen):
     first_time: bool = False
 
 
+def age_text(months: int) -> tuple[str, str]:
+    """An age for people to read, zh and en: 18 -> ("18 個月", ...), 144 -> ("12 歲", ...)."""
+    if months < 24:
+        return f"{months} 個月", f"{months} months"
+    return f"{months // 12} 歲", f"{months // 12} years"
+
+
+def describe_allowance(allowance: Allowance) -> tuple[str, str]:
+    """Who an allowance admits, in words: ("55 歲以上，原住民", "55 years and older, ...")."""
+    zh: list[str] = []
+    en: list[str] = []
+    low, high = allowance.min_age_months, allowance.max_age_months
+    if low is not None or high is not None:
+        lo_zh, lo_en = age_text(low) if low is not None else ("", "")
+        hi_zh, hi_en = age_text(high) if high is not None else ("", "")
+        if low is not None and high is not None:
+            zh.append(f"{lo_zh}至未滿 {hi_zh}")
+            en.append(f"{lo_en} to under {hi_en}")
+        elif low is not None:
+            zh.append(f"{lo_zh}以上")
+            en.append(f"{lo_en} and older")
+        else:
+            zh.append(f"未滿 {hi_zh}")
+            en.append(f"under {hi_en}")
+    if allowance.first_time:
+        zh.append("第一次接種此疫苗（本季之前沒有接種紀錄）")
+        en.append("first season of this vaccine (no dose before this season)")
+    if allowance.group is not None:
+        zh.append(allowance.group.zh)
+        en.append(allowance.group.en)
+    if allowance.previous is not None:
+        zh.append("上一劑為 " + "、".join(allowance.previous))
+        en.append("last dose " + " or ".join(allowance.previous))
+    if allowance.products is not None:
+        zh.append("限 " + "、".join(allowance.products))
+        en.append("only " + " or ".join(allowance.products))
+    return "，".join(zh) or "所有人", ", ".join(en) or "everyone"
+
+
 class EligibilityRule(_DoseSelector):
     """Who may receive the doses the selector names: one of `allow` must hold."""
 
