@@ -15,8 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, and_
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, and_, select
 
 from station_app.desk_api import (
     CheckinOutcome,
@@ -35,7 +34,7 @@ from vaccination.assessment import AssessmentInput, assess
 from vaccination.events import Event, EventKind
 from vaccination.ids import check_id, check_id_on_record, mask_id
 from vaccination.models import Assessment, Booking, IdKind, Person
-from vaccination.rules import RuleSetLookupError, RuleSetRegistry
+from vaccination.rules import RuleSetLookupError, RuleSetRegistry, VialSizeError
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +188,7 @@ class CheckinService:
             bookings=facts.bookings,
             history=facts.history,
             infection_date=facts.infection_date,
+            infection_onset_date=facts.infection_onset_date,
             other_vaccine_date=facts.other_vaccine_date,
             checkins=facts.checkins,
             refusals=facts.refusals,
@@ -557,28 +557,59 @@ class CheckinService:
         with self.store.read() as conn:
             rows = lookups.lot_rows(conn, self.site, self.day)
         out = []
-        for product, lot, opened, given in rows:
+        for product, lot, opened, given, declared in rows:
             try:
-                per_vial = self.rules.product(product).doses_per_vial
+                per_vial = self.rules.product(product).lot_doses_per_vial(declared)
             except RuleSetLookupError:
-                per_vial = 1
+                per_vial = declared or 1
+            except VialSizeError:
+                per_vial = declared or 1  # stored by an older rule set: the lot says so
             out.append(LotUsage(product, lot, opened, per_vial, given))
         return out
 
-    def open_vial(self, product: str, lot: str) -> None:
-        """Count one more vial opened for a lot (adds the lot when new)."""
+    def open_vial(self, product: str, lot: str, doses_per_vial: int | None = None) -> None:
+        """Count one more vial opened for a lot (adds the lot when new).
+
+        `doses_per_vial` is what the lot's vials hold (AZ: 8 or 10); it is set when the lot
+        is first opened, and a later different value is refused. None: the lot's value, or
+        the product's default for a new lot.
+        """
         resolved, lot = self._product_and_lot(product, lot)
+        try:
+            per_vial = resolved.lot_doses_per_vial(doses_per_vial)
+        except VialSizeError as exc:
+            raise DeskActionError(exc.message_zh, exc.message_en, code="VIAL_SIZE") from None
+        key = and_(
+            lots.c.site == self.site,
+            lots.c.day == self.day,
+            lots.c.product == resolved.code,
+            lots.c.lot == lot,
+        )
         with self.store.write() as conn:
-            conn.execute(
-                sqlite_insert(lots)
-                .values(
-                    site=self.site, day=self.day, product=resolved.code, lot=lot, vials_opened=1
+            known = conn.execute(select(lots.c.doses_per_vial).where(key)).first()
+            if known is None:
+                conn.execute(
+                    lots.insert().values(
+                        site=self.site,
+                        day=self.day,
+                        product=resolved.code,
+                        lot=lot,
+                        vials_opened=1,
+                        doses_per_vial=per_vial,
+                    )
                 )
-                .on_conflict_do_update(
-                    index_elements=["site", "day", "product", "lot"],
-                    set_={"vials_opened": lots.c.vials_opened + 1},
+                return
+            stored = known.doses_per_vial
+            if doses_per_vial is not None and stored is not None and stored != doses_per_vial:
+                raise DeskActionError(
+                    f"批號 {lot} 已登記每瓶 {stored} 劑，不是 {doses_per_vial} 劑。",
+                    f"Lot {lot} is recorded with {stored} doses per vial, not {doses_per_vial}.",
+                    code="VIAL_SIZE",
                 )
-            )
+            changes: dict[str, Any] = {"vials_opened": lots.c.vials_opened + 1}
+            if stored is None and doses_per_vial is not None:
+                changes["doses_per_vial"] = doses_per_vial
+            conn.execute(lots.update().where(key).values(**changes))
 
     # -- privacy --------------------------------------------------------------------------
 

@@ -168,8 +168,9 @@ class DeskService(Protocol):
         """The vaccine lots in use today."""
         ...
 
-    def open_vial(self, product: str, lot: str) -> None:
-        """Count one more vial opened for a lot (adds the lot when new)."""
+    def open_vial(self, product: str, lot: str, doses_per_vial: int | None = None) -> None:
+        """Count one more vial opened for a lot (adds the lot when new); `doses_per_vial`
+        is what the lot's vials hold, set when the lot is first opened (None: the default)."""
         ...
 
     def reveal_id(self, id_number: str, reason: str) -> str:

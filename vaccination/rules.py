@@ -117,6 +117,29 @@ class Product(_Frozen):
         sizes = self.vial_sizes if self.vial_sizes is not None else (self.doses_per_vial,)
         return doses_per_vial in sizes
 
+    def lot_doses_per_vial(self, declared: int | None) -> int:
+        """The doses per vial of a lot: what the lot says (when received or first opened),
+        else the product's default. VialSizeError when the product has no such vials."""
+        if declared is None:
+            return self.doses_per_vial
+        if not self.allows_vial_size(declared):
+            sizes = self.vial_sizes or (self.doses_per_vial,)
+            raise VialSizeError(self, declared, sizes)
+        return declared
+
+
+class VialSizeError(ValueError):
+    """A lot declared with doses per vial its product does not come in; zh/en for the user."""
+
+    def __init__(self, product: Product, declared: int, sizes: tuple[int, ...]) -> None:
+        listed = "、".join(str(n) for n in sizes)
+        self.message_zh = f"「{product.name_zh}」每瓶 {listed} 劑，沒有 {declared} 劑的包裝。"
+        self.message_en = (
+            f"{product.name_en} comes in vials of {' or '.join(str(n) for n in sizes)} "
+            f"doses, not {declared}."
+        )
+        super().__init__(f"{self.message_zh} / {self.message_en}")
+
 
 class DoseKind(StrEnum):
     """What a dose is in a person's series, as the rules tell doses apart."""

@@ -191,6 +191,9 @@ _UPSERT_PERSON: Final = _upsert(
         "birth_date": new.birth_date,
         "phone": func.coalesce(new.phone, people.c.phone),
         "infection_date": func.coalesce(new.infection_date, people.c.infection_date),
+        "infection_onset_date": func.coalesce(
+            new.infection_onset_date, people.c.infection_onset_date
+        ),
         "other_vaccine_date": func.coalesce(new.other_vaccine_date, people.c.other_vaccine_date),
         "history_text": new.history_text,
     },
@@ -220,6 +223,7 @@ BULK_PEOPLE: Final = BulkStatement(
         "birth_date",
         "phone",
         "infection_date",
+        "infection_onset_date",
         "other_vaccine_date",
         "history_text",
         "source",
@@ -368,6 +372,7 @@ def _person_and_dose_rows(
             date_text[p.birth_date],
             p.phone,
             date_text[getattr(e, "infection_date", None)],
+            date_text[getattr(e, "infection_onset_date", None)],
             date_text[getattr(e, "other_vaccine_date", None)],
             e.history_text or "",
             "walk_in" if e.booking.walk_in else "roster",

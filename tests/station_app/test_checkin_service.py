@@ -274,6 +274,26 @@ def test_vaccination_fills_history_lots_and_refuses_a_second_dose(store: Store) 
     assert ev.kind is EventKind.VACCINATION and ev.payload["lot"] == "MOD77-CDC"
 
 
+def test_doses_per_vial_belong_to_the_lot(store: Store) -> None:
+    """Seed 002 第二章第二節 AstraZeneca: "每瓶為 8 劑型或 10 劑型": a lot says which, set when
+    it is first opened; without it the product's default (10)."""
+    svc = service(store)
+    svc.open_vial("AZ", "AZ8-CDC", doses_per_vial=8)
+    svc.open_vial("AZ", "AZ8-CDC")  # later vials of the lot: the lot's value
+    svc.open_vial("CoV_AZ", "AZ10-CDC")
+    by_lot = {lot.lot: lot for lot in svc.lots()}
+    assert (by_lot["AZ8-CDC"].doses_per_vial, by_lot["AZ8-CDC"].vials_opened) == (8, 2)
+    assert by_lot["AZ8-CDC"].doses_left_in_open_vials == 16
+    assert by_lot["AZ10-CDC"].doses_per_vial == 10
+    with pytest.raises(DeskActionError) as other_size:
+        svc.open_vial("CoV_AZ", "AZ8-CDC", doses_per_vial=10)
+    assert other_size.value.code == "VIAL_SIZE" and "8 劑" in str(other_size.value)
+    with pytest.raises(DeskActionError) as no_such_vial:
+        svc.open_vial("CoV_BNT", "BNT5-CDC", doses_per_vial=5)
+    assert no_such_vial.value.code == "VIAL_SIZE"
+    assert {lot.lot for lot in svc.lots()} == {"AZ8-CDC", "AZ10-CDC"}
+
+
 def test_search_by_id_name_phone_and_queue_number(store: Store) -> None:
     svc = service(store)
     svc.check_in(pid(7))

@@ -41,6 +41,23 @@ def test_import_roster_reports_progress_and_is_idempotent(store: Store, tmp_path
     assert svc.check_in(clear.raw).queue_number == "A001"
 
 
+def test_an_imported_onset_date_counts_when_it_is_earlier(store: Store, tmp_path: Path) -> None:
+    """Seed 001 附件12: "曾確診為新冠病毒感染者,可自發病日或確診日起3個月後,再接種"."""
+    path = tmp_path / "roster.csv"
+    header = "姓名,身分證字號,接種期別,接種地點,接種時間,接種疫苗,確診日期,發病日期"
+    rows = [
+        f"王小1,{pid(1)},1,{SITE},{DAY} 09:00,CoV_Moderna,2026-09-01,2026-08-29",
+        f"王小2,{pid(2)},1,{SITE},{DAY} 09:00,CoV_Moderna,2026-09-01,",
+    ]
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    svc = service(store)
+    svc.import_roster(path)
+    # 2026-08-29 + 84 days = 2026-11-21: over; from the confirmation (09-01) it is not.
+    assert svc.assess(pid(1)).codes() == ["AGE_UNKNOWN"]
+    (flag,) = [f for f in svc.assess(pid(2)).flags if f.code == "RECENT_INFECTION"]
+    assert flag.data["infection_date"] == "2026-09-01"
+
+
 def test_a_broken_file_imports_nothing(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "junk.csv"
     path.write_bytes(b"\x00\xff" * 500)
