@@ -508,7 +508,7 @@ class _Assessor:
         today = self.today
         disease_of = self.rules.disease_of
         own = rs.general.other_vaccine_days
-        worst: tuple[date, date, int, Severity | None] | None = None  # earliest, given, days
+        worst: tuple[date, date, int, Severity | None] | None = None  # earliest, given, days, sev.
         candidates: list[tuple[date, int | None, Severity | None]] = []
         if inp.other_vaccine_date is not None and inp.other_vaccine_date <= today:
             candidates.append((inp.other_vaccine_date, None, None))
