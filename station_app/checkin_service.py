@@ -32,7 +32,7 @@ from station_app.store.state import apply_event
 from station_app.store.tables import audit_log, bookings, lots
 from vaccination.assessment import AssessmentInput, assess
 from vaccination.events import Event, EventKind
-from vaccination.ids import check_id, check_id_on_record, mask_id
+from vaccination.ids import check_id_on_record, mask_id
 from vaccination.models import Assessment, Booking, IdKind, Person
 from vaccination.rules import RuleSetLookupError, RuleSetRegistry, VialSizeError
 
@@ -331,8 +331,8 @@ class CheckinService:
         text = text.strip()
         if not text:
             return []
-        check = check_id(text)
         with self.store.read() as conn:
+            check = check_id_on_record(text, lambda v: bool(lookups.people_by_id(conn, [v])))
             if check.valid:  # never a queue number (a letter and up to a few digits)
                 where = lookups.search_filter(text, check.normalized)
                 return self._rows(conn, lookups.booking_people(conn, where, limit))

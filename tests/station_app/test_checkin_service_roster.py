@@ -106,6 +106,7 @@ def test_a_passport_walk_in_needs_the_passport_document_type(store: Store) -> No
     assert scanned.id_check.kind is IdKind.PASSPORT
     assert scanned.codes() == ["UNCHECKED_ID"]
     assert svc.check_in("A12345678").checked_in
+    assert [r.name for r in svc.search("a12345678")] == ["Anna Schmidt"]
     # A number nobody on record holds stays what it is: not an ID.
     assert svc.assess("A12345670").codes() == ["INVALID_ID"]
 
