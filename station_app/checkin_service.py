@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_
+from sqlalchemy import Connection, and_, select
 
 from station_app.desk_api import (
     CheckinOutcome,
@@ -29,13 +29,13 @@ from station_app.store import Store, lookups
 from station_app.store.lookups import TAIPEI
 from station_app.store.outbox import LOCAL, next_event_seq, next_queue_number
 from station_app.store.state import apply_events
-from station_app.store.tables import audit_log, bookings
+from station_app.store.tables import audit_log, bookings, lots
 from vaccination.assessment import AssessmentInput, assess
 from vaccination.events import Event, EventKind, VaccinationEvent
-from vaccination.ids import check_id, mask_id
-from vaccination.models import Assessment, Booking, Person
+from vaccination.ids import check_id_on_record, mask_id
+from vaccination.models import Assessment, Booking, IdKind, Person
 from vaccination.projection import SiteDayFold, SiteDayState, interval_checker
-from vaccination.rules import RuleSetLookupError, RuleSetRegistry
+from vaccination.rules import Product, RuleSetLookupError, RuleSetRegistry, VialSizeError
 
 if TYPE_CHECKING:  # the roster reader loads at the first import, not at start-up
     from vaccination.roster_import import ImportReport
@@ -172,13 +172,19 @@ class CheckinService:
     # -- assessment -----------------------------------------------------------------------
 
     def _assess_in(self, conn: Connection, raw: str, now: datetime) -> Assessment:
-        check = check_id(raw)
+        found: list[lookups.PersonFacts] = []
+
+        def on_record(value: str) -> bool:
+            found.append(lookups.person_facts(conn, value, self.day))
+            return found[-1].person is not None
+
+        check = check_id_on_record(raw, on_record)
         if not check.valid:
             inp = AssessmentInput(
                 raw=raw, id_check=check, person=None, site=self.site, at=self._local(now)
             )
             return assess(inp, self.rules)
-        facts = lookups.person_facts(conn, check.normalized, self.day)
+        facts = found[-1] if found else lookups.person_facts(conn, check.normalized, self.day)
         inp = AssessmentInput(
             raw=raw,
             id_check=check,
@@ -186,6 +192,7 @@ class CheckinService:
             bookings=facts.bookings,
             history=facts.history,
             infection_date=facts.infection_date,
+            infection_onset_date=facts.infection_onset_date,
             other_vaccine_date=facts.other_vaccine_date,
             checkins=facts.checkins,
             refusals=facts.refusals,
@@ -327,8 +334,8 @@ class CheckinService:
         text = text.strip()
         if not text:
             return []
-        check = check_id(text)
         with self.store.read() as conn:
+            check = check_id_on_record(text, lambda v: bool(lookups.people_by_id(conn, [v])))
             if check.valid:  # never a queue number (a letter and up to a few digits)
                 where = lookups.search_filter(text, check.normalized)
                 return self._rows(conn, lookups.booking_people(conn, where, limit))
@@ -445,40 +452,103 @@ class CheckinService:
             raise DeskActionError("請輸入批號", "enter the lot number")
         return resolved, lot
 
-    def record_vaccination(self, checkin_id: str, product: str, lot: str, dose: int) -> None:
-        """Record the dose given (fills 已接種 and the person's history); writes an event."""
+    def record_vaccination(
+        self,
+        checkin_id: str,
+        product: str,
+        lot: str,
+        dose: int,
+        *,
+        reason: str | None = None,
+        open_vial: bool = False,
+    ) -> None:
+        """Record the dose given (fills 已接種 and the person's history); writes an event.
+
+        Refused unless the doctor approved this check-in, the person has no dose today at
+        any desk this desk knows of, and the lot has a vial open here today (`open_vial`
+        opens one in the same step). A product or dose other than the booked one needs a
+        `reason`, which the event carries for the bureau.
+        """
         now = self._now()
         resolved, lot = self._product_and_lot(product, lot)
+        why = (reason or "").strip() or None
         with self.store.write() as conn:
             c = self._checkin(conn, checkin_id)
-            if c.decision == "not_approved":
-                raise DeskActionError(
-                    f"{c.queue_number} 醫生不同意接種",
-                    f"{c.queue_number}: the doctor did not approve",
-                )
-            if c.vaccinated:
-                raise DeskActionError(
-                    f"{c.queue_number} 今天已接種", f"{c.queue_number} is already vaccinated today"
-                )
-            self._emit(
-                conn,
-                EventKind.VACCINATION,
-                {
-                    "id_number": c.id_number,
-                    "day": c.day.isoformat(),
-                    "product": resolved.code,
-                    "lot": lot,
-                    "dose": int(dose),
-                    "checkin_id": c.checkin_id,
-                    "queue_number": c.queue_number,
-                },
-                now,
+            self._check_may_vaccinate(conn, c)
+            changed = bool(c.product and c.product != resolved.code) or bool(
+                c.dose and c.dose != dose
             )
+            if changed and why is None:
+                raise DeskActionError(
+                    f"{c.queue_number} 預約的是 {c.product} 第 {c.dose} 劑，"
+                    f"改打 {resolved.code} 第 {dose} 劑須填寫原因",
+                    f"{c.queue_number} is booked for {c.product} dose {c.dose}; giving "
+                    f"{resolved.code} dose {dose} needs a reason",
+                    code="BOOKING_CHANGED",
+                )
+            if not lookups.lot_is_open(conn, self.site, self.day, resolved.code, lot):
+                if not open_vial:
+                    raise DeskActionError(
+                        f"{resolved.code} 批號 {lot} 今天尚未開瓶：請先開瓶或選擇已開的批號",
+                        f"no vial of {resolved.code} lot {lot} is open today: open one first "
+                        "or choose an open lot",
+                        code="LOT_NOT_OPEN",
+                    )
+                self._emit(conn, EventKind.VIAL_OPENED, self._vial(resolved, lot), now)
+            payload: dict[str, Any] = {
+                "id_number": c.id_number,
+                "day": c.day.isoformat(),
+                "product": resolved.code,
+                "lot": lot,
+                "dose": int(dose),
+                "checkin_id": c.checkin_id,
+                "queue_number": c.queue_number,
+            }
+            if changed:
+                payload |= {"booked_product": c.product, "booked_dose": c.dose, "reason": why}
+            self._emit(conn, EventKind.VACCINATION, payload, now)
+
+    def _check_may_vaccinate(self, conn: Connection, c: lookups.CheckinRecord) -> None:
+        if c.decision == lookups.NOT_APPROVED:
+            raise DeskActionError(
+                f"{c.queue_number} 醫生不同意接種",
+                f"{c.queue_number}: the doctor did not approve",
+                code="NOT_APPROVED",
+            )
+        if c.decision is None:
+            raise DeskActionError(
+                f"{c.queue_number} 尚未經醫師評估同意，不能記錄接種",
+                f"{c.queue_number} has no doctor's approval yet; the dose cannot be recorded",
+                code="NO_APPROVAL",
+            )
+        if lookups.vaccinated_on(conn, c.id_number, c.day):
+            raise DeskActionError(
+                f"{c.queue_number} 今天已接種", f"{c.queue_number} is already vaccinated today"
+            )
+
+    def _vial(self, product: Product, lot: str, doses: int | None = None) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(),
+            "product": product.code,
+            "lot": lot,
+            "doses": doses or product.doses_per_vial,
+        }
 
     # -- roster changes -------------------------------------------------------------------
 
-    def add_walk_in(self, person: Person, product: str, dose: int, history_text: str) -> RosterRow:
-        """Add a person on the spot (增加人員), validated like an imported row; writes an event."""
+    def add_walk_in(
+        self,
+        person: Person,
+        product: str,
+        dose: int,
+        history_text: str,
+        *,
+        id_kind: IdKind | None = None,
+    ) -> RosterRow:
+        """Add a person on the spot (增加人員), validated like an imported row; writes an event.
+
+        `id_kind` is the form's document type (`IdKind.PASSPORT` for a passport number).
+        """
         from vaccination.roster_import import RowError, validate_walk_in
 
         now = self._now()
@@ -491,6 +561,7 @@ class CheckinService:
                 site=self.site,
                 slot_start=self._local(now).replace(second=0, microsecond=0),
                 rules=self.rules,
+                id_kind=id_kind,
             )
         except RowError as exc:
             raise DeskActionError(exc.message_zh, exc.message_en, code=exc.code) from None
@@ -558,29 +629,46 @@ class CheckinService:
         with self.store.read() as conn:
             rows = lookups.lot_rows(conn, self.site, self.day)
         out = []
-        for product, lot, opened, given in rows:
+        for product, lot, opened, given, declared in rows:
             try:
-                per_vial = self.rules.product(product).doses_per_vial
+                per_vial = self.rules.product(product).lot_doses_per_vial(declared)
             except RuleSetLookupError:
-                per_vial = 1
+                per_vial = declared or 1
+            except VialSizeError:
+                per_vial = declared or 1  # stored by an older rule set: the lot says so
             out.append(LotUsage(product, lot, opened, per_vial, given))
         return out
 
-    def open_vial(self, product: str, lot: str) -> None:
-        """Count one more vial opened for a lot (adds the lot when new); writes an event."""
+    def open_vial(self, product: str, lot: str, doses_per_vial: int | None = None) -> None:
+        """Count one more vial opened for a lot (adds the lot when new); writes an event.
+
+        `doses_per_vial` is what the lot's vials hold (AZ: 8 or 10); it is set when the lot
+        is first opened, and a later different value is refused. None: the lot's value, or
+        the product's default for a new lot.
+        """
         resolved, lot = self._product_and_lot(product, lot)
+        try:
+            per_vial = resolved.lot_doses_per_vial(doses_per_vial)
+        except VialSizeError as exc:
+            raise DeskActionError(exc.message_zh, exc.message_en, code="VIAL_SIZE") from None
+        key = and_(
+            lots.c.site == self.site,
+            lots.c.day == self.day,
+            lots.c.product == resolved.code,
+            lots.c.lot == lot,
+        )
         now = self._now()
         with self.store.write() as conn:
+            known = conn.execute(select(lots.c.doses_per_vial).where(key)).first()
+            stored = known.doses_per_vial if known is not None else None
+            if doses_per_vial is not None and stored is not None and stored != doses_per_vial:
+                raise DeskActionError(
+                    f"批號 {lot} 已登記每瓶 {stored} 劑，不是 {doses_per_vial} 劑。",
+                    f"Lot {lot} is recorded with {stored} doses per vial, not {doses_per_vial}.",
+                    code="VIAL_SIZE",
+                )
             self._emit(
-                conn,
-                EventKind.VIAL_OPENED,
-                {
-                    "day": self.day.isoformat(),
-                    "product": resolved.code,
-                    "lot": lot,
-                    "doses": resolved.doses_per_vial,
-                },
-                now,
+                conn, EventKind.VIAL_OPENED, self._vial(resolved, lot, stored or per_vial), now
             )
 
     # -- privacy --------------------------------------------------------------------------

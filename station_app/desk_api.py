@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
 
-from vaccination.models import Assessment, DoseRecord, Person
+from vaccination.models import Assessment, DoseRecord, IdKind, Person
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,12 +141,33 @@ class DeskService(Protocol):
         """Record 同意 or 醫生不同意 (with its reason) for a check-in; writes an event."""
         ...
 
-    def record_vaccination(self, checkin_id: str, product: str, lot: str, dose: int) -> None:
-        """Record the dose given (fills 已接種); writes an event."""
+    def record_vaccination(
+        self,
+        checkin_id: str,
+        product: str,
+        lot: str,
+        dose: int,
+        *,
+        reason: str | None = None,
+        open_vial: bool = False,
+    ) -> None:
+        """Record the dose given (fills 已接種); writes an event. Needs the doctor's approval,
+        an open vial of the lot (or `open_vial`), and a `reason` for a changed product/dose."""
         ...
 
-    def add_walk_in(self, person: Person, product: str, dose: int, history_text: str) -> RosterRow:
-        """Add a person on the spot (增加人員), validated like an imported row; writes an event."""
+    def add_walk_in(
+        self,
+        person: Person,
+        product: str,
+        dose: int,
+        history_text: str,
+        *,
+        id_kind: IdKind | None = None,
+    ) -> RosterRow:
+        """Add a person on the spot (增加人員), validated like an imported row; writes an event.
+
+        `id_kind` is the form's document type (`IdKind.PASSPORT` for a passport number).
+        """
         ...
 
     def import_roster(self, path: Path, progress: ProgressCallback | None = None) -> object:
@@ -157,8 +178,9 @@ class DeskService(Protocol):
         """The vaccine lots in use today."""
         ...
 
-    def open_vial(self, product: str, lot: str) -> None:
-        """Count one more vial opened for a lot (adds the lot when new)."""
+    def open_vial(self, product: str, lot: str, doses_per_vial: int | None = None) -> None:
+        """Count one more vial opened for a lot (adds the lot when new); `doses_per_vial`
+        is what the lot's vials hold, set when the lot is first opened (None: the default)."""
         ...
 
     def reveal_id(self, id_number: str, reason: str) -> str:

@@ -142,6 +142,7 @@ class PulledEntry:
     history_text: str
     flags: tuple[str, ...]
     infection_date: date | None
+    infection_onset_date: date | None
     other_vaccine_date: date | None
 
 
@@ -154,6 +155,7 @@ def entry_from_wire(entry: RosterEntry) -> PulledEntry:
         entry.history_text,
         tuple(entry.flags),
         entry.infection_date,
+        entry.infection_onset_date,
         entry.other_vaccine_date,
     )
 

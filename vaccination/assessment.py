@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -26,7 +27,21 @@ from vaccination.models import (
     Person,
     Severity,
 )
-from vaccination.rules import Product, RuleSet, RuleSetLookupError, RuleSetRegistry
+from vaccination.rules import (
+    Allowance,
+    DoseKind,
+    DoseSlot,
+    EligibilityRule,
+    IntervalRule,
+    Product,
+    RuleSet,
+    RuleSetLookupError,
+    RuleSetRegistry,
+    age_text,
+    describe_allowance,
+    dose_kind_of_label,
+    dose_slot,
+)
 
 _DISEASE_NAMES: dict[str, tuple[str, str]] = {
     "covid19": ("COVID-19 ", "COVID-19"),
@@ -47,7 +62,8 @@ class AssessmentInput:
     person: Person | None
     bookings: tuple[Booking, ...] = ()  # all of the person's bookings, any site or day
     history: tuple[DoseRecord, ...] = ()  # doses already received, any disease
-    infection_date: date | None = None  # confirmed infection
+    infection_date: date | None = None  # confirmed infection (確診日)
+    infection_onset_date: date | None = None  # onset of the infection (發病日), when known
     other_vaccine_date: date | None = None  # latest vaccine outside the rule sets
     checkins: tuple[CheckinFact, ...] = ()
     refusals: tuple[DoctorRefusal, ...] = ()  # today's doctor refusals
@@ -101,6 +117,84 @@ def pick_booking(bookings: tuple[Booking, ...], site: str, at: datetime) -> Book
     return min(bookings, key=distance)
 
 
+@dataclass(frozen=True)
+class IntervalViolation:
+    """A dose given (or to be given) before its minimum interval since the previous dose."""
+
+    rule: IntervalRule  # the rule broken: min_days, its source
+    previous: DoseRecord  # the dose the interval is counted from
+    earliest: date  # the first day the dose would have been allowed
+
+    @property
+    def min_days(self) -> int:
+        """The minimum number of days the rule asks for."""
+        return self.rule.min_days
+
+
+def prior_doses(
+    rs: RuleSet, rules: RuleSetRegistry, history: Sequence[DoseRecord], on: date
+) -> list[DoseRecord]:
+    """The doses of `rs`'s disease before day `on` that count, oldest first.
+
+    A dose on `on` itself does not count (it is the same day's vaccination), nor one before
+    the season's start where the rule set has seasons (flu).
+    """
+    season = rs.general.season_begin(on)
+    disease_of = rules.disease_of
+    same = [
+        d
+        for d in history
+        if d.given_on < on
+        and disease_of(d.product) == rs.disease
+        and (season is None or d.given_on >= season)
+    ]
+    same.sort(key=lambda d: d.given_on)
+    return same
+
+
+def _violation(
+    rs: RuleSet, product: Product, slot: DoseSlot, age: int | None, prior: list[DoseRecord],
+    on: date,
+) -> IntervalViolation | None:  # fmt: skip
+    if not prior:
+        return None
+    last = prior[-1]
+    rule = rs.min_interval(product, last.product, slot.number, age, slot.kind)
+    if rule is None:
+        return None
+    earliest = last.given_on + timedelta(days=rule.min_days)
+    return IntervalViolation(rule, last, earliest) if on < earliest else None
+
+
+def interval_violation(
+    product: str,
+    dose: int,
+    given_on: date,
+    birth_date: date | None,
+    history: Sequence[DoseRecord],
+    rules: RuleSetRegistry,
+    *,
+    kind: DoseKind | None = None,
+) -> IntervalViolation | None:
+    """The minimum-interval rule that dose `dose` of `product` on `given_on` breaks, or None.
+
+    The same rule as the assessment's INTERVAL_TOO_SHORT: the rule set in force for the
+    product on `given_on`, the last earlier dose of its disease in `history` (any order;
+    doses on `given_on` itself and, for flu, before the season do not count), the age on
+    that day (`birth_date` None: age-bound rules do not apply). `kind` is what the
+    booking's label says (`vaccination.rules.dose_kind_of_label`, e.g. 基礎加強劑).
+    None too when no rule set in force knows the product.
+    """
+    try:
+        rs = rules.for_product(product, given_on)
+    except RuleSetLookupError:
+        return None
+    p = rs.product(product)
+    age = age_in_months(birth_date, given_on) if birth_date is not None else None
+    prior = prior_doses(rs, rules, history, given_on)
+    return _violation(rs, p, dose_slot(p, dose, kind), age, prior, given_on)
+
+
 def assess(inp: AssessmentInput, rules: RuleSetRegistry) -> Assessment:
     """Assess one scan: pick the booking, find the rule set in force, and raise every flag."""
     return _Assessor(inp, rules).run()
@@ -110,17 +204,11 @@ def _hhmm(t: datetime) -> str:
     return f"{t.hour:02d}:{t.minute:02d}"
 
 
-def _age_text(months: int) -> tuple[str, str]:
-    if months < 24:
-        return f"{months} 個月", f"{months} months"
-    return f"{months // 12} 歲", f"{months // 12} years"
-
-
 def _age_range(p: Product) -> tuple[str, str]:
-    lo_zh, lo_en = _age_text(p.min_age_months)
+    lo_zh, lo_en = age_text(p.min_age_months)
     if p.max_age_months is None:
         return f"{lo_zh}以上", f"{lo_en} and older"
-    hi_zh, hi_en = _age_text(p.max_age_months)
+    hi_zh, hi_en = age_text(p.max_age_months)
     return f"{lo_zh}至未滿 {hi_zh}", f"{lo_en} to under {hi_en}"
 
 
@@ -270,7 +358,7 @@ class _Assessor:
         if months is None:
             self.add("AGE_UNKNOWN", **names)
             return None
-        age_zh, age_en = _age_text(months)
+        age_zh, age_en = age_text(months)
         self.add(
             "AGE_INELIGIBLE",
             age_months=months,
@@ -285,24 +373,18 @@ class _Assessor:
     def check_doses(self, rs: RuleSet, product: Product, booking: Booking, age: int | None) -> None:
         disease = rs.disease
         season = rs.general.season_begin(self.today)
-        disease_of = self.rules.disease_of
-        same = [
-            d
+        if not self.inp.vaccinated_today and any(  # else check_day_events said so already
+            d.given_on == self.today and self.rules.disease_of(d.product) == disease
             for d in self.inp.history
-            if d.given_on <= self.today
-            and disease_of(d.product) == disease
-            and (season is None or d.given_on >= season)
-        ]
-        if any(d.given_on == self.today for d in same):
-            if not self.inp.vaccinated_today:  # else check_day_events said so already
-                self.add("ALREADY_VACCINATED", today=self.today.isoformat())
-            # Today's dose explains itself; counting it would repeat the finding as
-            # DOSE_SEQUENCE, RECENT_DOSE and INTERVAL_TOO_SHORT.
-            same = [d for d in same if d.given_on != self.today]
-        same.sort(key=lambda d: d.given_on)
+        ):
+            self.add("ALREADY_VACCINATED", today=self.today.isoformat())
+        # Today's dose explains itself; counting it would repeat the finding as
+        # DOSE_SEQUENCE, RECENT_DOSE and INTERVAL_TOO_SHORT.
+        same = prior_doses(rs, self.rules, self.inp.history, self.today)
         had = len(same)
         dz, de = _DISEASE_NAMES.get(disease, (rs.name_zh, rs.name_en))
         dose = booking.dose
+        slot = dose_slot(product, dose, dose_kind_of_label(booking.dose_label))
         if dose <= had:
             self.add(
                 "DOSE_SEQUENCE", dose=dose, doses_had=had, disease=disease, disease_zh=dz,
@@ -320,25 +402,29 @@ class _Assessor:
                 product_zh=product.name_zh,
                 product_en=product.name_en,
             )
+        first_time = not any(
+            d.given_on < (season or self.today) and self.rules.disease_of(d.product) == disease
+            for d in self.inp.history
+        )
+        for elig in rs.eligibility_for(product, slot):
+            self.check_eligibility(elig, product, slot, age, same, first_time)
         if not same:
             return
         last = same[-1]
-        interval_short = False
-        rule = rs.min_interval(product, last.product, dose, age)
-        if rule is not None:
-            earliest = last.given_on + timedelta(days=rule.min_days)
-            if self.today < earliest:
-                interval_short = True
-                self.add(
-                    "INTERVAL_TOO_SHORT",
-                    earliest=earliest.isoformat(),
-                    last_dose=last.given_on.isoformat(),
-                    min_days=rule.min_days,
-                    previous_product=last.product,
-                )
+        broken = _violation(rs, product, slot, age, same, self.today)
+        if broken is not None:
+            self.add(
+                "INTERVAL_TOO_SHORT",
+                earliest=broken.earliest.isoformat(),
+                last_dose=last.given_on.isoformat(),
+                min_days=broken.min_days,
+                previous_product=last.product,
+                source=broken.rule.source,
+            )
         hours = rs.general.recent_dose_hours
-        if hours is not None and not interval_short:
-            # Doses are recorded by date only: 48 hours count as two calendar days.
+        if hours is not None:
+            # A booking rule (seed 000), shown whatever the interval rules say. Doses are
+            # recorded by date only: 48 hours count as two calendar days.
             earliest = last.given_on + timedelta(days=math.ceil(hours / 24))
             if self.today < earliest:
                 self.add(
@@ -362,39 +448,101 @@ class _Assessor:
                     product_en=product.name_en,
                 )
 
+    def check_eligibility(
+        self,
+        elig: EligibilityRule,
+        product: Product,
+        slot: DoseSlot,
+        age: int | None,
+        prior: list[DoseRecord],
+        first_time: bool,
+    ) -> None:
+        """One eligibility rule: met, met if staff confirm a group (warn), or not met (block)."""
+        last = prior[-1].product if prior else None
+        unconfirmed: list[Allowance] = []
+        for allowance in elig.allow:
+            verdict = _allowance_verdict(allowance, product, age, last, first_time)
+            if verdict is True:
+                return
+            if verdict is None:
+                unconfirmed.append(allowance)
+        who = [describe_allowance(a) for a in elig.allow]
+        dose_zh, dose_en = _slot_text(slot)
+        names: dict[str, Any] = {
+            "dose": slot.number,
+            "dose_kind": slot.kind.value,
+            "product": product.code,
+            "source": elig.source,
+            "dose_zh": dose_zh,
+            "dose_en": dose_en,
+            "who_zh": "；或".join(zh for zh, _ in who),
+            "who_en": "; or ".join(en for _, en in who),
+        }
+        if unconfirmed:
+            self.add("ELIGIBILITY_UNCONFIRMED", **names)
+        else:
+            self.add("DOSE_NOT_ELIGIBLE", **names)
+
     def check_infection_and_other_vaccines(self, rs: RuleSet) -> None:
         general = rs.general
         inp = self.inp
-        if general.infection_wait_days is not None and inp.infection_date is not None:
-            earliest = inp.infection_date + timedelta(days=general.infection_wait_days)
+        known = [d for d in (inp.infection_date, inp.infection_onset_date) if d is not None]
+        if general.infection_wait_days is not None and known:
+            # Seed 001: "自發病日或確診日起3個月後": the earlier of the two days counts.
+            infected = min(known)
+            earliest = infected + timedelta(days=general.infection_wait_days)
             if self.today < earliest:
+                onset = infected == inp.infection_onset_date and infected != inp.infection_date
                 self.add(
                     "RECENT_INFECTION",
-                    infection_date=inp.infection_date.isoformat(),
+                    infection_date=infected.isoformat(),
+                    counted_from="onset" if onset else "confirmation",
                     days=general.infection_wait_days,
                     earliest=earliest.isoformat(),
+                    what_zh="發病" if onset else "確診",
+                    what_en="Infection onset" if onset else "Confirmed infection",
                 )
-        if general.other_vaccine_days is None:
-            return
+        self.check_other_vaccines(rs)
+
+    def check_other_vaccines(self, rs: RuleSet) -> None:
+        """Another vaccine too close: by this rule set's spacing, and by the spacing the rule
+        set of the other dose asks for (the 2021 plan's 14 days hold both ways)."""
+        inp = self.inp
+        today = self.today
         disease_of = self.rules.disease_of
-        others = [
-            d.given_on
-            for d in inp.history
-            if d.given_on <= self.today and disease_of(d.product) != rs.disease
-        ]
-        if inp.other_vaccine_date is not None and inp.other_vaccine_date <= self.today:
-            others.append(inp.other_vaccine_date)
-        if not others:
+        own = rs.general.other_vaccine_days
+        worst: tuple[date, date, int, Severity | None] | None = None  # earliest, given, days, sev.
+        candidates: list[tuple[date, int | None, Severity | None]] = []
+        if inp.other_vaccine_date is not None and inp.other_vaccine_date <= today:
+            candidates.append((inp.other_vaccine_date, None, None))
+        for d in inp.history:
+            if d.given_on > today or disease_of(d.product) in (rs.disease, None):
+                continue
+            try:
+                theirs = self.rules.for_product(d.product, d.given_on)
+            except RuleSetLookupError:
+                theirs = None
+            days = theirs.general.other_vaccine_days if theirs is not None else None
+            severity = theirs.severity_for("OTHER_VACCINE_RECENT") if theirs is not None else None
+            candidates.append((d.given_on, days, severity))
+        for given, theirs_days, theirs_severity in candidates:
+            spans = [(own, rs.severity_for("OTHER_VACCINE_RECENT")), (theirs_days, theirs_severity)]
+            for days, severity in spans:
+                if days is None:
+                    continue
+                earliest = given + timedelta(days=days)
+                if today < earliest and (worst is None or earliest > worst[0]):
+                    worst = (earliest, given, days, severity)
+        if worst is None:
             return
-        latest = max(others)
-        earliest = latest + timedelta(days=general.other_vaccine_days)
-        if self.today < earliest:
-            self.add(
-                "OTHER_VACCINE_RECENT",
-                other_date=latest.isoformat(),
-                days=general.other_vaccine_days,
-                earliest=earliest.isoformat(),
-            )
+        earliest, given, days, severity = worst
+        self.add(
+            "OTHER_VACCINE_RECENT",
+            severity,
+            other_date=given.isoformat(),
+            days=days,
+            earliest=earliest.isoformat(),
+        )
 
     def check_duplicates(self, rs: RuleSet, chosen: Booking) -> None:
         disease_of = self.rules.disease_of
@@ -415,3 +563,46 @@ class _Assessor:
             others=listed,
             dates=[b.slot_start.date().isoformat() for b in others],
         )
+
+
+def _allowance_verdict(
+    allowance: Allowance, product: Product, age: int | None, last: str | None, first_time: bool
+) -> bool | None:
+    """True: the person is eligible this way; False: not; None: only staff can tell
+    (a group the roster does not show, or an age bound without a birth date)."""
+    if allowance.products is not None and product.code not in allowance.products:
+        return False
+    if allowance.previous is not None and last not in allowance.previous:
+        return False
+    if allowance.first_time and not first_time:
+        return False
+    bounded = allowance.min_age_months is not None or allowance.max_age_months is not None
+    if bounded and age is not None:
+        low, high = allowance.min_age_months, allowance.max_age_months
+        if (low is not None and age < low) or (high is not None and age >= high):
+            return False
+    if allowance.group is not None or (bounded and age is None):
+        return None
+    return True
+
+
+def _slot_text(slot: DoseSlot) -> tuple[str, str]:
+    if slot.kind is DoseKind.ADDITIONAL:
+        return "基礎加強劑", "the additional primary dose"
+    if slot.kind is DoseKind.BOOSTER:
+        nth = slot.booster or 1
+        zh = "追加劑" if nth == 1 else f"追加劑第 {nth} 劑"
+        return f"第 {slot.number} 劑（{zh}）", f"dose {slot.number} (booster {nth})"
+    return f"第 {slot.number} 劑", f"dose {slot.number}"
+
+
+__all__ = [
+    "AssessmentInput",
+    "IntervalViolation",
+    "age_in_months",
+    "assess",
+    "interval_violation",
+    "pick_booking",
+    "prior_doses",
+    "site_key",
+]

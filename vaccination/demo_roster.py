@@ -1,8 +1,8 @@
 """A synthetic mass-site roster for demos, benchmarks and tests, with a scenario for every flag.
 
 `write_demo_roster` writes a CSV with the Tainan back-office headers (plus the optional
-確診日期 and 其他疫苗接種日 columns): one day at a mass site (08:00-12:00 and 13:30-17:30),
-a main site with most people and a few other sites, valid national IDs and some
+確診日期, 其他疫苗接種日 and 護照號碼 columns): one day at a mass site (08:00-12:00 and
+13:30-17:30), a main site with most people and a few other sites, valid national IDs and some
 resident certificates, Chinese names, 09xxxxxxxx phones, several products, dose
 histories in the different spellings rosters use. Ordinary people are consistent (their
 booked dose follows their history at safe intervals), so a scan during their slot at
@@ -33,7 +33,7 @@ SLOT_STARTS: Final[tuple[time, ...]] = tuple(
 HEADERS: Final[tuple[str, ...]] = (
     "序號", "姓名", "身分證字號", "出生年月日", "電話", "接種期別", "已接種疫苗", "接種地點",
     "接種時間", "接種疫苗", "已報到", "報到時間", "報到號碼", "醫生不同意", "確診日期",
-    "其他疫苗接種日",
+    "其他疫苗接種日", "護照號碼",
 )  # fmt: skip
 ENCODINGS: Final[dict[str, str]] = {
     "utf-8-sig": "utf-8-sig",
@@ -138,8 +138,13 @@ DEMO_SCENARIOS: Final[list[DemoScenario]] = [
         "Confirmed infection 30 days ago",
     ),
     DemoScenario(
-        "other_vaccine", _id("D", 1, 19), ("OTHER_VACCINE_RECENT",), "5 天前打過其他疫苗",
-        "Another vaccine 5 days ago",
+        "additional_dose", _id("D", 1, 19), ("ELIGIBILITY_UNCONFIRMED",),
+        "預約基礎加強劑：請核對免疫不全證明", "Additional primary dose: check the proof",
+    ),
+    DemoScenario(
+        "not_eligible", _id("D", 2, 25), ("DOSE_NOT_ELIGIBLE", "BRAND_CHANGE"),
+        "3 歲打完 3 劑幼兒 BNT，預約幼兒次世代追加劑", "Age 3 after 3 infant BNT doses, "
+        "booked for the infant bivalent booster",
     ),
     DemoScenario(
         "duplicate_booking", _id("D", 2, 20), ("DUPLICATE_BOOKING",), "另有一筆 3 天後的預約",
@@ -184,6 +189,7 @@ _SPELLINGS: Final[dict[str, tuple[str, ...]]] = {
     "CoV_AZ": ("CoV_AZ", "AZ"),
     "CoV_Novavax": ("CoV_Novavax", "Novavax"),
     "CoV_Moderna_BA45": ("莫德納次世代BA.4/5", "CoV_Moderna_BA45"),
+    "CoV_BNT_Infant": ("幼兒BNT", "CoV_BNT_Infant"),
     "Flu": ("流感", "Flu"),
 }
 _SEPARATORS: Final[tuple[str, ...]] = ("；", "、", ", ", "\n", ";")
@@ -201,9 +207,10 @@ class _Row:
     slot: datetime
     product: str
     infection: date | None = None
-    other_vaccine: date | None = None
+    dose_text: str | None = None  # the dose as written, when not a number (基礎加強劑)
     product_text: str | None = None  # as written, when not the code
     birth_text: str | None = None  # as written, when not a valid date
+    passport: bool = False  # the number goes in the passport column, not the ID column
 
 
 class _Writer:
@@ -241,10 +248,10 @@ class _Writer:
         return [
             str(number),
             row.name,
-            row.id_number,
+            "" if row.passport else row.id_number,
             birth,
             row.phone,
-            str(row.dose) if self.rng.random() < 0.7 else f"第{row.dose}劑",
+            row.dose_text or (str(row.dose) if self.rng.random() < 0.7 else f"第{row.dose}劑"),
             self.history_text(row.history),
             row.site,
             row.slot.strftime("%Y-%m-%d %H:%M"),
@@ -254,7 +261,8 @@ class _Writer:
             "",
             "",
             row.infection.isoformat() if row.infection else "",
-            format_roc_slash(row.other_vaccine) if row.other_vaccine else "",
+            "",  # 其他疫苗接種日: no rule set in force since 2022 spaces other vaccines
+            row.id_number if row.passport else "",
         ]
 
 
@@ -357,7 +365,7 @@ def _scenario_rows(day: date, people: _People) -> list[_Row]:
         row("ok", dose=2, history=(("CoV_Moderna", ago(200)),)),
         row("resident", product="CoV_BNT"),
         row("resident_old", product="CoV_Novavax"),
-        row("passport", name="Anna Schmidt"),
+        row("passport", name="Anna Schmidt", passport=True),
         row("wrong_date", slot=nine + timedelta(days=1)),
         row("wrong_site", site=OTHER_SITES[0]),
         row("outside_slot", slot=datetime.combine(day, time(16, 30))),
@@ -380,7 +388,14 @@ def _scenario_rows(day: date, people: _People) -> list[_Row]:
             "recent_infection", dose=3, infection=ago(30),
             history=(("CoV_Moderna", ago(400)), ("CoV_Moderna", ago(300))),
         ),
-        row("other_vaccine", other_vaccine=ago(5)),
+        row(
+            "additional_dose", dose=3, dose_text="基礎加強劑",
+            history=(("CoV_Moderna", ago(300)), ("CoV_Moderna", ago(200))),
+        ),
+        row(
+            "not_eligible", birth=_years_before(day, 3, 30), product="CoV_Moderna_BA45_Infant",
+            dose=4, history=tuple(("CoV_BNT_Infant", ago(n)) for n in (400, 370, 300)),
+        ),
         twice,
         replace(
             twice, site=OTHER_SITES[1],

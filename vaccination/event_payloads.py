@@ -139,6 +139,10 @@ class VaccinationPayload(PersonPayload):
     queue_number: QueueNumber | None = None
     vials_opened: Annotated[StrictInt, Field(ge=0, le=100_000)] | None = None
     rule_set_version: Annotated[StrictStr, Field(max_length=40)] | None = None
+    # Given other than booked (product or dose): what was booked and why it changed.
+    booked_product: Annotated[StrictStr, Field(max_length=40)] | None = None
+    booked_dose: Dose | None = None
+    reason: Reason | None = None
 
 
 class HistoryDose(BaseModel):

@@ -130,6 +130,23 @@ CATALOGUE: Final[dict[str, FlagSpec]] = {
             "vaccine booked as dose 1).",
         ),
         _spec(
+            "DOSE_NOT_ELIGIBLE",
+            B,
+            "{dose_zh}只給{who_zh}。",
+            "{dose_en} is only for {who_en}.",
+            "The person is not among those the rule set gives this dose to (e.g. a 4th dose "
+            "under 55, a teenager's booster other than BNT, a second flu dose of the season "
+            "for an adult).",
+        ),
+        _spec(
+            "ELIGIBILITY_UNCONFIRMED",
+            W,
+            "{dose_zh}只給{who_zh}：請核對身分或證明文件。",
+            "{dose_en} is only for {who_en}: check the person's status or proof.",
+            "The dose is only for a group the roster does not show (原住民, 免疫不全 ...) or "
+            "for an age the missing birth date cannot confirm; staff confirm it with a reason.",
+        ),
+        _spec(
             "INTERVAL_TOO_SHORT",
             B,
             "距上一劑（{last_dose}）未滿 {min_days} 天，最早 {earliest} 才能接種。",
@@ -151,14 +168,15 @@ CATALOGUE: Final[dict[str, FlagSpec]] = {
             "A dose was given on {last_dose}; no vaccination within {hours} hours; "
             "earliest {earliest}.",
             "A dose (any vaccine of the rule set's disease) was given within the last "
-            "48 hours (counted in calendar days).",
+            "48 hours (counted in calendar days), shown whatever the interval rules say.",
         ),
         _spec(
             "RECENT_INFECTION",
             B,
-            "{infection_date} 確診，需間隔 {days} 天，{earliest} 起才能接種。",
-            "Confirmed infection on {infection_date}: wait {days} days, earliest {earliest}.",
-            "A confirmed infection within the rule set's waiting period (84 days for COVID-19).",
+            "{infection_date} {what_zh}，需間隔 {days} 天，{earliest} 起才能接種。",
+            "{what_en} on {infection_date}: wait {days} days, earliest {earliest}.",
+            "An infection within the rule set's waiting period (84 days for COVID-19), counted "
+            "from the onset or the confirmation, whichever is earlier.",
         ),
         _spec(
             "OTHER_VACCINE_RECENT",
@@ -166,7 +184,8 @@ CATALOGUE: Final[dict[str, FlagSpec]] = {
             "{other_date} 接種過其他疫苗，間隔未滿 {days} 天（{earliest} 起）。",
             "Another vaccine was given on {other_date}: less than {days} days ago "
             "(earliest {earliest}).",
-            "Another vaccine was given within the rule set's spacing (14 days in the 2021 plan).",
+            "Another vaccine was given within the spacing this rule set, or the other "
+            "vaccine's, asks for (14 days in the 2021 plan, both ways).",
         ),
         _spec(
             "DUPLICATE_BOOKING",

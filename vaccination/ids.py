@@ -6,17 +6,20 @@ Kinds (see `IdKind`):
 * old resident certificate (舊式居留證): two letters, the second A-D, 7 digits + check digit;
   the second letter counts with the last digit of its two-digit code;
 * new resident certificate (新式居留證, since 2021): letter + 8/9 + 7 digits + check digit;
-* passport number: 6-12 letters/digits, at least one digit, not shaped like a Taiwanese
-  ID. It has no checksum, so it is accepted but marked unchecked.
+* passport number: 6-12 letters/digits, at least one digit. It has no checksum, so it is
+  accepted (marked unchecked) only where the user says it is a passport number: a passport
+  column of the roster, the walk-in form's document type, `check_id(raw, IdKind.PASSPORT)`.
 
-A value shaped like a Taiwanese ID (10 characters: letter, letter-or-digit, 8 digits) is
-never taken for a passport: a bad checksum there is a typo or a misread, so it is invalid.
+Nothing is guessed: without a declared kind a value must be a Taiwanese ID or resident
+certificate. A value that starts like one (a letter, then 1, 2, 8, 9 or A-D) but has the
+wrong length or a non-digit is invalid with that reason, never taken for a passport.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Final
 
 from vaccination.models import IdCheck, IdKind
@@ -61,6 +64,9 @@ PASSPORT_MAX_LENGTH: Final[int] = 12
 _ASCII_NOISE: Final[dict[int, None]] = dict.fromkeys([*range(33), 127])
 
 _TAIWAN_SHAPE = re.compile(r"[A-Z][A-Z0-9][0-9]{8}")
+# How a Taiwanese ID or resident certificate starts: region letter, then 1/2/8/9 or A-D.
+_TAIWAN_PREFIX = re.compile(r"[A-Z][1289A-D]")
+TAIWAN_ID_LENGTH: Final[int] = 10
 _ALNUM = re.compile(r"[A-Z0-9]+")
 _DIGITS10 = re.compile(r"[0-9]{10}")
 
@@ -68,8 +74,23 @@ _DIGITS10 = re.compile(r"[0-9]{10}")
 ERROR_MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "empty": ("未讀到證號，請重新掃描或輸入。", "No ID number was read; scan or type it again."),
     "wrong_length": (
-        "證號長度不對（讀到 {n} 碼，身分證／居留證為 10 碼，護照為 6-12 碼）。",
-        "Wrong length ({n} characters; ID/resident certificate has 10, passport 6-12).",
+        "證號長度不對：讀到 {n} 碼，身分證／居留證為 10 碼。",
+        "Wrong length: {n} characters, 10 needed (ID or resident certificate).",
+    ),
+    "digits_expected": (
+        "第 {pos} 碼「{ch}」不對：身分證／居留證第 3 到 10 碼都是數字。",
+        "Character {pos} ({ch!r}) is wrong: characters 3 to 10 of an ID or resident "
+        "certificate are digits.",
+    ),
+    "passport_not_declared": (
+        "這不是身分證或居留證號。若是護照號碼，請選擇證件類別「護照」"
+        "（名冊請填在「護照號碼」欄）。",
+        "This is not a national ID or resident certificate number. For a passport number "
+        "choose the document type 'passport' (in a roster: the passport column).",
+    ),
+    "kind_mismatch": (
+        "證號是{found_zh}，不是所選的{wanted_zh}。",
+        "The number is a {found_en}, not the chosen {wanted_en}.",
     ),
     "unknown_region_letter": (
         "第 1 碼必須是英文字母（縣市代碼）。",
@@ -84,6 +105,10 @@ ERROR_MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "證號只能有英文字母和數字。",
         "An ID number may contain only letters and digits.",
     ),
+    "passport_length": (
+        "護照號碼長度不對：讀到 {n} 碼，護照號碼為 6-12 碼。",
+        "Wrong length for a passport number: {n} characters, 6-12 needed.",
+    ),
     "not_an_id": (
         "這不像證號（沒有數字），請重新掃描證件條碼。",
         "This is not an ID number (no digits); scan the document's barcode again.",
@@ -92,6 +117,13 @@ ERROR_MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "檢查碼不符，證號可能打錯或讀錯，請核對證件。",
         "Checksum mismatch: the number was mistyped or misread; check the document.",
     ),
+}
+
+_KIND_NAMES: Final[dict[IdKind, tuple[str, str]]] = {
+    IdKind.NATIONAL_ID: ("身分證號", "national ID number"),
+    IdKind.RESIDENT_OLD: ("舊式居留證號", "resident certificate number (old form)"),
+    IdKind.RESIDENT_NEW: ("新式居留證號", "resident certificate number (new form)"),
+    IdKind.PASSPORT: ("護照號碼", "passport number"),
 }
 
 _KIND_MESSAGES: Final[dict[IdKind, tuple[str, str]]] = {
@@ -161,28 +193,106 @@ def make_resident_old_id(letter: str, second: str, serial: int) -> str:
     return f"{letter}{second}{serial:07d}{check}"
 
 
-def check_id(raw: str) -> IdCheck:
-    """Normalise and validate one scanned or typed value; say which kind it is or why not."""
+def check_id(raw: str, kind: IdKind | None = None) -> IdCheck:
+    """Normalise and validate one scanned or typed value; say which kind it is or why not.
+
+    `kind` is what the user declared: None means a national ID or resident certificate
+    (a scan, a roster's ID column), `IdKind.PASSPORT` a passport number (a passport
+    column, the walk-in form's document type, `--kind passport`). A passport number is
+    never accepted without it.
+    """
+    if kind is IdKind.PASSPORT:
+        return _check_passport(raw)
     # Fast path: a clean 10-character ID as scanners and roster files deliver it skips
     # normalisation (it would change nothing) and the regex of the general path.
     if len(raw) == 10 and _TAIWAN_SHAPE.fullmatch(raw) is not None:
-        return _check_taiwan(raw, raw)
+        result = _check_taiwan(raw, raw)
+    else:
+        result = _check_taiwan_family(raw)
+    if kind is not None and result.valid and result.kind is not kind:
+        return _kind_mismatch(result, kind)
+    return result
+
+
+# Check errors no passport number has either (nothing read, not letters and digits, no
+# digit): such a value is never looked up as a passport holder's.
+_NEVER_A_PASSPORT: Final[frozenset[str]] = frozenset({"empty", "bad_characters", "not_an_id"})
+
+
+def check_id_on_record(raw: str, on_record: Callable[[str], bool]) -> IdCheck:
+    """Check a scanned or typed value that may be the number of a passport holder on record.
+
+    A passport number reaches the record only where the user declared it one (a roster's
+    passport column, the walk-in form's document type), so a value that is not an ID
+    but is the number of someone on record (`on_record(normalized)`) is that person's
+    passport number. Any other value is checked as `check_id(raw)` does.
+    """
+    check = check_id(raw)
+    if not check.valid and check.error not in _NEVER_A_PASSPORT and on_record(check.normalized):
+        return check_id(raw, IdKind.PASSPORT)
+    return check
+
+
+def check_recorded_id(value: str) -> IdCheck:
+    """The check of a number already on record: an ID, or else a declared passport number."""
+    return check_id_on_record(value, lambda _: True)
+
+
+def _check_taiwan_family(raw: str) -> IdCheck:
+    """The general path of a value that must be a national ID or resident certificate."""
     value = normalize_id(raw)
     if not value:
         return _bad(raw, value, "empty")
     if not _ALNUM.fullmatch(value):
         return _bad(raw, value, "bad_characters")
-    if len(value) == 10 and _TAIWAN_SHAPE.fullmatch(value):
+    if len(value) == TAIWAN_ID_LENGTH and _TAIWAN_SHAPE.fullmatch(value):
         return _check_taiwan(raw, value)
     if _DIGITS10.fullmatch(value):
         # Ten digits: an ID whose letter was lost (or a phone number scanned by mistake).
         return _bad(raw, value, "unknown_region_letter")
+    if value.isalpha():
+        # Every ID and passport number has digits; letters only is a word or a misread.
+        return _bad(raw, value, "not_an_id")
+    if _TAIWAN_PREFIX.match(value):
+        # Starts like an ID: a digit lost or added, or a letter misread, never a passport.
+        if len(value) != TAIWAN_ID_LENGTH:
+            return _bad(raw, value, "wrong_length")
+        pos = next(i for i, ch in enumerate(value[2:], start=2) if not ch.isdigit())
+        return _bad(raw, value, "digits_expected", pos=pos + 1, ch=value[pos])
+    if len(value) == TAIWAN_ID_LENGTH:
+        return _bad(raw, value, "bad_gender_digit")
     if PASSPORT_MIN_LENGTH <= len(value) <= PASSPORT_MAX_LENGTH:
-        if value.isalpha():
-            # Every passport number has digits; letters only is a word or a misread.
-            return _bad(raw, value, "not_an_id")
-        return _good(raw, value, IdKind.PASSPORT)
+        return _bad(raw, value, "passport_not_declared")
     return _bad(raw, value, "wrong_length")
+
+
+def _check_passport(raw: str) -> IdCheck:
+    """A number the user declared a passport number: shape only, there is no checksum."""
+    value = normalize_id(raw)
+    if not value:
+        return _bad(raw, value, "empty")
+    if not _ALNUM.fullmatch(value):
+        return _bad(raw, value, "bad_characters")
+    if not PASSPORT_MIN_LENGTH <= len(value) <= PASSPORT_MAX_LENGTH:
+        return _bad(raw, value, "wrong_length", message="passport_length")
+    if value.isalpha():
+        return _bad(raw, value, "not_an_id")
+    return _good(raw, value, IdKind.PASSPORT)
+
+
+def _kind_mismatch(result: IdCheck, wanted: IdKind) -> IdCheck:
+    assert result.kind is not None
+    found_zh, found_en = _KIND_NAMES[result.kind]
+    wanted_zh, wanted_en = _KIND_NAMES[wanted]
+    return _bad(
+        result.input,
+        result.normalized,
+        "kind_mismatch",
+        found_zh=found_zh,
+        found_en=found_en,
+        wanted_zh=wanted_zh,
+        wanted_en=wanted_en,
+    )
 
 
 def clean_valid_id(raw: str) -> str | None:
@@ -225,8 +335,8 @@ def _taiwan_error(value: str) -> str:
     return "checksum_mismatch" if remainder else ""
 
 
-def _bad(raw: str, value: str, code: str) -> IdCheck:
-    zh, en = ERROR_MESSAGES[code]
+def _bad(raw: str, value: str, code: str, message: str | None = None, **fields: object) -> IdCheck:
+    zh, en = ERROR_MESSAGES[message or code]
     return IdCheck(
         input=raw,
         valid=False,
@@ -234,8 +344,8 @@ def _bad(raw: str, value: str, code: str) -> IdCheck:
         normalized=value,
         masked=mask_id(value),
         error=code,
-        message_zh=zh.format(n=len(value)),
-        message_en=en.format(n=len(value)),
+        message_zh=zh.format(n=len(value), **fields),
+        message_en=en.format(n=len(value), **fields),
     )
 
 

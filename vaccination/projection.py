@@ -8,7 +8,7 @@ the vaccinations, walk-ins and vials, and the conflicts. The rules live here onc
 - "latest decision": the decision with the greatest `event_order` (instant in UTC,
   then desk and sequence), whatever order the events arrived in;
 - undo and void: matched by check-in id, never by queue number;
-- intervals: `interval_violation`, the assessment's minimum-interval rule.
+- intervals: `vaccination.assessment.interval_violation`, the assessment's own rule.
 
 The desk's store materialises this state per person (station_app/store/state.py); the
 server's reconciliation reads counts and conflicts from it (sync_server/services/reconcile.py).
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
-from vaccination.assessment import age_in_months, site_key
+from vaccination.assessment import interval_violation, site_key
 from vaccination.event_payloads import Operator, WalkinAddedPayload
 from vaccination.events import (
     CheckinEvent,
@@ -36,7 +36,7 @@ from vaccination.events import (
     WalkinAddedEvent,
 )
 from vaccination.models import DoseRecord
-from vaccination.rules import RuleSetLookupError, RuleSetRegistry
+from vaccination.rules import RuleSetRegistry
 
 CHECKED_IN_TWICE: Final[str] = "CHECKED_IN_TWICE"
 TWO_VACCINATIONS_SAME_DAY: Final[str] = "TWO_VACCINATIONS_SAME_DAY"
@@ -495,41 +495,6 @@ def _conflicts(
     return out
 
 
-def interval_violation(
-    rules: RuleSetRegistry,
-    product_code: str,
-    dose: int,
-    on: date,
-    history: Sequence[DoseRecord],
-    birth_date: date | None,
-) -> tuple[int, DoseRecord] | None:
-    """(minimum days, the earlier dose counted from) when a dose given `on` is too early."""
-    try:
-        rs = rules.for_product(product_code, on)
-        product = rs.product(product_code)
-    except (RuleSetLookupError, KeyError):
-        return None
-    season = rs.general.season_begin(on)
-    same = sorted(
-        (
-            d
-            for d in history
-            if d.given_on < on
-            and rules.disease_of(d.product) == rs.disease
-            and (season is None or d.given_on >= season)
-        ),
-        key=lambda d: d.given_on,
-    )
-    if not same:
-        return None
-    last = same[-1]
-    age = age_in_months(birth_date, on) if birth_date else None
-    rule = rs.min_interval(product, last.product, dose, age)
-    if rule is None or (on - last.given_on).days >= rule.min_days:
-        return None
-    return rule.min_days, last
-
-
 def interval_checker(
     rules: RuleSetRegistry,
     day: date,
@@ -540,11 +505,11 @@ def interval_checker(
 
     def check(v: VaccinationState) -> ConflictState | None:
         found = interval_violation(
-            rules, v.product, v.dose, day, histories.get(v.id_number, ()), births.get(v.id_number)
+            v.product, v.dose, day, births.get(v.id_number), histories.get(v.id_number, ()), rules
         )
         if found is None:
             return None
-        min_days, last = found
+        min_days, last = found.min_days, found.previous
         return ConflictState(
             INTERVAL_TOO_SHORT,
             v.id_number,

@@ -17,10 +17,13 @@ from typing import Final
 
 # Fields a booking cannot do without. `site` may instead come from the caller (a clinic's own list).
 REQUIRED: Final[tuple[str, ...]] = ("id_number", "name", "site", "slot", "product", "dose")
+# A passport column stands in for the ID column: a passport number is accepted only there.
+STANDS_IN: Final[dict[str, str]] = {"id_number": "passport"}
 
 # Field -> (zh label, en label), for messages.
 FIELD_LABELS: Final[dict[str, tuple[str, str]]] = {
     "id_number": ("身分證字號", "id_number"),
+    "passport": ("護照號碼", "passport"),
     "name": ("姓名", "name"),
     "birth_date": ("出生年月日", "birth_date"),
     "phone": ("電話", "phone"),
@@ -31,6 +34,7 @@ FIELD_LABELS: Final[dict[str, tuple[str, str]]] = {
     "slot_date": ("接種日期", "slot_date"),
     "product": ("接種疫苗", "product"),
     "infection_date": ("確診日期", "infection_date"),
+    "infection_onset_date": ("發病日期", "infection_onset_date"),
     "other_vaccine_date": ("其他疫苗接種日", "other_vaccine_date"),
 }
 
@@ -41,6 +45,9 @@ _ALIASES: Final[dict[str, tuple[str, ...]]] = {
         "身分證字號", "身分證號", "身分證號碼", "身分證統一編號", "身分證/居留證號",
         "身分證/居留證號碼", "證號", "證件號碼", "統一證號", "居留證號", "id_number", "id",
         "id_no", "national_id", "id_card",
+    ),
+    "passport": (
+        "護照號碼", "護照號", "護照", "護照證號", "passport", "passport_number", "passport_no",
     ),
     "birth_date": (
         "出生年月日", "出生日期", "生日", "birth_date", "birthday", "dob", "date_of_birth",
@@ -65,6 +72,9 @@ _ALIASES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "infection_date": (
         "確診日期", "確診日", "感染日期", "infection_date", "covid_infection_date", "infected_on",
+    ),
+    "infection_onset_date": (
+        "發病日期", "發病日", "症狀開始日", "onset_date", "infection_onset_date", "symptom_onset",
     ),
     "other_vaccine_date": (
         "其他疫苗接種日", "其他疫苗接種日期", "其他疫苗日期", "other_vaccine_date",
@@ -134,8 +144,10 @@ class HeaderMap:
     width: int  # number of header cells
 
     def missing(self, required: tuple[str, ...] = REQUIRED) -> list[str]:
-        """Required fields with no column."""
-        return [f for f in required if f not in self.columns]
+        """Required fields with no column (nor the column that may stand in for it)."""
+        return [
+            f for f in required if f not in self.columns and STANDS_IN.get(f) not in self.columns
+        ]
 
 
 def map_header(cells: list[str], row_index: int) -> HeaderMap:
@@ -184,7 +196,8 @@ def find_header(rows: list[list[str]]) -> HeaderMap | None:
         if not any(c.strip() for c in cells):
             continue
         hm = map_header(cells, index)
-        if ("id_number" in hm.columns or "name" in hm.columns) and len(hm.columns) >= 3:
+        named = {"id_number", "passport", "name"} & hm.columns.keys()
+        if named and len(hm.columns) >= 3:
             return hm
     return None
 

@@ -31,7 +31,7 @@ from typing import Final, NamedTuple, cast
 
 from vaccination.dose_history import DoseHistoryParser, format_dose_history
 from vaccination.ids import check_id, clean_valid_id, mask_id
-from vaccination.models import Booking, DoseRecord, Person
+from vaccination.models import Booking, DoseRecord, IdKind, Person
 from vaccination.roster_cells import (
     Cell,
     CellError,
@@ -72,6 +72,7 @@ class RosterEntry:
     flags: tuple[str, ...] = ()  # flag codes known at import, e.g. ("DUPLICATE_BOOKING",)
     infection_date: date | None = None  # 確診日期
     other_vaccine_date: date | None = None  # 其他疫苗接種日
+    infection_onset_date: date | None = None  # 發病日期 (the earlier of the two counts)
 
 
 @dataclass(frozen=True)
@@ -337,6 +338,7 @@ class _RowImporter:
             c.get("id_number"), c.get("name"), c.get("birth_date"), c.get("phone"),
             c.get("site"), c.get("slot"), c.get("slot_date"), c.get("product"), c.get("dose"),
             c.get("history"), c.get("infection_date"), c.get("other_vaccine_date"),
+            c.get("passport"), c.get("infection_onset_date"),
         )  # fmt: skip
         need = max(i for i in cols if i is not None) + 1
         width = self.header.width
@@ -370,14 +372,14 @@ class _RowImporter:
 
     def raw(self, cells: list[Cell]) -> dict[str, str]:
         out: dict[str, str] = {}
-        id_col = self.header.columns.get("id_number")
+        id_cols = {self.header.columns.get("id_number"), self.header.columns.get("passport")}
         for i, value in enumerate(cells):
             name = self.header_cells[i] if i < len(self.header_cells) else ""
             key = name or f"#{i + 1}"
             text = cell_text(value)
             if not text and not name:
                 continue  # padding of a short row
-            out[key] = mask_id(text) if i == id_col else text
+            out[key] = mask_id(text) if i in id_cols else text
         return out
 
     def reject(self, row_number: int, cells: list[Cell], problems: list[_Problem]) -> None:
@@ -403,18 +405,26 @@ class _RowImporter:
     ) -> None:
         """Validate one non-blank row; accept it, merge it or reject it."""
         (c_id, c_name, c_birth, c_phone, c_site, c_slot, c_day, c_product, c_dose, c_hist,
-         c_inf, c_other) = cols  # fmt: skip
+         c_inf, c_other, c_passport, c_onset) = cols  # fmt: skip
         # Required columns exist: the header was checked before any row.
-        assert c_id is not None and c_name is not None
+        assert c_name is not None and (c_id is not None or c_passport is not None)
         assert c_product is not None and c_dose is not None
         problems: list[_Problem] = []
         if self.bad_bytes and any(isinstance(v, str) and REPLACEMENT in v for v in cells):
             problems.append(self.bad_row(cells))
 
-        # Identity
-        id_raw = str(cells[c_id]).strip()
+        # Identity: the ID column, else the passport column (the only place a passport
+        # number is accepted: the file says what it is).
+        id_col = c_id if c_id is not None else c_passport
+        assert id_col is not None
+        id_raw = str(cells[c_id]).strip() if c_id is not None else ""
+        passport = not id_raw and c_passport is not None
+        if passport:
+            assert c_passport is not None
+            id_raw = str(cells[c_passport]).strip()
+            id_col = c_passport
         if (
-            id_raw == self.header_cells[c_id]
+            id_raw == self.header_cells[id_col]
             and str(cells[c_name]).strip() == self.header_cells[c_name]
         ):
             # Pages of a printout or several exports pasted into one file repeat the header.
@@ -427,13 +437,13 @@ class _RowImporter:
             )
             return
         # The common case, a clean valid ID, needs no IdCheck; anything else gets the reason.
-        id_number = clean_valid_id(id_raw) or ""
+        id_number = "" if passport else clean_valid_id(id_raw) or ""
         if id_number:
             pass
         elif not id_raw:
             problems.append(("ID_MISSING", "身分證字號是空白的。", "the ID number is empty"))
         else:
-            check = check_id(id_raw)
+            check = check_id(id_raw, IdKind.PASSPORT if passport else None)
             if check.valid:
                 id_number = check.normalized
             else:
@@ -476,10 +486,14 @@ class _RowImporter:
             history, bad = self.history.parse(history_text)
             for p in bad:
                 problems.append(("BAD_HISTORY", p.reason_zh, p.reason_en))
-        infection = other = None
+        infection = onset = other = None
         if c_inf is not None and cells[c_inf]:
             infection = self.date_cell(
                 cells[c_inf], "BAD_INFECTION_DATE", "確診日期", "infection date", problems
+            )
+        if c_onset is not None and cells[c_onset]:
+            onset = self.date_cell(
+                cells[c_onset], "BAD_INFECTION_DATE", "發病日期", "onset date", problems
             )
         if c_other is not None and cells[c_other]:
             other = self.date_cell(
@@ -590,6 +604,7 @@ class _RowImporter:
                 (),
                 infection,
                 other,
+                onset,
             )
         )
 
@@ -721,14 +736,24 @@ def validate_walk_in(
     site: str,
     slot_start: datetime,
     rules: RuleSetRegistry,
+    id_kind: IdKind | None = None,
 ) -> RosterEntry:
-    """Check a person added on the spot (增加人員) like an imported row; RowError if not valid."""
-    check = check_id(person.id_number)
+    """Check a person added on the spot (增加人員) like an imported row; RowError if not valid.
+
+    `id_kind` is the form's document type: `IdKind.PASSPORT` for a passport number (the
+    only way one is accepted), None for a national ID or resident certificate.
+    """
+    check = check_id(person.id_number, id_kind)
     if not check.valid:
+        label_zh, label_en = (
+            ("護照號碼", "Passport number")
+            if id_kind is IdKind.PASSPORT
+            else ("身分證字號", "ID number")
+        )
         raise RowError(
             "INVALID_ID",
-            f"身分證字號 {check.masked} 無效：{check.message_zh}",
-            f"ID number {check.masked} is invalid: {check.message_en}",
+            f"{label_zh} {check.masked} 無效：{check.message_zh}",
+            f"{label_en} {check.masked} is invalid: {check.message_en}",
         )
     name = clean_name(person.name)
     if not name:

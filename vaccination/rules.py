@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
@@ -91,11 +92,14 @@ class Product(_Frozen):
     aliases: tuple[str, ...] = ()
     min_age_months: AgeMonths = Field(alias="min_age")
     max_age_months: AgeMonths | None = Field(default=None, alias="max_age")  # exclusive
-    doses_per_vial: int = Field(ge=1)
+    doses_per_vial: int = Field(ge=1)  # the default; a lot may say otherwise (vial_sizes)
+    # Doses per vial a lot of this product may come in (AZ: 8 or 10); null: only the default.
+    vial_sizes: tuple[int, ...] | None = None
     hours_after_opening: float | None = Field(default=None, gt=0)
     niis_code: str = Field(min_length=1)
     primary_doses: int = Field(ge=1)
     doses: tuple[int, ...] | None = None  # dose numbers this product may be given as
+    source: str = Field(min_length=1)  # the document and section the product's data is from
     disease: str = ""  # filled in from the rule set
 
     def allows_dose(self, dose: int) -> bool:
@@ -108,56 +112,214 @@ class Product(_Frozen):
             return False
         return self.max_age_months is None or age_months < self.max_age_months
 
+    def allows_vial_size(self, doses_per_vial: int) -> bool:
+        """True when a lot of this product may hold `doses_per_vial` doses per vial."""
+        sizes = self.vial_sizes if self.vial_sizes is not None else (self.doses_per_vial,)
+        return doses_per_vial in sizes
 
-class IntervalRule(_Frozen):
-    """Minimum days before dose `dose` of `product` after the previous dose of the disease.
+    def lot_doses_per_vial(self, declared: int | None) -> int:
+        """The doses per vial of a lot: what the lot says (when received or first opened),
+        else the product's default. VialSizeError when the product has no such vials."""
+        if declared is None:
+            return self.doses_per_vial
+        if not self.allows_vial_size(declared):
+            sizes = self.vial_sizes or (self.doses_per_vial,)
+            raise VialSizeError(self, declared, sizes)
+        return declared
 
-    `dose` is a number, `"booster"` (beyond the product's primary series) or `"*"`.
-    `product` / `previous` are product codes or `"*"`. The most specific matching rule
-    wins; among equally specific ones, the longest interval.
+
+class VialSizeError(ValueError):
+    """A lot declared with doses per vial its product does not come in; zh/en for the user."""
+
+    def __init__(self, product: Product, declared: int, sizes: tuple[int, ...]) -> None:
+        listed = "、".join(str(n) for n in sizes)
+        self.message_zh = f"「{product.name_zh}」每瓶 {listed} 劑，沒有 {declared} 劑的包裝。"
+        self.message_en = (
+            f"{product.name_en} comes in vials of {' or '.join(str(n) for n in sizes)} "
+            f"doses, not {declared}."
+        )
+        super().__init__(f"{self.message_zh} / {self.message_en}")
+
+
+class DoseKind(StrEnum):
+    """What a dose is in a person's series, as the rules tell doses apart."""
+
+    PRIMARY = "primary"  # 基礎劑: dose 1 .. the product's primary_doses
+    ADDITIONAL = "additional"  # 基礎加強劑: an extra primary dose (immunocompromised), no booster
+    BOOSTER = "booster"  # 追加劑: any dose after the primary series
+
+
+@dataclass(frozen=True, slots=True)
+class DoseSlot:
+    """A dose as the rules see it: its number, its kind and, for a booster, which one."""
+
+    number: int
+    kind: DoseKind
+    booster: int | None = None  # 1 for the first booster (追加劑), 2 for 追加劑第二劑 ...
+
+
+def dose_slot(product: Product, dose: int, kind: DoseKind | None = None) -> DoseSlot:
+    """Which dose `dose` of `product` is; `kind` is what the booking's label says, if it does.
+
+    Only 基礎加強劑 needs the label: by number it is dose 3, like the first booster.
+    """
+    if kind is DoseKind.ADDITIONAL:
+        return DoseSlot(dose, DoseKind.ADDITIONAL)
+    if dose <= product.primary_doses:
+        return DoseSlot(dose, DoseKind.PRIMARY)
+    return DoseSlot(dose, DoseKind.BOOSTER, dose - product.primary_doses)
+
+
+def dose_kind_of_label(label: str | None) -> DoseKind | None:
+    """The kind a roster's dose label names when its number cannot: 基礎加強劑 -> ADDITIONAL."""
+    if label is None:
+        return None
+    value = "".join(unicodedata.normalize("NFKC", label).split()).casefold()
+    if "基礎加強" in value or value in ("additional", "additionalprimary", "additionaldose"):
+        return DoseKind.ADDITIONAL
+    return None
+
+
+class _DoseSelector(_Frozen):
+    """Which doses a rule is about: a number, `"booster"` (optionally the n-th),
+    `"additional"` (基礎加強劑) or `"*"`, and the product given (a code or `"*"`)."""
+
+    dose: int | Literal["booster", "additional", "*"]
+    booster: int | None = Field(default=None, ge=1)  # with dose "booster": only the n-th
+    product: str = WILDCARD
+
+    def selects(self, product: Product, slot: DoseSlot) -> bool:
+        """True when this rule is about giving `product` as the dose `slot`."""
+        if self.product not in (WILDCARD, product.code):
+            return False
+        if self.dose == WILDCARD:
+            return True
+        if self.dose == "additional":
+            return slot.kind is DoseKind.ADDITIONAL
+        if self.dose == "booster":
+            return slot.kind is DoseKind.BOOSTER and self.booster in (None, slot.booster)
+        return slot.kind is not DoseKind.ADDITIONAL and self.dose == slot.number
+
+    @property
+    def dose_specificity(self) -> int:
+        """How narrowly the dose is named: a number or the n-th booster beats "booster"."""
+        if isinstance(self.dose, int) or self.booster is not None or self.dose == "additional":
+            return 2
+        return 0
+
+
+def _age_fits(age_months: int, low: int | None, high: int | None) -> bool:
+    if low is not None and age_months < low:
+        return False
+    return high is None or age_months < high
+
+
+class IntervalRule(_DoseSelector):
+    """Minimum days before a dose of `product` after the previous dose of the disease.
+
+    `dose` is a number, `"booster"` (beyond the product's primary series; `booster: n`
+    only the n-th), `"additional"` (基礎加強劑) or `"*"`. `product` / `previous` are
+    product codes or `"*"`; ages are of the person on the day of the dose. The most
+    specific matching rule wins; among equally specific ones, the longest interval.
     """
 
-    dose: int | Literal["booster", "*"]
-    product: str = WILDCARD
     previous: str = WILDCARD
     min_days: int = Field(ge=0)
     min_age_months: AgeMonths | None = Field(default=None, alias="min_age")
     max_age_months: AgeMonths | None = Field(default=None, alias="max_age")
-    note: str | None = None
+    source: str = Field(min_length=1)  # the document and section the rule is from
 
-    def matches(self, product: Product, previous: str, dose: int, age_months: int | None) -> bool:
-        """True when this rule applies to giving `product` as `dose` after `previous`."""
-        if self.product not in (WILDCARD, product.code):
+    def matches(
+        self, product: Product, previous: str, slot: DoseSlot, age_months: int | None
+    ) -> bool:
+        """True when this rule applies to giving `product` as `slot` after `previous`."""
+        if not self.selects(product, slot):
             return False
         if self.previous not in (WILDCARD, previous):
-            return False
-        if self.dose == "booster":
-            if dose <= product.primary_doses:
-                return False
-        elif self.dose != WILDCARD and self.dose != dose:
             return False
         if self.min_age_months is not None or self.max_age_months is not None:
             if age_months is None:
                 return False
-            if self.min_age_months is not None and age_months < self.min_age_months:
-                return False
-            if self.max_age_months is not None and age_months >= self.max_age_months:
-                return False
+            return _age_fits(age_months, self.min_age_months, self.max_age_months)
         return True
 
     @property
     def specificity(self) -> int:
         """How narrowly the rule is stated; a narrower rule beats a general one."""
-        score = 0
+        score = self.dose_specificity
         if self.product != WILDCARD:
             score += 8
         if self.previous != WILDCARD:
             score += 4
-        if isinstance(self.dose, int):
-            score += 2
         if self.min_age_months is not None or self.max_age_months is not None:
             score += 1
         return score
+
+
+class GroupName(_Frozen):
+    """A group of people the desk cannot see in the roster (原住民, 免疫不全 ...)."""
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class Allowance(_Frozen):
+    """One way of being eligible for a dose: every condition given must hold."""
+
+    min_age_months: AgeMonths | None = Field(default=None, alias="min_age")
+    max_age_months: AgeMonths | None = Field(default=None, alias="max_age")  # exclusive
+    products: tuple[str, ...] | None = None  # only these products
+    previous: tuple[str, ...] | None = None  # only after a last dose of these products
+    # A group the person must belong to; the desk cannot see it, so staff confirm it.
+    group: GroupName | None = None
+    # Only in the person's first season of the vaccine (no dose before the season began).
+    first_time: bool = False
+
+
+def age_text(months: int) -> tuple[str, str]:
+    """An age for people to read, zh and en: 18 -> ("18 個月", ...), 144 -> ("12 歲", ...)."""
+    if months < 24:
+        return f"{months} 個月", f"{months} months"
+    return f"{months // 12} 歲", f"{months // 12} years"
+
+
+def describe_allowance(allowance: Allowance) -> tuple[str, str]:
+    """Who an allowance admits, in words: ("55 歲以上，原住民", "55 years and older, ...")."""
+    zh: list[str] = []
+    en: list[str] = []
+    low, high = allowance.min_age_months, allowance.max_age_months
+    if low is not None or high is not None:
+        lo_zh, lo_en = age_text(low) if low is not None else ("", "")
+        hi_zh, hi_en = age_text(high) if high is not None else ("", "")
+        if low is not None and high is not None:
+            zh.append(f"{lo_zh}至未滿 {hi_zh}")
+            en.append(f"{lo_en} to under {hi_en}")
+        elif low is not None:
+            zh.append(f"{lo_zh}以上")
+            en.append(f"{lo_en} and older")
+        else:
+            zh.append(f"未滿 {hi_zh}")
+            en.append(f"under {hi_en}")
+    if allowance.first_time:
+        zh.append("第一次接種此疫苗（本季之前沒有接種紀錄）")
+        en.append("first season of this vaccine (no dose before this season)")
+    if allowance.group is not None:
+        zh.append(allowance.group.zh)
+        en.append(allowance.group.en)
+    if allowance.previous is not None:
+        zh.append("上一劑為 " + "、".join(allowance.previous))
+        en.append("last dose " + " or ".join(allowance.previous))
+    if allowance.products is not None:
+        zh.append("限 " + "、".join(allowance.products))
+        en.append("only " + " or ".join(allowance.products))
+    return "，".join(zh) or "所有人", ", ".join(en) or "everyone"
+
+
+class EligibilityRule(_DoseSelector):
+    """Who may receive the doses the selector names: one of `allow` must hold."""
+
+    allow: tuple[Allowance, ...] = Field(min_length=1)
+    source: str = Field(min_length=1)
 
 
 class SlotRules(_Frozen):
@@ -204,8 +366,13 @@ class RuleSet(_Frozen):
     disease: str = Field(min_length=1)
     products: tuple[Product, ...] = Field(min_length=1)
     intervals: tuple[IntervalRule, ...] = ()
+    eligibility: tuple[EligibilityRule, ...] = ()
     general: GeneralRules = GeneralRules()
     severity: dict[str, Severity] = Field(default_factory=dict)  # flag code -> severity
+    # Where each general rule and severity override comes from: keys are the names of
+    # `general` (recent_dose_hours, infection_wait_days, other_vaccine_days, brand_change,
+    # season_start) and `severity.CODE`; every rule in force needs one.
+    sources: dict[str, str] = Field(default_factory=dict)
     source: str = ""  # where the rules come from, for people reading the file
 
     def product(self, code: str) -> Product:
@@ -220,12 +387,22 @@ class RuleSet(_Frozen):
         return any(p.code == code for p in self.products)
 
     def min_interval(
-        self, product: Product, previous: str, dose: int, age_months: int | None
+        self,
+        product: Product,
+        previous: str,
+        dose: int,
+        age_months: int | None,
+        kind: DoseKind | None = None,
     ) -> IntervalRule | None:
-        """The interval rule for giving `product` as `dose` after a dose of `previous`."""
+        """The interval rule for giving `product` as `dose` after a dose of `previous`.
+
+        `kind` is what the booking's label says (`dose_kind_of_label`): only 基礎加強劑
+        needs it, the number tells every other dose.
+        """
+        slot = dose_slot(product, dose, kind)
         best: IntervalRule | None = None
         for rule in self.intervals:
-            if not rule.matches(product, previous, dose, age_months):
+            if not rule.matches(product, previous, slot, age_months):
                 continue
             if (
                 best is None
@@ -234,6 +411,10 @@ class RuleSet(_Frozen):
             ):
                 best = rule
         return best
+
+    def eligibility_for(self, product: Product, slot: DoseSlot) -> list[EligibilityRule]:
+        """The eligibility rules about giving `product` as the dose `slot` (all must hold)."""
+        return [r for r in self.eligibility if r.selects(product, slot)]
 
     def severity_for(self, code: str) -> Severity | None:
         """The severity this rule set gives a flag code, or None for the catalogue default."""
@@ -292,20 +473,56 @@ def _check_consistency(rs: RuleSet, path: Path | str) -> None:
                     path, field, f"name {name!r} already belongs to product {owner!r}"
                 )
             seen[key] = p.code
-    for i, rule in enumerate(rs.intervals):
-        for attr in ("product", "previous"):
-            code = getattr(rule, attr)
-            if code != WILDCARD and code not in codes:
-                raise RuleSetError(
-                    path,
-                    f"intervals[{i}].{attr}",
-                    f"unknown product {code!r} (not in this file's products)",
-                )
+        if p.vial_sizes is not None and p.doses_per_vial not in p.vial_sizes:
+            raise RuleSetError(
+                path, f"products[{i}].vial_sizes", "must include the default doses_per_vial"
+            )
+
+    def known(field: str, code: str) -> None:
+        if code != WILDCARD and code not in codes:
+            raise RuleSetError(
+                path, field, f"unknown product {code!r} (not in this file's products)"
+            )
+
+    selectors: list[tuple[str, _DoseSelector]] = [
+        *((f"intervals[{i}]", r) for i, r in enumerate(rs.intervals)),
+        *((f"eligibility[{i}]", r) for i, r in enumerate(rs.eligibility)),
+    ]
+    for where, rule in selectors:
+        known(f"{where}.product", rule.product)
+        if isinstance(rule, IntervalRule):
+            known(f"{where}.previous", rule.previous)
         if isinstance(rule.dose, int) and rule.dose < 1:
-            raise RuleSetError(path, f"intervals[{i}].dose", "dose numbers start at 1")
+            raise RuleSetError(path, f"{where}.dose", "dose numbers start at 1")
+        if rule.booster is not None and rule.dose != "booster":
+            raise RuleSetError(path, f"{where}.booster", 'only with "dose": "booster"')
+    for i, elig in enumerate(rs.eligibility):
+        for j, allowance in enumerate(elig.allow):
+            for attr in ("products", "previous"):
+                for code in getattr(allowance, attr) or ():
+                    known(f"eligibility[{i}].allow[{j}].{attr}", code)
     for code in rs.severity:
         if not re.fullmatch(r"[A-Z][A-Z0-9_]*", code):
             raise RuleSetError(path, f"severity.{code}", "flag codes are UPPER_SNAKE_CASE")
+    for key in rs.sources:
+        if key not in _SOURCED_GENERAL and key.removeprefix("severity.") not in rs.severity:
+            raise RuleSetError(path, f"sources.{key}", "names no general rule or severity override")
+    for key in _rules_in_force(rs):
+        if not rs.sources.get(key):
+            raise RuleSetError(path, f"sources.{key}", "every rule in force needs its source")
+
+
+# The general rules whose source the file must give when they are switched on.
+_SOURCED_GENERAL: Final[tuple[str, ...]] = (
+    "recent_dose_hours", "infection_wait_days", "other_vaccine_days", "brand_change",
+    "season_start",
+)  # fmt: skip
+
+
+def _rules_in_force(rs: RuleSet) -> list[str]:
+    """The `sources` keys of the general rules switched on and the severity overrides."""
+    on = [k for k in _SOURCED_GENERAL if getattr(rs.general, k) not in (None, False)]
+    return on + [f"severity.{code}" for code in rs.severity]
 
 
 def load_rule_set(path: Path | str) -> RuleSet:

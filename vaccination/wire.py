@@ -92,6 +92,7 @@ class RosterEntry(_Reply):
     history_text: str = ""
     flags: list[str] = []
     infection_date: IsoDay | None = None  # 確診日期
+    infection_onset_date: IsoDay | None = None  # 發病日期
     other_vaccine_date: IsoDay | None = None  # 其他疫苗接種日
 
     def person(self) -> Person:

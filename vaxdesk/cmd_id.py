@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
+from vaccination.models import IdKind  # plain enums: cheap enough for the parser
+
+_KINDS = tuple(k.value for k in IdKind)
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add `id check`."""
@@ -17,6 +21,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "Check ID, resident certificate or passport numbers; exit 0 when all are valid, else 1.",
     )
     check.add_argument("values", metavar="VALUE", nargs="+", help="證號 / ID number")
+    check.add_argument(
+        "--kind",
+        choices=_KINDS,
+        default=None,
+        help="證件類別；護照號碼只有指定 passport 才接受 / the document type; a passport "
+        "number is accepted only with --kind passport",
+    )
     check.add_argument("--json", action="store_true", help="輸出 JSON / print JSON")
     check.set_defaults(handler=run_check)
 
@@ -25,7 +36,8 @@ def run_check(args: argparse.Namespace) -> int:
     """Check every value; print one result per value."""
     from vaccination.ids import check_id
 
-    results = [check_id(v) for v in args.values]
+    kind = IdKind(args.kind) if args.kind else None
+    results = [check_id(v, kind) for v in args.values]
     if args.json:
         out = [
             {

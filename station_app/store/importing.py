@@ -49,6 +49,8 @@ class EntryLike(Protocol):
     @property
     def infection_date(self) -> date | None: ...
     @property
+    def infection_onset_date(self) -> date | None: ...
+    @property
     def other_vaccine_date(self) -> date | None: ...
 
 
@@ -204,6 +206,9 @@ _UPSERT_PERSON: Final = _upsert(
         "birth_date": new.birth_date,
         "phone": func.coalesce(new.phone, people.c.phone),
         "infection_date": func.coalesce(new.infection_date, people.c.infection_date),
+        "infection_onset_date": func.coalesce(
+            new.infection_onset_date, people.c.infection_onset_date
+        ),
         "other_vaccine_date": func.coalesce(new.other_vaccine_date, people.c.other_vaccine_date),
         "history_text": new.history_text,
     },
@@ -234,6 +239,7 @@ BULK_PEOPLE: Final = BulkStatement(
         "birth_date",
         "phone",
         "infection_date",
+        "infection_onset_date",
         "other_vaccine_date",
         "history_text",
         "source",
@@ -382,6 +388,7 @@ def _person_and_dose_rows(
             date_text[p.birth_date],
             p.phone,
             date_text[e.infection_date],
+            date_text[e.infection_onset_date],
             date_text[e.other_vaccine_date],
             e.history_text or "",
             "walk_in" if e.booking.walk_in else "roster",

@@ -60,6 +60,7 @@ class PersonFacts:
     bookings: tuple[Booking, ...]
     history: tuple[DoseRecord, ...]
     infection_date: date | None
+    infection_onset_date: date | None
     other_vaccine_date: date | None
     checkins: tuple[CheckinFact, ...]
     refusals: tuple[DoctorRefusal, ...]
@@ -207,6 +208,7 @@ def person_facts(conn: Connection, id_number: str, day: date) -> PersonFacts:
         bookings=tuple(row_to_booking(r) for r in booking_rows),
         history=history,
         infection_date=prow.infection_date if prow is not None else None,
+        infection_onset_date=prow.infection_onset_date if prow is not None else None,
         other_vaccine_date=prow.other_vaccine_date if prow is not None else None,
         checkins=tuple(facts),
         refusals=tuple(refusals),
@@ -364,16 +366,18 @@ def main_site(conn: Connection, day: date) -> str | None:
     return None if row is None else str(row.site)
 
 
-def lot_rows(conn: Connection, site: str, day: date) -> list[tuple[str, str, int, int]]:
-    """(product, lot, vials opened, doses given) of every lot opened or used on the day."""
-    opened = {
-        (r.product, r.lot): int(r.vials_opened)
-        for r in conn.execute(
-            select(lots.c.product, lots.c.lot, lots.c.vials_opened).where(
-                and_(lots.c.site == site, lots.c.day == day)
-            )
+def lot_rows(conn: Connection, site: str, day: date) -> list[tuple[str, str, int, int, int | None]]:
+    """(product, lot, vials opened, doses given, the lot's doses per vial or None) of every
+    lot opened or used on the day."""
+    opened: dict[tuple[str, str], int] = {}
+    per_vial: dict[tuple[str, str], int | None] = {}
+    for r in conn.execute(
+        select(lots.c.product, lots.c.lot, lots.c.vials_opened, lots.c.doses_per_vial).where(
+            and_(lots.c.site == site, lots.c.day == day)
         )
-    }
+    ):
+        opened[(r.product, r.lot)] = int(r.vials_opened)
+        per_vial[(r.product, r.lot)] = r.doses_per_vial
     given = {
         (r.product, r.lot): int(r.n)
         for r in conn.execute(
@@ -383,7 +387,10 @@ def lot_rows(conn: Connection, site: str, day: date) -> list[tuple[str, str, int
         )
     }
     keys = sorted(set(opened) | set(given))
-    return [(p, lot, opened.get((p, lot), 0), given.get((p, lot), 0)) for p, lot in keys]
+    return [
+        (p, lot, opened.get((p, lot), 0), given.get((p, lot), 0), per_vial.get((p, lot)))
+        for p, lot in keys
+    ]
 
 
 _ACTIVE_CHECKIN: Final = and_(
@@ -504,3 +511,29 @@ _DAY_EVENTS: Final = select(events).where(events.c.day == bindparam("day")).orde
 def day_events(conn: Connection, day: date) -> list[Event]:
     """Every event (this desk's and the others') of a site day."""
     return [row_to_event(r) for r in conn.execute(_DAY_EVENTS, {"day": day.isoformat()})]
+
+
+def lot_is_open(conn: Connection, site: str, day: date, product: str, lot: str) -> bool:
+    """True when a vial of the lot was opened at the site on the day."""
+    found = conn.execute(
+        select(lots.c.vials_opened).where(
+            and_(
+                lots.c.site == site,
+                lots.c.day == day,
+                lots.c.product == product,
+                lots.c.lot == lot,
+                lots.c.vials_opened > 0,
+            )
+        )
+    ).first()
+    return found is not None
+
+
+def vaccinated_on(conn: Connection, id_number: str, day: date) -> bool:
+    """True when the person has a dose on the day at any desk this desk knows of."""
+    found = conn.execute(
+        select(vaccinations.c.vaccination_id).where(
+            and_(vaccinations.c.id_number == id_number, vaccinations.c.day == day)
+        )
+    ).first()
+    return found is not None

@@ -25,7 +25,7 @@ from station_app.store.tables import bookings, people, sites
 from vaccination.event_payloads import PersonPayload
 from vaccination.events import Event, VialOpenedEvent, WalkinAddedEvent
 from vaccination.models import Booking, DoseRecord
-from vaccination.projection import CheckinState, SiteDayFold, SiteDayState
+from vaccination.projection import CheckinState, SiteDayFold, SiteDayState, event_order
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +77,12 @@ _INSERT_DOSE: Final = (
     " ON CONFLICT (id_number, product, given_on) DO UPDATE SET lot = excluded.lot,"
     " source = 'desk'"
 )
+# The lot's doses per vial are set by its first vial (AZ comes in 8 and 10).
 _OPEN_VIAL: Final = (
-    "INSERT INTO lots (site, day, product, lot, vials_opened) VALUES (?, ?, ?, ?, ?)"
-    " ON CONFLICT (site, day, product, lot) DO UPDATE SET"
-    " vials_opened = vials_opened + excluded.vials_opened"
+    "INSERT INTO lots (site, day, product, lot, vials_opened, doses_per_vial)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (site, day, product, lot) DO UPDATE SET"
+    " vials_opened = vials_opened + excluded.vials_opened,"
+    " doses_per_vial = coalesce(doses_per_vial, excluded.doses_per_vial)"
 )
 
 
@@ -234,11 +236,14 @@ def _write_walk_in(conn: Connection, event: WalkinAddedEvent) -> None:
 
 def _write_vials(conn: Connection, opened: Iterable[VialOpenedEvent]) -> None:
     counts: dict[tuple[str, str, str, str], int] = defaultdict(int)
-    for e in opened:
+    doses: dict[tuple[str, str, str, str], int] = {}
+    for e in sorted(opened, key=event_order):
         p = e.payload
-        counts[(e.site, p.day.isoformat(), p.product, p.lot)] += 1
+        key = (e.site, p.day.isoformat(), p.product, p.lot)
+        counts[key] += 1
+        doses.setdefault(key, p.doses)
     if counts:
-        rows = [(s, d, prod, lot, n) for (s, d, prod, lot), n in counts.items()]
+        rows = [(*key, n, doses[key]) for key, n in counts.items()]
         conn.exec_driver_sql(_OPEN_VIAL, rows)
 
 

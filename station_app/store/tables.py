@@ -52,6 +52,7 @@ people = Table(
     Column("birth_date", Date),
     Column("phone", String),
     Column("infection_date", Date),  # confirmed COVID-19, when the roster says
+    Column("infection_onset_date", Date),  # its onset (發病日), when the roster says
     Column("other_vaccine_date", Date),  # last other vaccine, when the roster says
     Column("history_text", Text, nullable=False, server_default=""),  # 已接種疫苗 as written
     Column("source", String, nullable=False, server_default="roster"),  # roster / walk_in
@@ -158,6 +159,7 @@ lots = Table(
     Column("product", String, nullable=False),
     Column("lot", String, nullable=False),
     Column("vials_opened", Integer, nullable=False, server_default="0"),
+    Column("doses_per_vial", Integer),  # set when first opened; NULL: the product's default
     UniqueConstraint("site", "day", "product", "lot"),
 )
 

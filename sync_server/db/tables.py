@@ -121,6 +121,7 @@ roster_entries = Table(
     Column("walk_in", Boolean, nullable=False, server_default=false()),
     Column("cancelled", Boolean, nullable=False, server_default=false()),
     Column("infection_date", Date),  # 確診日期
+    Column("infection_onset_date", Date),  # 發病日期
     Column("other_vaccine_date", Date),  # 其他疫苗接種日
     UniqueConstraint("site_id", "day", "id_number", "product"),
     Index(None, "id_number"),

@@ -62,6 +62,7 @@ _COMPARED = (
     "flags",
     "walk_in",
     "infection_date",
+    "infection_onset_date",
     "other_vaccine_date",
 )
 
@@ -91,6 +92,7 @@ def entry_row(
     flags: Iterable[str],
     *,
     infection_date: date | None = None,
+    infection_onset_date: date | None = None,
     other_vaccine_date: date | None = None,
 ) -> dict[str, Any]:
     """The roster_entries row of one booking (every field the desks' importer reads)."""
@@ -121,6 +123,7 @@ def entry_row(
         "walk_in": booking.walk_in,
         "cancelled": False,
         "infection_date": infection_date,
+        "infection_onset_date": infection_onset_date,
         "other_vaccine_date": other_vaccine_date,
     }
 
@@ -149,6 +152,7 @@ def wire_entry(row: Any) -> dict[str, Any]:
         "history_text": m["history_text"] or "",
         "flags": list(m["flags"] or []),
         "infection_date": _iso(m["infection_date"]),
+        "infection_onset_date": _iso(m["infection_onset_date"]),
         "other_vaccine_date": _iso(m["other_vaccine_date"]),
     }
 
@@ -272,6 +276,7 @@ def _filed_row(site: Site, entry: RosterEntry) -> dict[str, Any]:
         entry.history_text,
         entry.flags,
         infection_date=entry.infection_date,
+        infection_onset_date=entry.infection_onset_date,
         other_vaccine_date=entry.other_vaccine_date,
     )
 

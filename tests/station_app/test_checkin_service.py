@@ -191,7 +191,8 @@ def test_undo_last_checkin(store: Store) -> None:
     assert svc.undo_last_checkin("again") is None
     done = svc.check_in(pid(3)).checkin_id
     assert done
-    svc.record_vaccination(done, "CoV_Moderna", "L1", 1)
+    svc.doctor_decision(done, approved=True, reason=None)
+    svc.record_vaccination(done, "CoV_Moderna", "L1", 1, open_vial=True)
     with pytest.raises(DeskActionError):
         svc.undo_last_checkin("too late")
     assert svc.counters().checked_in == 1
@@ -205,7 +206,7 @@ def test_counters_follow_the_day(store: Store) -> None:
     ids = {n: svc.check_in(pid(n)).checkin_id for n in (1, 2, 3, 4)}
     svc.doctor_decision(ids[1], approved=True, reason=None)
     svc.doctor_decision(ids[2], approved=False, reason="發燒 38.2")
-    svc.record_vaccination(ids[1], "CoV_Moderna", "MOD123-CDC", 1)
+    svc.record_vaccination(ids[1], "CoV_Moderna", "MOD123-CDC", 1, open_vial=True)
     c = svc.counters()
     assert (c.total, c.checked_in, c.vaccinated, c.not_approved, c.not_arrived) == (21, 4, 1, 1, 17)
     # The doctor's latest word counts: a refusal taken back, another refusal, an undo.
@@ -252,6 +253,7 @@ def test_vaccination_fills_history_lots_and_refuses_a_second_dose(store: Store) 
     cid = svc.check_in(pid(1)).checkin_id
     assert cid is not None
     svc.open_vial("莫德納", "MOD77-CDC")
+    svc.doctor_decision(cid, approved=True, reason=None)
     svc.record_vaccination(cid, "CoV_Moderna", "MOD77-CDC", 1)
     queue = svc.doctor_queue()[0]
     assert queue.vaccinated
@@ -274,6 +276,26 @@ def test_vaccination_fills_history_lots_and_refuses_a_second_dose(store: Store) 
     assert vaccination.kind is EventKind.VACCINATION and vaccination.payload.lot == "MOD77-CDC"
     # Opening a vial is a fact of the site day like any other: an event that syncs.
     assert opened.kind is EventKind.VIAL_OPENED and opened.payload.lot == "MOD77-CDC"
+
+
+def test_doses_per_vial_belong_to_the_lot(store: Store) -> None:
+    """Seed 002 第二章第二節 AstraZeneca: "每瓶為 8 劑型或 10 劑型": a lot says which, set when
+    it is first opened; without it the product's default (10)."""
+    svc = service(store)
+    svc.open_vial("AZ", "AZ8-CDC", doses_per_vial=8)
+    svc.open_vial("AZ", "AZ8-CDC")  # later vials of the lot: the lot's value
+    svc.open_vial("CoV_AZ", "AZ10-CDC")
+    by_lot = {lot.lot: lot for lot in svc.lots()}
+    assert (by_lot["AZ8-CDC"].doses_per_vial, by_lot["AZ8-CDC"].vials_opened) == (8, 2)
+    assert by_lot["AZ8-CDC"].doses_left_in_open_vials == 16
+    assert by_lot["AZ10-CDC"].doses_per_vial == 10
+    with pytest.raises(DeskActionError) as other_size:
+        svc.open_vial("CoV_AZ", "AZ8-CDC", doses_per_vial=10)
+    assert other_size.value.code == "VIAL_SIZE" and "8 劑" in str(other_size.value)
+    with pytest.raises(DeskActionError) as no_such_vial:
+        svc.open_vial("CoV_BNT", "BNT5-CDC", doses_per_vial=5)
+    assert no_such_vial.value.code == "VIAL_SIZE"
+    assert {lot.lot for lot in svc.lots()} == {"AZ8-CDC", "AZ10-CDC"}
 
 
 def test_search_by_id_name_phone_and_queue_number(store: Store) -> None:
@@ -314,10 +336,10 @@ def test_every_event_takes_the_desks_next_seq(store: Store) -> None:
     cid = svc.check_in(pid(1)).checkin_id
     assert cid
     svc.doctor_decision(cid, True, None)
-    svc.record_vaccination(cid, "CoV_Moderna", "L9", 1)
+    svc.record_vaccination(cid, "CoV_Moderna", "L9", 1, open_vial=True)
     svc.check_in(pid(2))
     svc.undo_last_checkin("wrong")
-    assert [e.seq for e in store.outbox.pending()] == [1, 2, 3, 4, 5]
+    assert [e.seq for e in store.outbox.pending()] == [1, 2, 3, 4, 5, 6]  # the vial is one
     b = service(store, "B")
     b.check_in(pid(3))
     assert [e.seq for e in store.outbox.pending() if e.desk == "B"] == [1]

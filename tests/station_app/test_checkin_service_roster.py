@@ -12,7 +12,7 @@ from station_app.checkin_service import DeskActionError
 from station_app.store import Store
 from vaccination.demo_roster import write_demo_roster
 from vaccination.events import EventKind
-from vaccination.models import DoseRecord, Person
+from vaccination.models import DoseRecord, IdKind, Person
 
 
 @pytest.fixture
@@ -39,6 +39,23 @@ def test_import_roster_reports_progress_and_is_idempotent(store: Store, tmp_path
     clear = next(s for s in scenarios if not s.flags)
     svc.clock = clock_at(clear.scan_at.hour, clear.scan_at.minute)
     assert svc.check_in(clear.raw).queue_number == "A001"
+
+
+def test_an_imported_onset_date_counts_when_it_is_earlier(store: Store, tmp_path: Path) -> None:
+    """Seed 001 附件12: "曾確診為新冠病毒感染者,可自發病日或確診日起3個月後,再接種"."""
+    path = tmp_path / "roster.csv"
+    header = "姓名,身分證字號,接種期別,接種地點,接種時間,接種疫苗,確診日期,發病日期"
+    rows = [
+        f"王小1,{pid(1)},1,{SITE},{DAY} 09:00,CoV_Moderna,2026-09-01,2026-08-29",
+        f"王小2,{pid(2)},1,{SITE},{DAY} 09:00,CoV_Moderna,2026-09-01,",
+    ]
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    svc = service(store)
+    svc.import_roster(path)
+    # 2026-08-29 + 84 days = 2026-11-21: over; from the confirmation (09-01) it is not.
+    assert svc.assess(pid(1)).codes() == ["AGE_UNKNOWN"]
+    (flag,) = [f for f in svc.assess(pid(2)).flags if f.code == "RECENT_INFECTION"]
+    assert flag.data["infection_date"] == "2026-09-01"
 
 
 def test_a_broken_file_imports_nothing(store: Store, tmp_path: Path) -> None:
@@ -74,6 +91,24 @@ def test_walk_in_with_bad_data_is_refused_with_the_importers_reason(store: Store
         svc.add_walk_in(Person(pid(701), "陳大文", None), "XBB新冠疫苗", 1, "")
     assert bad_product.value.code == "UNKNOWN_PRODUCT"
     assert store.outbox.count_pending() == 0
+
+
+def test_a_passport_walk_in_needs_the_passport_document_type(store: Store) -> None:
+    """Issue 16: "A passport number is accepted only where the user says it is one (...
+    the walk-in form's document type ...), and it is shown as a passport everywhere"."""
+    svc = service(store, clock=clock_at(10, 12))
+    anna = Person("A12345678", "Anna Schmidt", date(1985, 3, 4))
+    with pytest.raises(DeskActionError) as typed_as_id:
+        svc.add_walk_in(anna, "CoV_Moderna", 1, "")
+    assert typed_as_id.value.code == "INVALID_ID" and "10" in str(typed_as_id.value)
+    svc.add_walk_in(anna, "CoV_Moderna", 1, "", id_kind=IdKind.PASSPORT)
+    scanned = svc.assess("a12345678\r\n")
+    assert scanned.id_check.kind is IdKind.PASSPORT
+    assert scanned.codes() == ["UNCHECKED_ID"]
+    assert svc.check_in("A12345678").checked_in
+    assert [r.name for r in svc.search("a12345678")] == ["Anna Schmidt"]
+    # A number nobody on record holds stays what it is: not an ID.
+    assert svc.assess("A12345670").codes() == ["INVALID_ID"]
 
 
 def test_walk_in_of_someone_already_booked_here_today(store: Store) -> None:

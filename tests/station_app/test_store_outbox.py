@@ -74,10 +74,10 @@ def test_applying_the_same_events_twice_changes_nothing(two_desks: tuple[Store, 
     assert cid
     desk_b.check_in(pid(2))
     desk_b.doctor_decision(cid, approved=True, reason=None)
-    desk_b.record_vaccination(cid, "CoV_Moderna", "MOD1-CDC", 1)
+    desk_b.record_vaccination(cid, "CoV_Moderna", "MOD1-CDC", 1, open_vial=True)
     desk_b.undo_last_checkin("wrong person")  # undoes pid(2)
     events = b.outbox.pending()
-    assert a.apply_remote_events(events) == 5
+    assert a.apply_remote_events(events) == 6  # with the vial opened
     desk_a = service(a, "A")
     before = (desk_a.counters(), desk_a.doctor_queue())
     assert a.apply_remote_events(events) == 0
@@ -171,7 +171,8 @@ def test_history_from_a_remote_vaccination_counts_at_the_next_scan(
     desk_b = service(b, "B")
     cid = desk_b.check_in(pid(3)).checkin_id
     assert cid
-    desk_b.record_vaccination(cid, "CoV_Moderna", "M1", 1)
+    desk_b.doctor_decision(cid, approved=True, reason=None)
+    desk_b.record_vaccination(cid, "CoV_Moderna", "M1", 1, open_vial=True)
     a.apply_remote_events(b.outbox.pending())
     # Tomorrow, desk A sees the dose given today as a recent dose.
     tomorrow = date(2026, 11, 24)

@@ -15,9 +15,12 @@ from desks import DAY, SITE, SITE_CODE, Desk, make_desk, pid, seed_roster
 from live_server import Admin, ThreadServer, auth
 from sqlalchemy import create_engine
 
+from station_app.store.outbox import LOCAL, next_event_seq
+from station_app.store.state import apply_events
 from station_app.sync_client import SyncRefused
 from sync_server.db.tables import log
 from vaccination.assessment import site_key
+from vaccination.events import Event, EventKind
 from vaccination.wire import PROTOCOL_HEADER
 
 
@@ -56,9 +59,11 @@ def test_four_desks_a_doctor_and_the_server_agree_on_counts_and_conflicts(
         _sync_all(desks)
         for n in range(1, 8):
             doctor.service.doctor_decision(checked[n], approved=n != 3, reason="發燒")
+        doctor.service.open_vial("CoV_Moderna", "MOD1-CDC")
         for n in (1, 2, 4, 5):
             doctor.service.record_vaccination(checked[n], "CoV_Moderna", "MOD1-CDC", 1)
-        doctor.service.record_vaccination(checked[8], "CoV_Moderna", "MOD1-CDC", 1)  # no approval
+        # An older desk, which did not check for the approval, recorded a dose for person 8.
+        older_desk_dose(doctor, checked[8], pid(8))
         _sync_all(desks)
 
         rec = admin.call("GET", f"/api/v1/sites/{SITE_CODE}/reconciliation/{DAY}").json()
@@ -85,6 +90,26 @@ def test_four_desks_a_doctor_and_the_server_agree_on_counts_and_conflicts(
     finally:
         for desk in desks.values():
             desk.close()
+
+
+def older_desk_dose(desk: Desk, checkin_id: str, id_number: str) -> None:
+    with desk.store.write() as conn:
+        event = Event.new(
+            site=SITE,
+            desk=desk.service.desk,
+            seq=next_event_seq(conn, desk.service.desk),
+            at=desk.service.clock(),
+            kind=EventKind.VACCINATION,
+            payload={
+                "day": DAY.isoformat(),
+                "id_number": id_number,
+                "checkin_id": checkin_id,
+                "product": "CoV_Moderna",
+                "lot": "MOD1-CDC",
+                "dose": 1,
+            },
+        )
+        apply_events(conn, [event], LOCAL)
 
 
 def pid_mask(id_number: str) -> str:
@@ -166,11 +191,11 @@ def test_a_pulled_event_the_desk_cannot_apply_is_set_aside_and_the_cursor_moves_
             desk.client.download_roster(DAY)
         first = a.service.check_in(pid(1))
         a.service.doctor_decision(first.checkin_id, approved=True, reason=None)
-        a.service.record_vaccination(first.checkin_id, "CoV_Moderna", "MOD1-CDC", 1)
+        a.service.record_vaccination(first.checkin_id, "CoV_Moderna", "MOD1-CDC", 1, open_vial=True)
         assert a.service.check_in(pid(2)).checked_in
         a.client.sync_once()
         report = b.client.sync_once()
-        assert report.set_aside >= 2  # the Moderna check-in and its dose
+        assert report.set_aside >= 3  # the Moderna check-in, its vial and its dose
         reasons = [item.reason for item in b.client.book.set_aside_entries()]
         assert any("unknown product code 'CoV_Moderna'" in r for r in reasons)
         assert b.client.status.set_aside == report.set_aside

@@ -46,7 +46,8 @@ def test_bureau_sets_up_a_site_and_exports_its_day(
             for n in (1, 2):
                 checkin = desk.service.check_in(pid(n)).checkin_id
                 assert checkin is not None
-                desk.service.record_vaccination(checkin, "CoV_Moderna", "MOD77", 1)
+                desk.service.doctor_decision(checkin, approved=True, reason=None)
+                desk.service.record_vaccination(checkin, "CoV_Moderna", "MOD77", 1, open_vial=True)
         finally:
             desk.close()
         assert main(["sync", "--db", str(tmp_path / desk.store.path.name), "--server", srv.url,

@@ -34,7 +34,8 @@ def _server_events(url: str, site: str = SITE_CODE) -> list[dict]:
 
 
 def _work_the_day(desk: Desk, people: range) -> None:
-    """Check people in, the doctor approves, and the dose is given: three events each."""
+    """A vial is opened; people are checked in, approved and given the dose: three events each."""
+    desk.service.open_vial("CoV_Moderna", "MOD123")
     for n in people:
         out = desk.service.check_in(pid(n))
         assert out.checked_in, out.assessment.codes()
@@ -92,7 +93,7 @@ def test_lossy_network_gives_exactly_once(
         proxy.offline = True
         a.client.run_cycle()
         assert a.client.status.state is SyncState.OFFLINE
-        assert a.client.status.waiting == 3 * (PEOPLE // 2)
+        assert a.client.status.waiting == 3 * (PEOPLE // 2) + 1
         proxy.offline = False
         # Every kind of fault hits a push at least once, then chance takes over.
         proxy.script = [
@@ -108,11 +109,11 @@ def test_lossy_network_gives_exactly_once(
             _sync_until_done(b)
         assert all(proxy.counts[f] > 0 for f in weights), proxy.counts
         held = _server_events(server.url)
-        assert len(held) == 3 * PEOPLE
-        assert len({e["event_id"] for e in held}) == 3 * PEOPLE
+        assert len(held) == 3 * PEOPLE + 2
+        assert len({e["event_id"] for e in held}) == 3 * PEOPLE + 2
         for letter in "AB":
             seqs = sorted(e["seq"] for e in held if e["desk"] == letter)
-            assert seqs == list(range(1, 3 * PEOPLE // 2 + 1))
+            assert seqs == list(range(1, 3 * PEOPLE // 2 + 2))
         assert _state(a) == _state(b)
         assert a.service.counters().vaccinated == PEOPLE
         assert any(s.state is SyncState.OFFLINE for s in statuses)
@@ -146,7 +147,7 @@ def test_server_killed_in_the_middle_of_a_push(db_url: str, tmp_path: Path) -> N
     try:
         desk.client.download_roster(DAY)
         _work_the_day(desk, range(1, PEOPLE + 1))
-        total = 3 * PEOPLE
+        total = 3 * PEOPLE + 1  # and the vial opened
         pusher = threading.Thread(target=lambda: _sync_until_done(desk, deadline=90))
         pusher.start()
         # Kill the server once part of the outbox is through, while batches are in flight.

@@ -24,6 +24,7 @@ from vaccination.models import (
     CheckinFact,
     DoctorRefusal,
     DoseRecord,
+    IdKind,
     Person,
     Severity,
 )
@@ -89,7 +90,7 @@ SCENARIOS = [
     ),
     Scenario(
         "passport of a foreign visitor",
-        lambda: base(raw="E12345678", id_check=check_id("E12345678")),
+        lambda: base(raw="TK1234567", id_check=check_id("TK1234567", IdKind.PASSPORT)),
         [("UNCHECKED_ID", INF)],
     ),
     Scenario(
@@ -254,16 +255,46 @@ SCENARIOS = [
         [],
     ),
     Scenario(
-        "another vaccine a week ago",
-        lambda: base(other_vaccine_date=date(2026, 11, 15)),
-        [("OTHER_VACCINE_RECENT", W)],
-        {"OTHER_VACCINE_RECENT": {"other_date": "2026-11-15", "earliest": "2026-11-29"}},
+        "2021 plan: another vaccine a week ago (rule-set severity override)",
+        lambda: base(
+            bookings=(booking(at=datetime(2021, 8, 10, 9, 0), end=None),),
+            other_vaccine_date=date(2021, 8, 3),
+            at=datetime(2021, 8, 10, 9, 10),
+        ),
+        [("OTHER_VACCINE_RECENT", B)],
+        {"OTHER_VACCINE_RECENT": {"other_date": "2021-08-03", "earliest": "2021-08-17"}},
     ),
     Scenario(
-        "flu vaccine from the history two days ago",
+        "2023 rules: another vaccine a week ago does not matter",
+        lambda: base(other_vaccine_date=date(2026, 11, 15)),
+        [],
+    ),
+    Scenario(
+        "2023 rules: a flu vaccine from the history two days ago does not matter",
         lambda: base(history=(dose("Flu", date(2026, 11, 20)),)),
-        [("OTHER_VACCINE_RECENT", W)],
-        {"OTHER_VACCINE_RECENT": {"other_date": "2026-11-20", "days": 14}},
+        [],
+    ),
+    Scenario(
+        "基礎加強劑: only for the immunocompromised, staff confirm the proof",
+        lambda: base(
+            bookings=(replace(booking(dose=3), dose_label="基礎加強劑"),),
+            history=(dose("CoV_BNT", date(2026, 6, 1)), dose("CoV_BNT", date(2026, 10, 1))),
+        ),
+        [("ELIGIBILITY_UNCONFIRMED", W)],
+        {"ELIGIBILITY_UNCONFIRMED": {"dose_kind": "additional", "dose": 3}},
+    ),
+    Scenario(
+        "infant BA.4/5 booster after three infant BNT doses at age 3",
+        lambda: base(
+            person=born(date(2023, 5, 1)),
+            bookings=(booking("CoV_Moderna_BA45_Infant", dose=4),),
+            history=tuple(
+                dose("CoV_BNT_Infant", d)
+                for d in (date(2024, 1, 1), date(2024, 2, 1), date(2024, 4, 1))
+            ),
+        ),
+        [("DOSE_NOT_ELIGIBLE", B), ("BRAND_CHANGE", W)],
+        {"DOSE_NOT_ELIGIBLE": {"product": "CoV_Moderna_BA45_Infant", "dose": 4}},
     ),
     Scenario(
         "Moderna booster after two BNT",
@@ -381,14 +412,15 @@ SCENARIOS = [
         lambda: base(
             person=born(date(2016, 3, 1)),
             at=datetime(2026, 11, 22, 7, 0),
-            other_vaccine_date=date(2026, 11, 20),
+            history=(dose("CoV_BNT", date(2026, 11, 21)),),
             checkins=(CheckinFact(SITE, "A", "A001", datetime(2026, 11, 22, 6, 59)),),
         ),
         [
             ("ALREADY_CHECKED_IN", B),
             ("AGE_INELIGIBLE", B),
+            ("DOSE_SEQUENCE", B),
+            ("RECENT_DOSE", B),
             ("OUTSIDE_SLOT", W),
-            ("OTHER_VACCINE_RECENT", W),
         ],
     ),
 ]
@@ -429,7 +461,7 @@ def test_messages_carry_the_facts(rules: RuleSetRegistry) -> None:
 
 def test_assessment_records_rule_set_booking_and_time(rules: RuleSetRegistry) -> None:
     result = assess(base(), rules)
-    assert (result.rule_set_id, result.rule_set_version) == ("covid19", "2023.05")
+    assert (result.rule_set_id, result.rule_set_version) == ("covid19", "2023.05.2")
     assert result.booking == booking()
     assert result.assessed_at == NOW
     assert result.worst is None and not result.blocked
@@ -452,7 +484,7 @@ def test_invalid_id_stops_before_any_lookup(rules: RuleSetRegistry) -> None:
 
 
 def test_warn_only_needs_confirmation(rules: RuleSetRegistry) -> None:
-    result = assess(base(other_vaccine_date=date(2026, 11, 15)), rules)
+    result = assess(base(person=Person(ID, "王小明", None)), rules)
     assert result.needs_confirmation and not result.blocked
 
 

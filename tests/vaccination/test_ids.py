@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from vaccination.ids import (
     LETTER_CODES,
     check_id,
+    check_id_on_record,
+    check_recorded_id,
     clean_valid_id,
     make_national_id,
     make_resident_old_id,
@@ -127,7 +129,7 @@ def test_wrapped_forms_normalise_to_the_same_number(value: str, wrap: object) ->
         ("", "empty"),
         ("  \r\n", "empty"),
         ("**", "empty"),
-        ("A12345", None),  # 6 characters: a passport number, unchecked
+        ("A12345", "wrong_length"),  # starts like an ID: never a passport
         ("A1234", "wrong_length"),
         ("A1234567890123", "wrong_length"),
         ("A123-456789", "bad_characters"),
@@ -139,19 +141,18 @@ def test_wrapped_forms_normalise_to_the_same_number(value: str, wrap: object) ->
         ("A123456788", "checksum_mismatch"),
         ("AC12345678", "checksum_mismatch"),
         ("ABCDEFGH", "not_an_id"),
+        ("TK1234567", "passport_not_declared"),
+        ("123456789", "passport_not_declared"),
     ],
 )
-def test_invalid_values_get_a_stable_reason(raw: str, error: str | None) -> None:
+def test_invalid_values_get_a_stable_reason(raw: str, error: str) -> None:
     result = check_id(raw)
     assert result.error == error
-    if error is None:
-        assert result.valid and result.kind is IdKind.PASSPORT
-    else:
-        assert not result.valid
-        assert result.kind is None
-        # Both languages, and the Chinese text is really Chinese.
-        assert result.message_zh and result.message_en
-        assert any("\u4e00" <= c <= "\u9fff" for c in result.message_zh)
+    assert not result.valid
+    assert result.kind is None
+    # Both languages, and the Chinese text is really Chinese.
+    assert result.message_zh and result.message_en
+    assert any("\u4e00" <= c <= "\u9fff" for c in result.message_zh)
 
 
 def test_wrong_length_message_says_how_many_characters_were_read() -> None:
@@ -160,13 +161,66 @@ def test_wrong_length_message_says_how_many_characters_were_read() -> None:
     assert result.message_en is not None and "5 characters" in result.message_en
 
 
-@pytest.mark.parametrize("raw", ["E12345678", "TK1234567", "123456789", "X1234567Z", "K0123456"])
-def test_passport_numbers_are_accepted_but_marked_unchecked(raw: str) -> None:
+@pytest.mark.parametrize(
+    ("raw", "error", "says_en"),
+    [
+        ("A12345678", "wrong_length", "9 characters, 10 needed"),  # one digit short
+        ("A1234567890", "wrong_length", "11 characters, 10 needed"),  # one digit too many
+        ("A12345678X", "digits_expected", "Character 10 ('X')"),  # a letter for a digit
+        ("X98765432", "wrong_length", "9 characters, 10 needed"),  # new resident form, short
+        ("AB1234567", "wrong_length", "9 characters, 10 needed"),  # old resident form, short
+        ("F2O0000000", "digits_expected", "Character 3 ('O')"),  # letter O for zero
+    ],
+)
+def test_a_value_shaped_like_an_id_is_never_taken_for_a_passport(
+    raw: str, error: str, says_en: str
+) -> None:
+    """Issue 16, "IDs are never guessed": `vaxdesk id check A12345678` (one digit short of a
+    national ID) answered valid, kind passport; so did `A1234567890` and `A12345678X`.
+
+    DOMAIN.md: "National ID: one letter + 9 digits, second digit 1 (male) or 2 (female)";
+    resident certificates have A-D or 8/9 as the second character.
+    """
     result = check_id(raw)
+    assert not result.valid and result.kind is None
+    assert result.error == error
+    assert result.message_en is not None and says_en in result.message_en
+
+
+@pytest.mark.parametrize(
+    "raw", ["E12345678", "TK1234567", "123456789", "X1234567Z", "K0123456", "A12345678"]
+)
+def test_passport_numbers_are_accepted_only_when_declared(raw: str) -> None:
+    assert not check_id(raw).valid
+    result = check_id(raw, IdKind.PASSPORT)
     assert result.valid
     assert result.kind is IdKind.PASSPORT
     assert result.unchecked
     assert result.message_zh is not None and "未經驗證" in result.message_zh
+
+
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [("AB12", "wrong_length"), ("ABCDEFGH", "not_an_id"), ("X-12345", "bad_characters")],
+)
+def test_a_declared_passport_number_still_needs_its_shape(raw: str, error: str) -> None:
+    result = check_id(raw, IdKind.PASSPORT)
+    assert not result.valid and result.error == error
+
+
+def test_a_declared_kind_must_match_the_number() -> None:
+    result = check_id("A123456789", IdKind.RESIDENT_NEW)
+    assert not result.valid and result.error == "kind_mismatch"
+    assert result.message_zh == "證號是身分證號，不是所選的新式居留證號。"
+    assert check_id("A123456789", IdKind.NATIONAL_ID).valid
+
+
+def test_a_number_on_record_that_is_no_id_is_its_holders_passport() -> None:
+    on_record = {"X98765432"}.__contains__
+    assert check_id_on_record("x98765432\r\n", on_record).kind is IdKind.PASSPORT
+    assert check_id_on_record("X98765433", on_record).error == "wrong_length"
+    assert check_id_on_record("A123456789", on_record).kind is IdKind.NATIONAL_ID
+    assert check_recorded_id("TK1234567").kind is IdKind.PASSPORT
 
 
 def test_old_resident_certificate_uses_last_digit_of_the_second_letter_code() -> None:

@@ -15,8 +15,8 @@ import openpyxl
 import pytest
 from PIL import Image
 
-from vaccination.ids import make_national_id
-from vaccination.models import Person
+from vaccination.ids import check_recorded_id, make_national_id, mask_id
+from vaccination.models import IdKind, Person
 from vaccination.roster_import import (
     ImportReport,
     RowError,
@@ -341,7 +341,7 @@ def test_unknown_columns_are_reported_not_fatal(tmp_path: Path, rules: RuleSetRe
 def test_english_headers(tmp_path: Path, rules: RuleSetRegistry) -> None:
     header = [
         "Name",
-        "ID Number",
+        "Passport Number",
         "birth_date",
         "phone",
         "dose",
@@ -357,6 +357,50 @@ def test_english_headers(tmp_path: Path, rules: RuleSetRegistry) -> None:
     assert entry.person.id_number == "X98765432"  # a passport number: accepted, unchecked
     assert entry.person.phone is None
     assert entry.booking.dose == 2
+
+
+@pytest.mark.parametrize("value", ["A12345678", "A1234567890", "A12345678X", "TK1234567"])
+def test_an_id_column_never_takes_a_passport_number(
+    tmp_path: Path, rules: RuleSetRegistry, value: str
+) -> None:
+    """Issue 16: "a roster row with such a value in the 身分證字號 column is imported as a
+    passport holder". A passport number is accepted only in a passport column."""
+    header = ["姓名", "身分證字號", "接種期別", "接種地點", "接種時間", "接種疫苗"]
+    row = ["Anna Schmidt", value, "1", SITE, "2023-06-05 09:00", "CoV_BNT"]
+    report = read_roster(write_csv(tmp_path / "r.csv", [header, row]), rules)
+    assert report.rows == []
+    (rejected,) = report.rejected
+    assert rejected.code == "INVALID_ID"
+    assert value not in rejected.raw.values()  # masked
+
+
+def test_a_passport_column_beside_the_id_column(tmp_path: Path, rules: RuleSetRegistry) -> None:
+    header = ["姓名", "身分證字號", "護照號碼", "接種期別", "接種地點", "接種時間", "接種疫苗"]
+    rows = [
+        header,
+        ["王小明", pid(1), "", "1", SITE, "2023-06-05 09:00", "CoV_BNT"],
+        ["Anna Schmidt", "", "A12345678", "1", SITE, "2023-06-05 09:00", "CoV_BNT"],
+        ["John Smith", "", "A12-345", "1", SITE, "2023-06-05 09:00", "CoV_BNT"],
+    ]
+    report = read_roster(write_csv(tmp_path / "r.csv", rows), rules)
+    assert [e.person.id_number for e in report.rows] == [pid(1), "A12345678"]
+    assert check_recorded_id("A12345678").kind is IdKind.PASSPORT
+    (rejected,) = report.rejected
+    assert rejected.code == "INVALID_ID" and rejected.reason_zh.startswith("身分證字號")
+    assert rejected.raw["護照號碼"] == mask_id("A12-345")
+
+
+def test_an_onset_date_column_is_read_beside_the_confirmation_date(
+    tmp_path: Path, rules: RuleSetRegistry
+) -> None:
+    """Seed 001 附件13: "曾確診為新冠病毒感染者,可自發病日或確診日起3個月後,再接種"."""
+    header = ["姓名", "身分證字號", "接種期別", "接種地點", "接種時間", "接種疫苗", "確診日期",
+              "發病日期"]  # fmt: skip
+    row = ["王小明", pid(1), "3", SITE, "2023-06-05 09:00", "CoV_BNT", "2023-03-20", "112/03/15"]
+    report = read_roster(write_csv(tmp_path / "r.csv", [header, row]), rules)
+    (entry,) = report.rows
+    assert entry.infection_date == date(2023, 3, 20)
+    assert entry.infection_onset_date == date(2023, 3, 15)
 
 
 def test_missing_required_columns_is_one_fatal_error(

@@ -40,7 +40,8 @@ def write(tmp_path: Path, name: str, data: Any) -> Path:
 def test_shipped_rule_sets_load() -> None:
     reg = load_rule_sets()
     ids = {(rs.id, rs.version) for rs in reg.rule_sets}
-    assert {("covid19", "2023.05"), ("covid19", "2021.08"), ("flu", "2025-26")} <= ids
+    assert {("covid19", "2023.05.2"), ("covid19", "2022.06"), ("covid19", "2021.08")} <= ids
+    assert ("flu", "2025-26.2") in ids
     assert ("mpox", "2023.05") in ids
 
 
@@ -96,7 +97,8 @@ def test_minimum_intervals(
 def test_general_rules_of_covid() -> None:
     rs = load_rule_sets().for_disease("covid19", date(2026, 1, 1))
     g = rs.general
-    assert (g.recent_dose_hours, g.infection_wait_days, g.other_vaccine_days) == (48, 84, 14)
+    # The 2022-2023 documents name no spacing to other vaccines (the 2021 plan's 14 days).
+    assert (g.recent_dose_hours, g.infection_wait_days, g.other_vaccine_days) == (48, 84, None)
     assert g.brand_change
     assert g.slot.early_minutes == 30
 
@@ -140,8 +142,10 @@ def test_resolve_unknown_product_is_none() -> None:
 def test_version_in_force_on_the_desk_date_wins() -> None:
     reg = load_rule_sets()
     assert reg.for_product("CoV_AZ", date(2021, 8, 1)).version == "2021.08"
-    assert reg.for_product("CoV_AZ", date(2023, 4, 30)).version == "2021.08"
-    assert reg.for_product("CoV_AZ", date(2023, 5, 1)).version == "2023.05"
+    assert reg.for_product("CoV_AZ", date(2022, 6, 7)).version == "2021.08"
+    assert reg.for_product("CoV_AZ", date(2022, 6, 8)).version == "2022.06"
+    assert reg.for_product("CoV_AZ", date(2023, 4, 30)).version == "2022.06"
+    assert reg.for_product("CoV_AZ", date(2023, 5, 1)).version == "2023.05.2"
     # The 2021 plan blocked mixing brands; the 2023 rules only warn.
     assert reg.for_product("CoV_AZ", date(2021, 8, 1)).severity_for("BRAND_CHANGE") is (
         Severity.BLOCK
@@ -185,9 +189,14 @@ def test_a_new_rule_set_file_needs_no_code_change(
                     "doses_per_vial": 1,
                     "niis_code": "HepB",
                     "primary_doses": 3,
+                    "source": "package insert",
                 }
             ],
-            "intervals": [{"dose": 2, "min_days": 28}, {"dose": 3, "min_days": 56}],
+            "intervals": [
+                {"dose": 2, "min_days": 28, "source": "schedule, dose 2"},
+                {"dose": 3, "min_days": 56, "source": "schedule, dose 3"},
+            ],
+            "sources": {"recent_dose_hours": "house rule", "brand_change": "house rule"},
         },
     )
     reg = load_rule_sets(tmp_path)
@@ -212,7 +221,7 @@ def test_a_newer_version_of_a_rule_set_takes_over_from_its_date(
     reg = load_rule_sets(tmp_path)
     assert reg.for_product("CoV_BNT", date(2026, 12, 31)).general.infection_wait_days == 84
     assert reg.for_product("CoV_BNT", date(2027, 1, 1)).general.infection_wait_days == 30
-    assert [rs.version for rs in reg.versions("covid19")] == ["2027.01", "2023.05"]
+    assert [rs.version for rs in reg.versions("covid19")] == ["2027.01", "2023.05.2"]
 
 
 def _broken(data: dict[str, Any], how: str) -> None:
@@ -242,6 +251,18 @@ def _broken(data: dict[str, Any], how: str) -> None:
         data["general"]["recent_dose_hour"] = 48
     elif how == "age_range":
         data["products"][1]["max_age"] = "4y"
+    elif how == "interval_without_source":
+        del data["intervals"][3]["source"]
+    elif how == "general_rule_without_source":
+        del data["sources"]["infection_wait_days"]
+    elif how == "source_of_nothing":
+        data["sources"]["severity.OTHER_VACCINE_RECENT"] = "seed 002"
+    elif how == "vial_sizes_without_default":
+        data["products"][8]["vial_sizes"] = [8]
+    elif how == "booster_number_on_a_numbered_dose":
+        data["intervals"][0]["booster"] = 2
+    elif how == "unknown_eligible_product":
+        data["eligibility"][1]["allow"][0]["previous"] = ["Moderna"]
 
 
 @pytest.mark.parametrize(
@@ -260,6 +281,12 @@ def _broken(data: dict[str, Any], how: str) -> None:
         ("bad_severity", "severity.BRAND_CHANGE", "'block', 'warn' or 'info'"),
         ("unknown_field", "general.recent_dose_hour", "Extra inputs"),
         ("age_range", "products[1].max_age", "must be above min_age"),
+        ("interval_without_source", "intervals[3].source", "Field required"),
+        ("general_rule_without_source", "sources.infection_wait_days", "needs its source"),
+        ("source_of_nothing", "sources.severity.OTHER_VACCINE_RECENT", "names no general"),
+        ("vial_sizes_without_default", "products[8].vial_sizes", "default doses_per_vial"),
+        ("booster_number_on_a_numbered_dose", "intervals[0].booster", '"dose": "booster"'),
+        ("unknown_eligible_product", "eligibility[1].allow[0].previous", "unknown product"),
     ],
 )
 def test_broken_file_error_names_file_and_field(
@@ -293,7 +320,7 @@ def test_two_files_with_the_same_version_are_refused(
 ) -> None:
     write(tmp_path, "a.json", shipped_json)
     write(tmp_path, "b.json", shipped_json)
-    with pytest.raises(RuleSetError, match=r"b\.json: version: covid19 version 2023\.05 also"):
+    with pytest.raises(RuleSetError, match=r"b\.json: version: covid19 version 2023\.05\.2 also"):
         load_rule_sets(tmp_path)
 
 

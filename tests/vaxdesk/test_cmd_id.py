@@ -40,7 +40,28 @@ def test_json_has_one_object_per_value(capsys: pytest.CaptureFixture[str]) -> No
     }
     assert second["valid"] is False and second["error"] == "wrong_length"
     assert second["kind"] is None
-    assert third["valid"] is True and third["kind"] == "passport"
+    assert third["valid"] is False and third["error"] == "wrong_length"  # X1: an ID's start
+
+
+@pytest.mark.parametrize("value", ["A12345678", "A1234567890", "A12345678X"])
+def test_an_id_with_a_wrong_length_or_a_letter_is_invalid_not_a_passport(
+    capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    """Issue 16: `vaxdesk id check A12345678` (one digit short) answered valid, kind passport."""
+    assert main(["id", "check", "--json", value]) == 1
+    (result,) = json.loads(capsys.readouterr().out)
+    assert result["valid"] is False and result["kind"] is None
+    assert result["error"] in ("wrong_length", "digits_expected")
+
+
+def test_a_passport_number_is_accepted_with_kind_passport(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["id", "check", "TK1234567"]) == 1
+    assert "護照" in capsys.readouterr().out  # says how to declare it
+    assert main(["id", "check", "--kind", "passport", "--json", "TK1234567"]) == 0
+    (result,) = json.loads(capsys.readouterr().out)
+    assert result["valid"] is True and result["kind"] == "passport"
 
 
 def test_no_value_is_a_usage_error() -> None:

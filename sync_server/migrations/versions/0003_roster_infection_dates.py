@@ -1,4 +1,4 @@
-"""Roster entries carry the infection and other-vaccine dates the desks' importer reads.
+"""Roster entries carry the infection (onset, confirmation) and other-vaccine dates.
 
 Without them a desk that downloaded the roster assessed a recently infected person as
 clear, while a desk that imported the same file blocked them.
@@ -22,10 +22,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("roster_entries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("infection_date", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("infection_onset_date", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("other_vaccine_date", sa.Date(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("roster_entries", schema=None) as batch_op:
         batch_op.drop_column("other_vaccine_date")
+        batch_op.drop_column("infection_onset_date")
         batch_op.drop_column("infection_date")
