@@ -199,7 +199,16 @@ def _first_run(settings: DeskSettings) -> tuple[DeskSettings, str] | None:
     from station_app.dialogs import FirstRunDialog
 
     dialog = FirstRunDialog(settings.site, settings.desk)
-    if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
+    # A card scanned now is refused in the dialog, not typed into the site field.
+    wedge = WedgeFilter()
+    sounds = SoundPlayer(enabled=settings.sounds)
+    wedge.scanned.connect(lambda raw: dialog.take_scan(raw) or sounds.play("block"))
+    wedge.install()
+    try:
+        answer = dialog.exec()
+    finally:
+        wedge.uninstall()
+    if answer != FirstRunDialog.DialogCode.Accepted:
         return None
     chosen = replace(
         settings,

@@ -2,6 +2,8 @@
 
 Dialogs are opened with `open()` (window-modal, no nested event loop): the caller
 connects `accepted` and reads the values, so the GUI tests drive the real dialogs.
+Each is a `ScanDialog` (station_app.scan_routing): a scan while it is open goes into
+its scan field (the walk-in's ID number) or is refused with a line in the dialog.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from station_app.i18n import pick
+from station_app.scan_routing import ScanDialog, mark_scan_window
 from station_app.settings import DeskSettings, describe
+from vaccination.ids import check_id
 from vaccination.models import Person
 from vaccination.rules import RuleSetRegistry
 
@@ -49,13 +53,21 @@ def answer_buttons(
     return buttons
 
 
-class ReasonDialog(QDialog):
-    """Asks for a reason (picked from a list or typed); OK stays disabled while it is empty."""
+class ReasonDialog(ScanDialog):
+    """Asks for a reason (picked from a list or typed); OK stays disabled while it is empty.
+
+    `refusal_text` is what a scan while it is open says (it never becomes the reason).
+    """
 
     def __init__(
-        self, title: str, prompt: str, choices: Sequence[str], parent: QWidget | None = None
+        self,
+        title: str,
+        prompt: str,
+        choices: Sequence[str],
+        parent: QWidget | None = None,
+        refusal_text: str | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(parent, refusal_text)
         self.setWindowTitle(title)
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
@@ -67,6 +79,7 @@ class ReasonDialog(QDialog):
         self.reason_box.addItems(["", *choices])
         self.reason_box.lineEdit().setPlaceholderText(self.tr("選擇或輸入原因"))
         layout.addWidget(self.reason_box)
+        layout.addWidget(self.scan_line)
         self.buttons = answer_buttons(
             self, QDialogButtonBox.StandardButton.Ok, self.tr("確認"), self.tr("取消")
         )
@@ -88,8 +101,12 @@ class ReasonDialog(QDialog):
             super().accept()
 
 
-class WalkInDialog(QDialog):
-    """增加人員: a person on the spot, validated by the service like an imported row."""
+class WalkInDialog(ScanDialog):
+    """增加人員: a person on the spot, validated by the service like an imported row.
+
+    A scan while it is open fills the ID number field (the walk-in's own card) and moves
+    on to the name; anything that is not a valid ID or passport number is refused.
+    """
 
     def __init__(
         self,
@@ -132,8 +149,17 @@ class WalkInDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
+        layout.addWidget(self.scan_line)
         layout.addWidget(buttons)
         self.added_id: str | None = None
+
+    def receive_scan(self, raw: str) -> bool:
+        check = check_id(raw)
+        if not check.valid:
+            return False
+        self.id_edit.setText(check.normalized)
+        self.name_edit.setFocus()
+        return True
 
     def _birth(self) -> date | None:
         from vaccination.rocdate import DateParseError, parse_date
@@ -172,7 +198,7 @@ class WalkInDialog(QDialog):
         super().accept()
 
 
-class ImportReportDialog(QDialog):
+class ImportReportDialog(ScanDialog):
     """The import report as a readable list: counts first, then each rejected row."""
 
     def __init__(
@@ -189,6 +215,7 @@ class ImportReportDialog(QDialog):
         self.list = QListWidget()
         self.list.addItems(list(lines))
         layout.addWidget(self.list)
+        layout.addWidget(self.scan_line)
         close = QPushButton(self.tr("關閉"))
         close.clicked.connect(self.accept)
         layout.addWidget(close, alignment=Qt.AlignmentFlag.AlignRight)
@@ -197,11 +224,11 @@ class ImportReportDialog(QDialog):
         return [self.list.item(i).text() for i in range(self.list.count())]
 
 
-class FirstRunDialog(QDialog):
+class FirstRunDialog(ScanDialog):
     """Fresh desk PC: site, desk letter, and where the day's roster comes from."""
 
     def __init__(self, site: str = "", desk: str = "A", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, self.tr("請先完成初次設定，再掃描證件"))
         self.setWindowTitle(self.tr("VaxDesk 初次設定"))
         self.setMinimumWidth(560)
         layout = QVBoxLayout(self)
@@ -225,6 +252,7 @@ class FirstRunDialog(QDialog):
         self.error_label = QLabel()
         self.error_label.setObjectName("errorText")
         layout.addWidget(self.error_label)
+        layout.addWidget(self.scan_line)
         buttons = answer_buttons(
             self, QDialogButtonBox.StandardButton.Ok, self.tr("開始"), self.tr("離開")
         )
@@ -249,8 +277,11 @@ class FirstRunDialog(QDialog):
         super().accept()
 
 
-class SettingsDialog(QDialog):
-    """Every setting of station_app.settings, one row each, built from its schema."""
+class SettingsDialog(ScanDialog):
+    """Every setting of station_app.settings, one row each, built from its schema.
+
+    Its text fields hold paths and addresses: fast typing there is never a scan.
+    """
 
     def __init__(self, settings: DeskSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -284,6 +315,7 @@ class SettingsDialog(QDialog):
                 editor = dspin
             else:
                 editor = QLineEdit(str(value))
+                mark_scan_window(editor, False)
             editor.setObjectName(name)
             self.editors[name] = editor
             form.addRow(pick(zh, en), editor)
@@ -295,6 +327,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(note)
+        layout.addWidget(self.scan_line)
         layout.addWidget(buttons)
 
     def values(self) -> DeskSettings:

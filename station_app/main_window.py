@@ -1,9 +1,12 @@
 """The desk's main window: counters always on top, the four views, the status bar.
 
 Scans arrive from the keyboard-wedge filter (or any other scan source) through
-`handle_scan`: at the doctor's view a scan picks the person from the queue, anywhere
-else it goes to check-in. F1-F4 (and Ctrl+1..4) switch views; Ctrl+Z undoes the last
-check-in, Ctrl+P reprints its ticket, Ctrl+N adds a walk-in person.
+`handle_scan`: while a dialog is open the dialog takes the scan or refuses it (never
+the view behind it); at the doctor's view a scan picks the person from the queue,
+anywhere else it goes to check-in. F1-F4 (and Ctrl+1..4) switch views; Ctrl+Z undoes
+a check-in, Ctrl+P reprints a ticket, Ctrl+N adds a walk-in person. These shortcuts
+win over a text field's own (a search field's Ctrl+Z would restore the previous
+person's name), and Enter clicks a focused button as Space does.
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -28,6 +32,7 @@ from PySide6.QtWidgets import (
 from hardware.wedge import WedgeTiming
 from station_app.desk_api import Counters, DeskService
 from station_app.dialogs import SettingsDialog
+from station_app.scan_routing import mark_scan_window, open_dialog
 from station_app.settings import DeskSettings, save_settings
 from station_app.sounds import SoundPlayer
 from station_app.ticket_hook import TicketHook
@@ -54,10 +59,15 @@ QLabel#errorText { color: #b3261e; }
 QLabel#counterValue { font-size: 26pt; font-weight: bold; }
 QLabel#counterName { font-size: 13pt; color: #444; }
 QFrame#counter { background: #f4f6f8; border-radius: 8px; }
-QPushButton { padding: 8px 16px; }
-QPushButton#primaryButton { background: #1b6b3a; color: white; font-weight: bold; }
-QPushButton#dangerButton { background: #b3261e; color: white; font-weight: bold; }
-QPushButton:disabled { background: #ddd; color: #888; }
+QPushButton { padding: 8px 16px; border: 2px solid #8a8f96; border-radius: 6px;
+              background: #f4f6f8; }
+QPushButton#primaryButton { background: #1b6b3a; color: white; font-weight: bold;
+                            border-color: #1b6b3a; }
+QPushButton#dangerButton { background: #b3261e; color: white; font-weight: bold;
+                           border-color: #b3261e; }
+QPushButton:focus { border: 4px solid #f0a000; }
+QPushButton:disabled, QPushButton#primaryButton:disabled, QPushButton#dangerButton:disabled {
+    background: #e4e4e4; color: #8c8c8c; border: 2px dashed #b0b0b0; font-weight: normal; }
 QTabBar::tab { padding: 10px 24px; font-size: 16pt; }
 QStatusBar QLabel { padding: 0 12px; border-left: 1px solid #bbb; font-size: 13pt; }
 """
@@ -98,6 +108,32 @@ class CounterBar(QWidget):
 
     def as_dict(self) -> dict[str, int]:
         return {k: int(v.text().replace(",", "")) for k, v in self.values.items()}
+
+
+DESK_SHORTCUTS = ("Ctrl+Z", "Ctrl+P", "Ctrl+N", "Ctrl+,")
+
+
+class DeskKeys(QObject):
+    """Application event filter: the desk's shortcuts before a text field's own.
+
+    A QLineEdit claims Ctrl+Z for its own undo (a ShortcutOverride it accepts); in the
+    desk's window the desk's meaning wins. Dialogs keep their fields' undo.
+    """
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.sequences = {QKeySequence(seq)[0].toCombined() for seq in DESK_SHORTCUTS}
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent):
+            return False
+        if not isinstance(watched, QWidget) or watched.window() is not self.window:
+            return False
+        if event.keyCombination().toCombined() in self.sequences:
+            event.ignore()  # not the widget's: the shortcut map gets it
+            return True
+        return False
 
 
 class MainWindow(QMainWindow):
@@ -178,11 +214,20 @@ class MainWindow(QMainWindow):
 
         for i in range(4):
             for seq in (f"F{i + 1}", f"Ctrl+{i + 1}"):
-                QShortcut(QKeySequence(seq), self, lambda i=i: self.show_view(i))
-        QShortcut(QKeySequence("Ctrl+Z"), self, self.checkin_view.ask_undo)
-        QShortcut(QKeySequence("Ctrl+P"), self, self.checkin_view.reprint_last)
-        QShortcut(QKeySequence("Ctrl+N"), self, self.checkin_view.open_walk_in)
-        QShortcut(QKeySequence("Ctrl+,"), self, self.open_settings)
+                self._shortcut(seq, lambda i=i: self.show_view(i))
+        actions = (
+            self.checkin_view.ask_undo,
+            self.checkin_view.reprint_last,
+            self.checkin_view.open_walk_in,
+            self.open_settings,
+        )
+        for seq, action in zip(DESK_SHORTCUTS, actions, strict=True):
+            self._shortcut(seq, action)
+        self.desk_keys = DeskKeys(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.desk_keys)
+        mark_scan_window(self)
 
         for view in (self.checkin_view, self.doctor_view, self.manager_view, self.lots_view):
             view.changed.connect(self.on_changed)
@@ -199,7 +244,19 @@ class MainWindow(QMainWindow):
         for styled in (self.counters, self.tabs.tabBar(), self.checkin_view, self.doctor_view,
                        self.lots_view, self.statusBar()):  # fmt: skip
             styled.setStyleSheet(STYLE + CARD_STYLE)
+        # Enter on a focused button clicks it, as Space does (outside dialogs a
+        # QPushButton ignores Enter unless it is an auto-default button).
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(True)
         self.resize(1280, 860)
+        self.checkin_view.search_edit.setFocus()
+
+    def _shortcut(self, sequence: str, action: Callable[[], object]) -> QShortcut:
+        # Application-wide: from any view and whichever widget has focus; a modal
+        # dialog still blocks it (Qt does not fire shortcuts behind one).
+        shortcut = QShortcut(QKeySequence(sequence), self, action)
+        shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        return shortcut
 
     # -- routing --------------------------------------------------------------------------
 
@@ -207,6 +264,16 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(index)
 
     def handle_scan(self, raw: str) -> None:
+        dialog = open_dialog(self)
+        if dialog is not None:
+            # Never behind a dialog: it takes the scan into its field or refuses it.
+            take = getattr(dialog, "take_scan", None)
+            if take is not None and take(raw):
+                return
+            self.sounds.play("block")
+            if take is None:  # a file picker or message box: no line of ours in it
+                self.statusBar().showMessage(self.tr("請先關閉目前的視窗，再掃描"), 8000)
+            return
         if self.tabs.currentWidget() is self.doctor_view:
             self.doctor_view.handle_scan(raw)
             return
@@ -288,6 +355,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: object) -> None:
         self._poll.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.desk_keys)
         stop_all = getattr(self.extra_scanners, "stop_all", None)
         if stop_all is not None:
             stop_all()  # camera and serial threads end with the window

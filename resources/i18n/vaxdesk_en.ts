@@ -48,6 +48,10 @@
         <translation>The person showed a vaccination record</translation>
     </message>
     <message>
+        <source>先完成這位民眾的報到</source>
+        <translation>Finish this person's check-in first</translation>
+    </message>
+    <message>
         <source>已報到 {q}</source>
         <translation>checked in {q}</translation>
     </message>
@@ -74,6 +78,10 @@
     <message>
         <source>民眾離開未接種</source>
         <translation>Person left before vaccination</translation>
+    </message>
+    <message>
+        <source>先完成或取消這筆取消報到，再掃描下一位</source>
+        <translation>Finish or cancel this undo before scanning the next person</translation>
     </message>
     <message>
         <source>本櫃台今天沒有可取消的報到</source>
@@ -279,6 +287,10 @@
 <context>
     <name>FirstRunDialog</name>
     <message>
+        <source>請先完成初次設定，再掃描證件</source>
+        <translation>Finish the first-run setup before scanning a card</translation>
+    </message>
+    <message>
         <source>VaxDesk 初次設定</source>
         <translation>VaxDesk first-run setup</translation>
     </message>
@@ -413,6 +425,10 @@
     <message>
         <source>設定 (Ctrl+,)</source>
         <translation>Settings (Ctrl+,)</translation>
+    </message>
+    <message>
+        <source>請先關閉目前的視窗，再掃描</source>
+        <translation>Close the open window before scanning</translation>
     </message>
     <message>
         <source>掃描器：未設定</source>
@@ -697,6 +713,13 @@
     <message>
         <source>現場加入</source>
         <translation>walk-in</translation>
+    </message>
+</context>
+<context>
+    <name>ScanDialog</name>
+    <message>
+        <source>請先完成或關閉這個視窗，再掃描下一位</source>
+        <translation>Finish or close this window before scanning the next person</translation>
     </message>
 </context>
 <context>

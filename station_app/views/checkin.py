@@ -212,7 +212,7 @@ class CheckinView(QWidget):
         if outcome.needs_reason:
             self.pending_raw = raw
             self.confirm_button.show()
-            self.ask_reason(assessment)
+            self.ask_reason(assessment, raw)
 
     def _print_ticket(self, outcome: CheckinOutcome) -> None:
         a = outcome.assessment
@@ -230,7 +230,8 @@ class CheckinView(QWidget):
 
     # -- confirming -----------------------------------------------------------------------
 
-    def ask_reason(self, assessment: Assessment) -> None:
+    def ask_reason(self, assessment: Assessment, raw: str) -> None:
+        """The warning-reason dialog for `raw`: its OK checks in that person, nobody else."""
         warns = [
             pick(f.message_zh, f.message_en)
             for f in assessment.flags
@@ -245,15 +246,15 @@ class CheckinView(QWidget):
                 self.tr("民眾出示接種證明"),
             ],
             self,
+            refusal_text=self.tr("先完成這位民眾的報到"),
         )
-        dialog.accepted.connect(lambda: self._confirm_with(dialog.reason()))
+        dialog.accepted.connect(lambda: self._confirm_with(raw, dialog.reason()))
         self.reason_dialog = dialog
         dialog.open()
 
-    def _confirm_with(self, reason: str) -> None:
-        raw = self.pending_raw
-        if raw is None:
-            return
+    def _confirm_with(self, raw: str, reason: str) -> None:
+        # `raw` is the warned person's, bound when the dialog opened: whatever happened
+        # since, this confirmation checks that person in or the card says why not.
         self.pending_raw = None
         self.confirm_button.hide()
         self._show_outcome(self.service.check_in(raw, confirm_reason=reason), raw)
@@ -321,6 +322,7 @@ class CheckinView(QWidget):
             self.tr("取消本櫃台最後一筆報到。請說明原因："),
             [self.tr("掃錯人"), self.tr("重複報到"), self.tr("民眾離開未接種")],
             self,
+            refusal_text=self.tr("先完成或取消這筆取消報到，再掃描下一位"),
         )
         dialog.accepted.connect(lambda: self.undo_last(dialog.reason()))
         self.undo_dialog = dialog

@@ -51,6 +51,8 @@ class DoctorView(QWidget):
         )
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        # Tab leaves the table for the buttons; moving cell by cell changed the patient.
+        self.table.setTabKeyNavigation(False)
 
         self.person_label = QLabel(self.tr("掃描或從左側選擇一位民眾"))
         self.person_label.setObjectName("personName")

@@ -8,6 +8,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
 from hardware.wedge import WedgeTiming
+from station_app.scan_routing import mark_scan_window
 from station_app.wedge_filter import WedgeFilter
 
 pytestmark = pytest.mark.gui
@@ -24,6 +25,7 @@ class Clock:
 @pytest.fixture
 def setup(qtbot):  # type: ignore[no-untyped-def]
     window = QWidget()
+    mark_scan_window(window)
     layout = QVBoxLayout(window)
     first, second = QLineEdit(), QLineEdit()
     layout.addWidget(first)
