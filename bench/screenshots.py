@@ -109,12 +109,12 @@ def render(out: Path, day: date, people: int, language: str) -> list[Path]:
                 doctor.reason_box.setCurrentText(doctor.reason_box.itemText(2))
                 doctor.refuse()
                 continue
-            doctor.approve()
             if i % 2 == 0 and entry.product in ("CoV_Moderna", "CoV_BNT"):
-                doctor.lot_edit.setText(
-                    "MOD2611A-CDC" if "Moderna" in entry.product else "BNT2611K-CDC"
-                )
+                lot = "MOD2611A-CDC" if "Moderna" in entry.product else "BNT2611K-CDC"
+                doctor.lot_box.setCurrentIndex(doctor.lot_box.findData(lot))
                 doctor.vaccinate()
+            else:
+                doctor.approve()
         doctor.table.selectRow(min(13, len(doctor.entries) - 1))
         shot("doctor.png")
         w.show_view(2)

@@ -99,6 +99,46 @@ class LotUsage:
         return max(0, self.vials_opened * self.doses_per_vial - self.doses_given)
 
 
+@dataclass(frozen=True, slots=True)
+class DeskCheckin:
+    """An active check-in, named for the confirmations (undo, reprint) that act on it."""
+
+    checkin_id: str
+    queue_number: str
+    id_number: str
+    masked_id: str
+    name: str
+    desk: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """A person vaccinated today, in the observation area (留觀) until `may_leave_at`."""
+
+    queue_number: str
+    name: str
+    masked_id: str
+    product: str
+    vaccinated_at: datetime  # site-local time
+    may_leave_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCard:
+    """The record card entry (小黃卡) of one dose given."""
+
+    name: str
+    product: str  # code, e.g. "CoV_Moderna"
+    product_name_zh: str
+    product_name_en: str
+    dose: int
+    lot: str
+    given_on: date
+    site: str
+    next_dose_from: date | None  # earliest next dose of the primary series, from the rules
+
+
 ProgressCallback = Callable[[int, int], None]  # (rows done, rows total)
 
 
@@ -163,4 +203,24 @@ class DeskService(Protocol):
 
     def reveal_id(self, id_number: str, reason: str) -> str:
         """The full ID number for display; the reveal is logged (without the number)."""
+        ...
+
+    def active_checkin(self, id_number: str) -> DeskCheckin | None:
+        """The person's check-in of today at this site (any desk), if not undone."""
+        ...
+
+    def latest_desk_checkin(self) -> DeskCheckin | None:
+        """This desk's most recent check-in of today that is not undone."""
+        ...
+
+    def undo_checkin(self, checkin_id: str, reason: str) -> str:
+        """Undo a chosen check-in (writes an event); returns its queue number."""
+        ...
+
+    def approve_and_record(self, checkin_id: str, lot: str) -> RecordCard:
+        """同意 (when not yet approved) and record the booked dose from an open vial of `lot`."""
+        ...
+
+    def observations(self, minutes: int) -> list[Observation]:
+        """Today's vaccinated people with the time each may leave, latest first."""
         ...

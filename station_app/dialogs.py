@@ -305,7 +305,7 @@ class SettingsDialog(ScanDialog):
                 editor = check
             elif kind is int:
                 spin = QSpinBox()
-                spin.setRange(1, 64)
+                spin.setRange(1, 120 if name == "observation_minutes" else 64)
                 spin.setValue(int(value))
                 editor = spin
             elif kind is float:

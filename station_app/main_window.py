@@ -186,7 +186,7 @@ class MainWindow(QMainWindow):
             auto_checkin=auto_checkin,
             background=self.background,
         )
-        self.doctor_view = DoctorView(service, rules)
+        self.doctor_view = DoctorView(service, rules, self.settings.observation_minutes)
         self.manager_view = ManagerView(service, background=self.background)
         self.lots_view = LotsView(service, rules)
         self.tabs = QTabWidget()
@@ -346,6 +346,7 @@ class MainWindow(QMainWindow):
         save_settings(chosen, self.settings_dir)
         self.sounds.enabled = chosen.sounds
         self.checkin_view.auto_checkin = chosen.auto_checkin
+        self.doctor_view.observation_minutes = chosen.observation_minutes
         if self.wedge is not None:
             self.wedge.enabled = chosen.wedge_enabled
             self.wedge.set_timing(

@@ -37,6 +37,9 @@ class DeskSettings:
         True, "無警示時掃描即報到（否：按 Enter 才報到）", "check in at once when all clear"
     )
     sounds: bool = _spec(True, "播放提示音", "play sounds")
+    observation_minutes: int = _spec(
+        30, "接種後留觀時間（分鐘）", "observation time after the dose (minutes)"
+    )
     wedge_enabled: bool = _spec(True, "使用 USB 鍵盤式掃描器", "USB keyboard-wedge scanner")
     wedge_max_gap_ms: float = _spec(30.0, "掃描器字元最大間隔（毫秒）", "scanner max key gap (ms)")
     wedge_min_length: int = _spec(6, "掃描條碼最短長度", "shortest scanned code")
@@ -70,6 +73,8 @@ class DeskSettings:
             fixed = replace(fixed, language="zh_TW")
         if not 1 <= self.wedge_max_gap_ms <= 500:
             fixed = replace(fixed, wedge_max_gap_ms=30.0)
+        if not 5 <= self.observation_minutes <= 120:
+            fixed = replace(fixed, observation_minutes=30)
         if not 1 <= self.wedge_min_length <= 64:
             fixed = replace(fixed, wedge_min_length=6)
         return fixed

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from hardware.wedge import WedgeDetector, WedgeTiming
 from station_app.scan_routing import takes_scans
+from vaccination.gs1 import GS
 
 _MODIFIER_KEYS = {
     Qt.Key.Key_Shift,
@@ -108,7 +109,7 @@ class WedgeFilter(QObject):
         if char is None:
             if (
                 len(text) != 1
-                or not text.isprintable()
+                or not (text.isprintable() or text == GS)
                 or event.modifiers() & _BLOCKING_MODIFIERS
                 or event.isAutoRepeat()
             ):

@@ -49,7 +49,7 @@
     </message>
     <message>
         <source>先完成這位民眾的報到</source>
-        <translation>Finish this person's check-in first</translation>
+        <translation>Finish this person&apos;s check-in first</translation>
     </message>
     <message>
         <source>已報到 {q}</source>
@@ -176,6 +176,14 @@
         <translation>Status</translation>
     </message>
     <message>
+        <source>接種時間</source>
+        <translation>Given at</translation>
+    </message>
+    <message>
+        <source>可離開時間</source>
+        <translation>May leave at</translation>
+    </message>
+    <message>
         <source>掃描或從左側選擇一位民眾</source>
         <translation>Scan or pick a person on the left</translation>
     </message>
@@ -216,24 +224,16 @@
         <translation>Doctor&apos;s evaluation</translation>
     </message>
     <message>
-        <source>例如 AZ1234-CDC</source>
-        <translation>e.g. AZ1234-CDC</translation>
+        <source>同意並記錄接種</source>
+        <translation>Approve and record</translation>
+    </message>
+    <message>
+        <source>接種紀錄（掃描疫苗瓶條碼或選擇已開瓶批號）</source>
+        <translation>Dose given (scan the vial or pick an open lot)</translation>
     </message>
     <message>
         <source>記錄接種</source>
         <translation>Record vaccination</translation>
-    </message>
-    <message>
-        <source>接種紀錄</source>
-        <translation>Dose history</translation>
-    </message>
-    <message>
-        <source>疫苗</source>
-        <translation>Vaccine</translation>
-    </message>
-    <message>
-        <source>批號</source>
-        <translation>Lot</translation>
     </message>
     <message>
         <source>已接種</source>
@@ -248,8 +248,44 @@
         <translation>Waiting</translation>
     </message>
     <message>
+        <source>留觀 {n} 人（接種後 {m} 分鐘）</source>
+        <translation>Under observation: {n} ({m} minutes after the dose)</translation>
+    </message>
+    <message>
         <source>這位民眾不在今天的候診名單（尚未報到？）</source>
         <translation>This person is not in today&apos;s queue (not checked in yet?)</translation>
+    </message>
+    <message>
+        <source>批號 {lot} 已過期（效期 {expiry}），不可使用</source>
+        <translation>Lot {lot} has expired ({expiry}); do not use it</translation>
+    </message>
+    <message>
+        <source>請先選擇一位民眾，再掃描疫苗瓶</source>
+        <translation>Pick a person first, then scan the vial</translation>
+    </message>
+    <message>
+        <source>批號 {lot} 是 {other}，不是預約的 {product}</source>
+        <translation>Lot {lot} is {other}, not the booked {product}</translation>
+    </message>
+    <message>
+        <source>批號 {lot} 今天尚未開瓶（到「疫苗批號」開一瓶）</source>
+        <translation>Lot {lot} has no open vial today (open one under Vaccine lots)</translation>
+    </message>
+    <message>
+        <source>批號 {lot}</source>
+        <translation>Lot {lot}</translation>
+    </message>
+    <message>
+        <source>（{product} 今天沒有已開瓶的批號）</source>
+        <translation>(no open vial of {product} today)</translation>
+    </message>
+    <message>
+        <source>選擇批號</source>
+        <translation>Choose the lot</translation>
+    </message>
+    <message>
+        <source>{lot}（開瓶剩 {left} 劑）</source>
+        <translation>{lot} ({left} doses left in open vials)</translation>
     </message>
     <message>
         <source>{age} 歲</source>
@@ -282,6 +318,14 @@
     <message>
         <source>{q} 已接種，批號 {lot}</source>
         <translation>{q} vaccinated, lot {lot}</translation>
+    </message>
+    <message>
+        <source>小黃卡：{name}&#x3000;{product}&#x3000;第{dose}劑&#x3000;批號 {lot}&#x3000;{day}&#x3000;{site}</source>
+        <translation>Record card: {name}   {product}   dose {dose}   lot {lot}   {day}   {site}</translation>
+    </message>
+    <message>
+        <source>下一劑最早 {day}</source>
+        <translation>Next dose from {day}</translation>
     </message>
 </context>
 <context>

@@ -113,8 +113,7 @@ def test_vaccination_recorded_fills_vaccinated_and_the_lots(gui: GuiDesk) -> Non
     gui.window.show_view(1)
     doctor = gui.window.doctor_view
     doctor.table.selectRow(0)
-    doctor.approve()
-    doctor.lot_edit.setText("MOD001-CDC")
+    assert doctor.lot_box.currentData() == "MOD001-CDC"  # the one open vial of the product
     doctor.vaccinate()
     assert "已接種" in doctor.message_label.text()
     assert gui.counts()["vaccinated"] == 1
