@@ -263,7 +263,7 @@ def open_desk(
         load_demo_roster(probe, Path(folder_for_desk), people)
     desk = build_desk(store, settings, rules=rules, folder=folder_for_desk)
     desk.temp_dir = tmp
-    desk.window.show()
+    desk.window.fit_screen()
     if choice == "import":
         path, _ = QFileDialog.getOpenFileName(
             desk.window, pick("選擇名冊檔案", "Choose a roster file"), "", "*.csv *.xlsx *.xls"

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QBoxLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -41,36 +42,54 @@ from station_app.views.checkin import CheckinView
 from station_app.views.doctor import DoctorView
 from station_app.views.lots import LotsView
 from station_app.views.manager import ManagerView
-from station_app.views.person_card import CARD_STYLE
+from station_app.views.person_card import card_style
 from station_app.wedge_filter import WedgeFilter
 from vaccination.rules import RuleSetRegistry
 
-STYLE = """
-QWidget { font-size: 15pt; }
-QLabel#queueNumber { font-size: 72pt; font-weight: bold; }
-QLabel#bannerText { font-size: 24pt; font-weight: bold; }
-QLabel#personName { font-size: 30pt; font-weight: bold; }
-QLabel#personDetail { font-size: 17pt; }
-QLabel#sectionTitle { font-size: 14pt; color: #555; margin-top: 8px; }
-QLabel#historyChip { background: #eef1f5; border-radius: 10px; padding: 4px 10px; }
-QLabel#historyArrow { color: #888; }
-QLabel#messageLine { color: #1c4f8a; font-size: 15pt; min-height: 28px; }
-QLabel#errorText { color: #b3261e; }
-QLabel#counterValue { font-size: 26pt; font-weight: bold; }
-QLabel#counterName { font-size: 13pt; color: #444; }
-QFrame#counter { background: #f4f6f8; border-radius: 8px; }
-QPushButton { padding: 8px 16px; border: 2px solid #8a8f96; border-radius: 6px;
-              background: #f4f6f8; }
-QPushButton#primaryButton { background: #1b6b3a; color: white; font-weight: bold;
-                            border-color: #1b6b3a; }
-QPushButton#dangerButton { background: #b3261e; color: white; font-weight: bold;
-                           border-color: #b3261e; }
-QPushButton:focus { border: 4px solid #f0a000; }
-QPushButton:disabled, QPushButton#primaryButton:disabled, QPushButton#dangerButton:disabled {
-    background: #e4e4e4; color: #8c8c8c; border: 2px dashed #b0b0b0; font-weight: normal; }
-QTabBar::tab { padding: 10px 24px; font-size: 16pt; }
-QStatusBar QLabel { padding: 0 12px; border-left: 1px solid #bbb; font-size: 13pt; }
-"""
+# The window's type sizes: full size, and compact for screens under 760 px of window
+# height (1366x768, 1024x600, 1920x1080 at 150 %), where the full sizes push the
+# buttons and the status bar off the screen.
+SIZES = {
+    False: {"base": 15, "queue": 72, "banner": 24, "name": 30, "detail": 17, "section": 14,
+            "counter": 26, "counter_name": 13, "tab": 16, "status": 13, "flag": 18,
+            "pad": 8, "tab_pad": 10},
+    True: {"base": 12, "queue": 44, "banner": 17, "name": 20, "detail": 13, "section": 11,
+           "counter": 16, "counter_name": 11, "tab": 12, "status": 10, "flag": 13,
+           "pad": 4, "tab_pad": 4},
+}  # fmt: skip
+COMPACT_BELOW = 760
+
+
+def desk_style(compact: bool) -> str:
+    """The style sheet of the window's parts (not the roster table: see MainWindow)."""
+    z = SIZES[compact]
+    return f"""
+QWidget {{ font-size: {z["base"]}pt; }}
+QLabel#queueNumber {{ font-size: {z["queue"]}pt; font-weight: bold; }}
+QLabel#bannerText {{ font-size: {z["banner"]}pt; font-weight: bold; }}
+QLabel#personName {{ font-size: {z["name"]}pt; font-weight: bold; }}
+QLabel#personDetail {{ font-size: {z["detail"]}pt; }}
+QLabel#sectionTitle {{ font-size: {z["section"]}pt; color: #555; margin-top: {z["pad"]}px; }}
+QLabel#historyChip {{ background: #eef1f5; border-radius: 10px; padding: 4px 10px; }}
+QLabel#historyArrow {{ color: #888; }}
+QLabel#messageLine {{ color: #1c4f8a; font-size: {z["base"]}pt; }}
+QLabel#errorText {{ color: #b3261e; }}
+QLabel#counterValue {{ font-size: {z["counter"]}pt; font-weight: bold; }}
+QLabel#counterName {{ font-size: {z["counter_name"]}pt; color: #444; }}
+QFrame#counter {{ background: #f4f6f8; border-radius: 8px; }}
+QPushButton {{ padding: {z["pad"]}px 16px; border: 2px solid #8a8f96; border-radius: 6px;
+              background: #f4f6f8; }}
+QPushButton#primaryButton {{ background: #1b6b3a; color: white; font-weight: bold;
+                            border-color: #1b6b3a; }}
+QPushButton#dangerButton {{ background: #b3261e; color: white; font-weight: bold;
+                           border-color: #b3261e; }}
+QPushButton:focus {{ border: 4px solid #f0a000; }}
+QPushButton:disabled, QPushButton#primaryButton:disabled, QPushButton#dangerButton:disabled {{
+    background: #e4e4e4; color: #8c8c8c; border: 2px dashed #b0b0b0; font-weight: normal; }}
+QTabBar::tab {{ padding: {z["tab_pad"]}px 24px; font-size: {z["tab"]}pt; }}
+QStatusBar QLabel {{ padding: 0 12px; border-left: 1px solid #bbb; font-size: {z["status"]}pt; }}
+QStatusBar QPushButton {{ font-size: {z["status"]}pt; padding: 2px 8px; }}
+""" + card_style(z["flag"])
 
 
 class CounterBar(QWidget):
@@ -81,6 +100,7 @@ class CounterBar(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.values: dict[str, QLabel] = {}
+        self.boxes: list[QBoxLayout] = []
         for key, name in (
             ("total", self.tr("全部")),
             ("checked_in", self.tr("已報到")),
@@ -90,7 +110,8 @@ class CounterBar(QWidget):
         ):
             box = QFrame()
             box.setObjectName("counter")
-            bl = QVBoxLayout(box)
+            bl = QBoxLayout(QBoxLayout.Direction.TopToBottom, box)
+            self.boxes.append(bl)
             value = QLabel("0")
             value.setObjectName("counterValue")
             value.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -101,6 +122,15 @@ class CounterBar(QWidget):
             bl.addWidget(label)
             layout.addWidget(box)
             self.values[key] = value
+
+    def set_compact(self, compact: bool) -> None:
+        """Number beside its name on one line (compact) or above it."""
+        direction = (
+            QBoxLayout.Direction.LeftToRight if compact else QBoxLayout.Direction.TopToBottom
+        )
+        for bl in self.boxes:
+            bl.setDirection(direction)
+            bl.setContentsMargins(*(8, 2, 8, 2) if compact else (11, 11, 11, 11))
 
     def show_counters(self, c: Counters) -> None:
         for key, label in self.values.items():
@@ -170,12 +200,7 @@ class MainWindow(QMainWindow):
                 site=service.site, desk=service.desk, day=service.day.isoformat()
             )
         )
-        # Large type for everything through the font; the style sheet goes only where it
-        # is needed: a style sheet above the roster table would route its 100,000-row
-        # painting through QStyleSheetStyle (about twice as slow per keystroke).
-        font = self.font()
-        font.setPointSize(15)
-        self.setFont(font)
+        self.compact: bool | None = None  # set by _apply_density at the first resize
         self.counters = CounterBar()
         self.background = PaintFirstBackground(self)
         self.checkin_view = CheckinView(
@@ -241,15 +266,43 @@ class MainWindow(QMainWindow):
         self._poll.start()
         self.refresh_counters()
         self.refresh_status()
-        for styled in (self.counters, self.tabs.tabBar(), self.checkin_view, self.doctor_view,
-                       self.lots_view, self.statusBar()):  # fmt: skip
-            styled.setStyleSheet(STYLE + CARD_STYLE)
         # Enter on a focused button clicks it, as Space does (outside dialogs a
         # QPushButton ignores Enter unless it is an auto-default button).
         for button in self.findChildren(QPushButton):
             button.setAutoDefault(True)
+        self.setMinimumSize(960, 480)
         self.resize(1280, 860)
+        self._apply_density(self.height() < COMPACT_BELOW)
         self.checkin_view.search_edit.setFocus()
+
+    def fit_screen(self) -> None:
+        """Open at 1280x860, or maximised when the screen is smaller than that."""
+        screen = self.screen()
+        room = screen.availableGeometry() if screen is not None else None
+        if room is not None and (room.width() < 1300 or room.height() < 900):
+            self.showMaximized()
+        else:
+            self.show()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._apply_density(self.height() < COMPACT_BELOW)
+
+    def _apply_density(self, compact: bool) -> None:
+        if compact == self.compact:
+            return
+        self.compact = compact
+        # Large type for everything through the font; the style sheet goes only where it
+        # is needed: a style sheet above the roster table would route its 100,000-row
+        # painting through QStyleSheetStyle (about twice as slow per keystroke).
+        font = self.font()
+        font.setPointSize(SIZES[compact]["base"])
+        self.setFont(font)
+        style = desk_style(compact)
+        for styled in (self.counters, self.tabs.tabBar(), self.checkin_view, self.doctor_view,
+                       self.lots_view, self.statusBar()):  # fmt: skip
+            styled.setStyleSheet(style)
+        self.counters.set_compact(compact)
 
     def _shortcut(self, sequence: str, action: Callable[[], object]) -> QShortcut:
         # Application-wide: from any view and whichever widget has focus; a modal

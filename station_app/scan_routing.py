@@ -66,11 +66,12 @@ class ScanDialog(QDialog):
 
 
 def open_dialog(owner: QWidget) -> QWidget | None:
-    """The modal dialog in front of `owner` (or of the whole application), if any."""
-    modal = QApplication.activeModalWidget()
-    if modal is not None and modal is not owner.window():
-        return modal
-    for dialog in owner.findChildren(QDialog):
-        if dialog.isVisible() and dialog.isModal():
-            return dialog
+    """The visible modal dialog in front of `owner`'s window (its own, or app-wide), if any."""
+    window = owner.window()
+    for widget in QApplication.topLevelWidgets():
+        if widget is window or not widget.isVisible() or not widget.isModal():
+            continue
+        parent = widget.parentWidget()
+        if parent is None or parent.window() is window:
+            return widget
     return None

@@ -12,12 +12,14 @@ import time
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -99,18 +101,30 @@ class CheckinView(QWidget):
         buttons.addStretch(1)
         for b in (self.undo_button, self.reprint_button, self.walk_in_button):
             buttons.addWidget(b)
+        # Showing or hiding 確認報到 keeps its room: no layout pass for the whole view.
+        keep = self.confirm_button.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)
+        self.confirm_button.setSizePolicy(keep)
         # What changes with each scan sits behind a layout barrier: only it is laid out
-        # and repainted, not the whole tab area (see layout_barrier).
+        # and repainted, not the whole tab area (see layout_barrier). The card scrolls
+        # when a small screen cannot hold all its flags; the message line stays below it
+        # and the buttons stay on screen.
+        scroller = QScrollArea()
+        scroller.setObjectName("cardScroller")
+        scroller.setWidget(self.card)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         body = QWidget()
         body_layout = QVBoxLayout(body)
         body_layout.setContentsMargins(0, 0, 0, 0)
-        body_layout.addWidget(self.card, 1)
+        body_layout.addWidget(scroller, 1)
         body_layout.addWidget(self.message_label)
-        body_layout.addLayout(buttons)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.results)
-        layout.addWidget(LayoutBarrier(body, QSize(640, 480)), 1)
+        layout.addWidget(LayoutBarrier(body, QSize(480, 200)), 1)
+        layout.addLayout(buttons)
 
         self._search_timer = after_typing(self.search_edit, 150, self.run_search)
         self.search_edit.returnPressed.connect(self._search_enter)

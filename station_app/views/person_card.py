@@ -39,7 +39,8 @@ _ICONS = {
 }
 
 
-def _card_style() -> str:
+def card_style(flag_pt: int = 18) -> str:
+    """The [severity=...] colour rules of the card, its flags' text at `flag_pt` points."""
     rules = []
     for kind, (fg, bg) in COLOURS.items():
         rules.append(
@@ -48,13 +49,11 @@ def _card_style() -> str:
             f' QFrame#banner[severity="{kind}"] QLabel {{ color: {fg}; }}'
             f' QFrame#flag[severity="{kind}"] {{ background: {bg}; border-left: 8px solid {fg};'
             f" border-radius: 4px; }}"
-            f' QFrame#flag[severity="{kind}"] QLabel {{ color: {fg}; font-size: 18pt; }}'
+            f' QFrame#flag[severity="{kind}"] QLabel {{ color: {fg}; font-size: {flag_pt}pt; }}'
         )
     return "\n".join(rules)
 
 
-# Part of the window's style sheet: set once, so showing a card re-parses nothing.
-CARD_STYLE = _card_style()
 _HISTORY_ITEM = re.compile(r"(\S+)\s+(\d{4}-\d{2}-\d{2})")
 
 
@@ -84,7 +83,7 @@ def history_items(history_text: str, rules: RuleSetRegistry | None = None) -> li
 
 
 def _repolish(*widgets: QWidget) -> None:
-    """Apply the [severity=...] rules of CARD_STYLE after the property changed."""
+    """Apply the [severity=...] rules of card_style() after the property changed."""
     for w in widgets:
         w.style().unpolish(w)
         w.style().polish(w)
@@ -182,7 +181,8 @@ class PersonCard(QFrame):
 
     def _set_banner(self, kind: str, text: str) -> None:
         if self.banner.property("severity") != kind:
-            # The colours come from CARD_STYLE's [severity=...] rules: re-polish, no re-parse.
+            # The colours come from card_style()'s [severity=...] rules, part of the window's
+            # style sheet: re-polish, no re-parse.
             self.banner.setProperty("severity", kind)
             _repolish(self.banner, self.banner_text, self.queue_label)
             self.banner_icon.setPixmap(self.style().standardIcon(_ICONS[kind]).pixmap(48, 48))
