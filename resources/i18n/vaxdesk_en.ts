@@ -12,8 +12,8 @@
         <translation>Check in (Enter)</translation>
     </message>
     <message>
-        <source>取消上一筆 (Ctrl+Z)</source>
-        <translation>Undo last (Ctrl+Z)</translation>
+        <source>取消報到 (Ctrl+Z)</source>
+        <translation>Undo check-in (Ctrl+Z)</translation>
     </message>
     <message>
         <source>補印號碼單 (Ctrl+P)</source>
@@ -60,12 +60,16 @@
         <translation>No match</translation>
     </message>
     <message>
-        <source>取消上一筆報到</source>
-        <translation>Undo the last check-in</translation>
+        <source>取消報到</source>
+        <translation>Undo a check-in</translation>
     </message>
     <message>
-        <source>取消本櫃台最後一筆報到。請說明原因：</source>
-        <translation>Undo this desk&apos;s last check-in. Give the reason:</translation>
+        <source>取消 {name}（{id}）的報到 {q}。請說明原因：</source>
+        <translation>Undo the check-in {q} of {name} ({id}). Give the reason:</translation>
+    </message>
+    <message>
+        <source>已取消 {name} 的報到 {q}</source>
+        <translation>Check-in {q} of {name} undone</translation>
     </message>
     <message>
         <source>掃錯人</source>
@@ -86,10 +90,6 @@
     <message>
         <source>本櫃台今天沒有可取消的報到</source>
         <translation>This desk has no check-in to undo today</translation>
-    </message>
-    <message>
-        <source>已取消報到 {q}</source>
-        <translation>Check-in {q} undone</translation>
     </message>
     <message>
         <source>還沒有可補印的號碼單</source>
@@ -625,6 +625,34 @@
         <translation>Dose history</translation>
     </message>
     <message>
+        <source>護照</source>
+        <translation>Passport</translation>
+    </message>
+    <message>
+        <source>居留證</source>
+        <translation>Resident certificate</translation>
+    </message>
+    <message>
+        <source>身分證</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>不是有效的證號，請對照證件重新掃描或輸入</source>
+        <translation>Not a valid ID number; scan or type it again from the card</translation>
+    </message>
+    <message>
+        <source>檢查碼不符：第 {a}、{b} 碼可能前後對調</source>
+        <translation>Checksum mismatch: characters {a} and {b} may be swapped</translation>
+    </message>
+    <message>
+        <source>檢查碼不符：請對照證件逐碼核對（最常見是某一碼打錯）</source>
+        <translation>Checksum mismatch: compare each character with the card (usually one is mistyped)</translation>
+    </message>
+    <message>
+        <source>已報到過（{desk} 櫃台 {time}），報到號碼</source>
+        <translation>Already checked in (desk {desk}, {time}), queue number</translation>
+    </message>
+    <message>
         <source>不可在此報到</source>
         <translation>Cannot check in at this desk</translation>
     </message>
@@ -645,8 +673,8 @@
         <translation>{age} years</translation>
     </message>
     <message>
-        <source>身分證 {id}&#x3000;出生 {birth}&#x3000;{age}</source>
-        <translation>ID {id}   born {birth}   {age}</translation>
+        <source>{kind} {id}&#x3000;出生 {birth}&#x3000;{age}</source>
+        <translation>{kind} {id}   born {birth}   {age}</translation>
     </message>
     <message>
         <source>名冊上找不到這個人</source>

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station_app.desk_api import CheckinOutcome, DeskService, RosterRow
+from station_app.desk_api import CheckinOutcome, DeskCheckin, DeskService, RosterRow
 from station_app.dialogs import ReasonDialog, WalkInDialog
 from station_app.i18n import pick
 from station_app.sounds import SoundPlayer
@@ -64,7 +64,6 @@ class CheckinView(QWidget):
         self.auto_checkin = auto_checkin
         self.pending_raw: str | None = None
         self.last_outcome: CheckinOutcome | None = None
-        self.last_checkin: tuple[str, str] | None = None  # (checkin_id, queue_number)
         self.reason_dialog: ReasonDialog | None = None
         self.walk_in_dialog: WalkInDialog | None = None
         self.undo_dialog: ReasonDialog | None = None
@@ -88,7 +87,7 @@ class CheckinView(QWidget):
         self.confirm_button = QPushButton(self.tr("確認報到 (Enter)"))
         self.confirm_button.setObjectName("primaryButton")
         self.confirm_button.hide()
-        self.undo_button = QPushButton(self.tr("取消上一筆 (Ctrl+Z)"))
+        self.undo_button = QPushButton(self.tr("取消報到 (Ctrl+Z)"))
         self.reprint_button = QPushButton(self.tr("補印號碼單 (Ctrl+P)"))
         self.walk_in_button = QPushButton(self.tr("增加人員 (Ctrl+N)"))
 
@@ -215,12 +214,17 @@ class CheckinView(QWidget):
             self._load_history(assessment)
             self.sounds.play("ok")
             self.card_shown.emit("ok")
-            self.last_checkin = (outcome.checkin_id or "", outcome.queue_number)
             # Queueing the ticket writes to disk: after the card is on screen.
             self.background.after_paint.call(
                 f"ticket {outcome.checkin_id}", lambda: self._print_ticket(outcome)
             )
             self.changed.emit()
+            return
+        if self.card.show_already_checked_in(assessment, self.service.day, self.rules):
+            # Scanned twice (or at another desk): say the number they already have.
+            self._load_history(assessment)
+            self.sounds.play("warn")
+            self.card_shown.emit(self.card.severity)
             return
         self._show_assessment(assessment)
         if outcome.needs_reason:
@@ -330,35 +334,56 @@ class CheckinView(QWidget):
 
     # -- undo, reprint, walk-in -----------------------------------------------------------
 
+    def chosen_checkin(self) -> DeskCheckin | None:
+        """The check-in undo and reprint act on: the person on the card, if checked in,
+        else this desk's latest (so after an undo the one before it is next)."""
+        if self.card.person_id is not None:
+            shown = self.service.active_checkin(self.card.person_id)
+            if shown is not None:
+                return shown
+        return self.service.latest_desk_checkin()
+
     def ask_undo(self) -> None:
+        target = self.chosen_checkin()
+        if target is None:
+            self.message_label.setText(self.tr("本櫃台今天沒有可取消的報到"))
+            return
         dialog = ReasonDialog(
-            self.tr("取消上一筆報到"),
-            self.tr("取消本櫃台最後一筆報到。請說明原因："),
+            self.tr("取消報到"),
+            self.tr("取消 {name}（{id}）的報到 {q}。請說明原因：").format(
+                name=target.name, id=target.masked_id, q=target.queue_number
+            ),
             [self.tr("掃錯人"), self.tr("重複報到"), self.tr("民眾離開未接種")],
             self,
             refusal_text=self.tr("先完成或取消這筆取消報到，再掃描下一位"),
         )
-        dialog.accepted.connect(lambda: self.undo_last(dialog.reason()))
+        dialog.accepted.connect(lambda: self.undo(target, dialog.reason()))
         self.undo_dialog = dialog
         dialog.open()
 
-    def undo_last(self, reason: str) -> str | None:
-        queue_number = self.service.undo_last_checkin(reason)
-        if queue_number is None:
-            self.message_label.setText(self.tr("本櫃台今天沒有可取消的報到"))
+    def undo(self, target: DeskCheckin, reason: str) -> str | None:
+        """Undo the check-in the confirmation named; the card says whose it was."""
+        from station_app.checkin_service import DeskActionError
+
+        try:
+            queue_number = self.service.undo_checkin(target.checkin_id, reason)
+        except DeskActionError as exc:
+            self.message_label.setText(pick(exc.message_zh, exc.message_en))
             return None
-        self.last_checkin = None
-        self.card.show_idle(self.tr("已取消報到 {q}").format(q=queue_number))
-        self.message_label.setText(self.tr("已取消報到 {q}").format(q=queue_number))
+        done = self.tr("已取消 {name} 的報到 {q}").format(name=target.name, q=queue_number)
+        self.card.show_idle(done)
+        self.message_label.setText(done)
         self.changed.emit()
         return queue_number
 
     def reprint_last(self) -> None:
-        if self.last_checkin is None:
+        """Ctrl+P: reprint the ticket of the person on the card, or this desk's latest."""
+        target = self.chosen_checkin()
+        if target is None:
             self.message_label.setText(self.tr("還沒有可補印的號碼單"))
             return
-        checkin_id, queue_number = self.last_checkin
-        self.message_label.setText(self.tickets.reprint(checkin_id, queue_number))
+        message = self.tickets.reprint(target.checkin_id, target.queue_number)
+        self.message_label.setText(f"{target.name} {target.queue_number}：{message}")
 
     def open_walk_in(self) -> None:
         dialog = WalkInDialog(self.rules, self._submit_walk_in, self)

@@ -62,8 +62,8 @@ def test_the_warned_persons_confirmation_says_why_not_when_they_were_checked_in_
     dialog.set_reason("已核對")
     dialog.accept()
     assert len(_checked_in(gui)) == 1
-    assert view.card.severity == "block"
-    assert any("已報到" in t for t in view.card.flag_texts())
+    assert view.card.severity == "already"  # says why not: already checked in, as A001
+    assert view.card.queue_label.text() == "A001"
 
 
 def test_a_scan_with_the_walk_in_form_open_fills_its_id_field(gui: GuiDesk, qtbot) -> None:
