@@ -121,18 +121,15 @@ class TicketHook(QObject):
         )
 
     def reprint(self, checkin_id: str, queue_number: str) -> str:
+        """Queue a copy of a check-in's ticket; the caller names whose it is."""
         if not self.configured:
             return QCoreApplication.translate("TicketHook", "印表機未設定，無法補印")
         try:
             self._ensure_queue().reprint(checkin_id=checkin_id)
         except Exception as exc:
             log.warning("reprint of %s failed: %s", queue_number, exc)
-            return QCoreApplication.translate("TicketHook", "找不到 {q} 的號碼單，無法補印").format(
-                q=queue_number
-            )
-        return QCoreApplication.translate("TicketHook", "已補印 {q} 的號碼單").format(
-            q=queue_number
-        )
+            return QCoreApplication.translate("TicketHook", "找不到這張號碼單，無法補印")
+        return QCoreApplication.translate("TicketHook", "已送出補印")
 
     def stop(self) -> None:
         if self._queue is not None:

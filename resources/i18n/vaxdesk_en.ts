@@ -852,12 +852,12 @@
         <translation>Printer not configured; cannot reprint</translation>
     </message>
     <message>
-        <source>找不到 {q} 的號碼單，無法補印</source>
-        <translation>No ticket of {q} found to reprint</translation>
+        <source>找不到這張號碼單，無法補印</source>
+        <translation>This ticket was not found; cannot reprint</translation>
     </message>
     <message>
-        <source>已補印 {q} 的號碼單</source>
-        <translation>Reprinted the ticket of {q}</translation>
+        <source>已送出補印</source>
+        <translation>Reprint sent</translation>
     </message>
 </context>
 <context>

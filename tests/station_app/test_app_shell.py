@@ -247,7 +247,7 @@ def test_ticket_goes_to_the_configured_printer(qtbot, tmp_path: Path) -> None:  
         assert "A001" in text and pid(1) not in text
         qtbot.waitUntil(lambda: desk.window.printer_label.text() == "印表機：正常")
         view.reprint_last()
-        assert view.message_label.text() == "已補印 A001 的號碼單"
+        assert view.message_label.text() == "王小1 A001：已送出補印"
         # The jobs live in the desk's own file, where `vaxdesk print reprint --db` looks.
         with sqlite3.connect(desk.store.path) as db:
             numbers = [r[0] for r in db.execute("SELECT queue_number FROM print_jobs ORDER BY id")]
