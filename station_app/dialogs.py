@@ -8,9 +8,11 @@ its scan field (the walk-in's ID number) or is refused with a line in the dialog
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -19,7 +21,9 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -33,9 +37,24 @@ from PySide6.QtWidgets import (
 from station_app.i18n import pick
 from station_app.scan_routing import ScanDialog, mark_scan_window
 from station_app.settings import DeskSettings, describe
+from vaccination.assessment import site_key
 from vaccination.ids import check_id
 from vaccination.models import Person
 from vaccination.rules import RuleSetRegistry
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+_PHONE = re.compile(r"0(9\d{8}|[2-8]\d{7,8})")
+
+
+def phone_number(text: str) -> str | None:
+    """A Taiwanese phone number in digits (`+886 912-345-678` -> `0912345678`), or None.
+
+    Mobiles are 10 digits starting 09; land lines an area code and 7-8 digits.
+    """
+    digits = re.sub(r"[\s\-()]", "", text)
+    if digits.startswith("+886"):
+        digits = "0" + digits[4:].lstrip("0")
+    return digits if _PHONE.fullmatch(digits) else None
 
 
 def answer_buttons(
@@ -125,6 +144,8 @@ class WalkInDialog(ScanDialog):
         self.birth_edit.setPlaceholderText(self.tr("例如 0350411、35/04/11 或 1946-04-11"))
         self.phone_edit = QLineEdit()
         self.product_box = QComboBox()
+        # No default product: a silent first item once made two walk-ins AZ dose 1.
+        self.product_box.addItem(self.tr("請選擇疫苗"), "")
         for product in rules.products():
             self.product_box.addItem(
                 f"{pick(product.name_zh, product.name_en)} ({product.code})", product.code
@@ -174,13 +195,32 @@ class WalkInDialog(ScanDialog):
                 pick(f"出生年月日無法辨識：{text}", f"birth date not understood: {text}")
             ) from None
 
+    def _problem(self) -> str | None:
+        """What is wrong with the form before the service sees it, in the desk's language."""
+        name = self.name_edit.text().strip()
+        if name[:1] in FORMULA_STARTS:
+            return self.tr("姓名不可以 = + - @ 開頭：{name}").format(name=name)
+        phone = self.phone_edit.text().strip()
+        if phone and phone_number(phone) is None:
+            return self.tr("電話號碼不對：{phone}（手機為 09 開頭 10 碼，市話含區碼）").format(
+                phone=phone
+            )
+        if not self.product_box.currentData():
+            return self.tr("請選擇接種疫苗")
+        return None
+
     def accept(self) -> None:
+        problem = self._problem()
+        if problem:
+            self.error_label.setText(problem)
+            return
+        phone = self.phone_edit.text().strip()
         try:
             person = Person(
                 id_number=self.id_edit.text().strip(),
                 name=self.name_edit.text().strip(),
                 birth_date=self._birth(),
-                phone=self.phone_edit.text().strip() or None,
+                phone=phone_number(phone) if phone else None,
             )
         except ValueError as exc:
             self.error_label.setText(str(exc))
@@ -225,22 +265,47 @@ class ImportReportDialog(ScanDialog):
 
 
 class FirstRunDialog(ScanDialog):
-    """Fresh desk PC: site, desk letter, and where the day's roster comes from."""
+    """Fresh desk PC: site, desk letter, and where the day's roster comes from.
 
-    def __init__(self, site: str = "", desk: str = "A", parent: QWidget | None = None) -> None:
+    The site is picked from a list (the roster file's sites, read with 從名冊讀取…, or
+    the server's), not typed: a typed 台 for the roster's 臺 once made every scan a
+    wrong-site block. A typed name that differs from a listed one only in such a
+    variant is taken in the list's spelling.
+    """
+
+    def __init__(
+        self,
+        site: str = "",
+        desk: str = "A",
+        parent: QWidget | None = None,
+        *,
+        sites: Sequence[str] = (),
+        read_sites: Callable[[Path], list[str]] | None = None,
+    ) -> None:
         super().__init__(parent, self.tr("請先完成初次設定，再掃描證件"))
         self.setWindowTitle(self.tr("VaxDesk 初次設定"))
         self.setMinimumWidth(560)
+        self._read_sites = read_sites
+        self.roster_path: Path | None = None
         layout = QVBoxLayout(self)
-        intro = QLabel(self.tr("這台電腦第一次使用 VaxDesk。請填寫接種站與櫃台，再選擇名冊來源。"))
+        intro = QLabel(self.tr("這台電腦第一次使用 VaxDesk。請選擇名冊與接種站，再填櫃台代號。"))
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
-        self.site_edit = QLineEdit(site)
-        self.site_edit.setPlaceholderText(self.tr("與名冊的接種地點相同"))
+        self.site_box = QComboBox()
+        self.site_box.setEditable(True)
+        self.site_box.addItems(list(sites))
+        self.site_edit = self.site_box.lineEdit()
+        self.site_edit.setText(site)
+        self.site_edit.setPlaceholderText(self.tr("從名冊讀取，或選擇接種站"))
+        self.roster_button = QPushButton(self.tr("從名冊讀取…"))
+        self.roster_button.clicked.connect(self.choose_roster)
+        site_row = QHBoxLayout()
+        site_row.addWidget(self.site_box, 1)
+        site_row.addWidget(self.roster_button)
         self.desk_edit = QLineEdit(desk)
         self.desk_edit.setMaxLength(1)
-        form.addRow(self.tr("接種站"), self.site_edit)
+        form.addRow(self.tr("接種站"), site_row)
         form.addRow(self.tr("櫃台代號"), self.desk_edit)
         layout.addLayout(form)
         self.import_radio = QRadioButton(self.tr("匯入名冊檔案（CSV 或 Excel）"))
@@ -258,6 +323,37 @@ class FirstRunDialog(ScanDialog):
         )
         layout.addWidget(buttons)
 
+    def choose_roster(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("選擇名冊檔案"), "", self.tr("名冊 (*.csv *.xlsx *.xls *.txt)")
+        )
+        if path:
+            self.load_sites(Path(path))
+
+    def load_sites(self, path: Path) -> list[str]:
+        """The roster file's sites into the list (the first chosen); it is imported on 開始."""
+        found = self._read_sites(path) if self._read_sites is not None else []
+        if not found:
+            self.error_label.setText(self.tr("這個名冊讀不到接種地點"))
+            return []
+        self.roster_path = path
+        self.site_box.clear()
+        self.site_box.addItems(found)
+        self.site_box.setCurrentIndex(0)
+        self.import_radio.setChecked(True)
+        self.error_label.clear()
+        return found
+
+    def site(self) -> str:
+        """The chosen site, in the list's spelling when it differs only in 台/臺 or spaces."""
+        typed = self.site_edit.text().strip()
+        key = _site_key(typed)
+        for i in range(self.site_box.count()):
+            listed = self.site_box.itemText(i)
+            if _site_key(listed) == key:
+                return listed
+        return typed
+
     def choice(self) -> str:
         """ "import", "demo" or "later"."""
         if self.demo_radio.isChecked():
@@ -268,13 +364,17 @@ class FirstRunDialog(ScanDialog):
 
     def accept(self) -> None:
         desk = self.desk_edit.text().strip().upper()
-        if not self.site_edit.text().strip() and self.choice() != "demo":
+        if not self.site() and self.choice() != "demo":
             self.error_label.setText(self.tr("請輸入接種站名稱"))
             return
         if len(desk) != 1 or not desk.isalpha():
             self.error_label.setText(self.tr("櫃台代號請填一個英文字母"))
             return
         super().accept()
+
+
+def _site_key(name: str) -> str:
+    return site_key(name.replace("台", "臺"))
 
 
 class SettingsDialog(ScanDialog):

@@ -339,12 +339,16 @@
         <translation>VaxDesk first-run setup</translation>
     </message>
     <message>
-        <source>這台電腦第一次使用 VaxDesk。請填寫接種站與櫃台，再選擇名冊來源。</source>
-        <translation>This is the first time VaxDesk runs on this PC. Enter the site and desk, then choose where the roster comes from.</translation>
+        <source>這台電腦第一次使用 VaxDesk。請選擇名冊與接種站，再填櫃台代號。</source>
+        <translation>This is the first time VaxDesk runs on this PC. Choose the roster and the site, then enter the desk letter.</translation>
     </message>
     <message>
-        <source>與名冊的接種地點相同</source>
-        <translation>as written in the roster&apos;s site column</translation>
+        <source>從名冊讀取，或選擇接種站</source>
+        <translation>Read from the roster, or choose the site</translation>
+    </message>
+    <message>
+        <source>從名冊讀取…</source>
+        <translation>Read the roster…</translation>
     </message>
     <message>
         <source>接種站</source>
@@ -373,6 +377,18 @@
     <message>
         <source>離開</source>
         <translation>Quit</translation>
+    </message>
+    <message>
+        <source>選擇名冊檔案</source>
+        <translation>Choose a roster file</translation>
+    </message>
+    <message>
+        <source>名冊 (*.csv *.xlsx *.xls *.txt)</source>
+        <translation>Rosters (*.csv *.xlsx *.xls *.txt)</translation>
+    </message>
+    <message>
+        <source>這個名冊讀不到接種地點</source>
+        <translation>No site could be read from this roster</translation>
     </message>
     <message>
         <source>請輸入接種站名稱</source>
@@ -871,6 +887,10 @@
         <translation>e.g. 0350411, 35/04/11 or 1946-04-11</translation>
     </message>
     <message>
+        <source>請選擇疫苗</source>
+        <translation>Choose the vaccine</translation>
+    </message>
+    <message>
         <source>例如 CoV_AZ 2021-06-15</source>
         <translation>e.g. CoV_AZ 2021-06-15</translation>
     </message>
@@ -909,6 +929,18 @@
     <message>
         <source>取消</source>
         <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>姓名不可以 = + - @ 開頭：{name}</source>
+        <translation>A name may not start with = + - @: {name}</translation>
+    </message>
+    <message>
+        <source>電話號碼不對：{phone}（手機為 09 開頭 10 碼，市話含區碼）</source>
+        <translation>Not a phone number: {phone} (mobiles have 10 digits starting 09, land lines an area code)</translation>
+    </message>
+    <message>
+        <source>請選擇接種疫苗</source>
+        <translation>Choose the vaccine to give</translation>
     </message>
 </context>
 </TS>

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from station_app.background import Background
 from station_app.desk_api import DeskService
 from station_app.dialogs import ImportReportDialog, ReasonDialog
-from station_app.i18n import pick
+from station_app.i18n import pick, pick_joined
 from station_app.roster_export import write_csv, write_xlsx
 from station_app.roster_model import (
     COLUMNS,
@@ -81,9 +81,9 @@ def report_lines(report: Any) -> tuple[str, list[str], bool]:
     notes = list(getattr(report, "notes", []))
     lines: list[str] = []
     if fatal:
-        summary = QCoreApplication.translate("ManagerView", "無法匯入，名冊沒有任何變更：") + str(
-            fatal
-        )
+        summary = QCoreApplication.translate(
+            "ManagerView", "無法匯入，名冊沒有任何變更："
+        ) + pick_joined(str(fatal))
         changed = False
     else:
         summary = QCoreApplication.translate(
@@ -99,7 +99,7 @@ def report_lines(report: Any) -> tuple[str, list[str], bool]:
     for n in notes:
         lines.append(
             QCoreApplication.translate("ManagerView", "第 {n} 列提醒：{msg}").format(
-                n=n.row_number, msg=n.message
+                n=n.row_number, msg=pick(n.message_zh, n.message_en)
             )
         )
     unknown = list(getattr(report, "unknown_columns", []) or [])

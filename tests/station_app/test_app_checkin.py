@@ -274,3 +274,31 @@ def test_undo_and_reprint_act_on_the_person_chosen_in_the_search(gui: GuiDesk) -
     (undone,) = _events(gui, EventKind.CHECKIN_UNDONE)
     assert undone["queue_number"] == "A001" and undone["id_number"] == pid(11)
     assert gui.counts()["checked_in"] == 2
+
+
+def test_the_walk_in_form_has_no_default_product_and_rejects_formulas_and_bad_phones(
+    gui: GuiDesk,
+) -> None:
+    view = gui.window.checkin_view
+    view.open_walk_in()
+    dialog = view.walk_in_dialog
+    assert dialog.product_box.currentData() == ""  # never silently the first product
+    dialog.id_edit.setText("A123456789")
+    dialog.name_edit.setText("林現場")
+    dialog.birth_edit.setText("0690512")
+    dialog.accept()
+    assert dialog.isVisible() and dialog.error_label.text() == "請選擇接種疫苗"
+    dialog.product_box.setCurrentIndex(dialog.product_box.findData("CoV_Moderna"))
+    dialog.name_edit.setText("=HYPERLINK(1)")
+    dialog.accept()
+    assert "姓名不可以 = + - @ 開頭" in dialog.error_label.text()
+    dialog.name_edit.setText("林現場")
+    dialog.phone_edit.setText("12345")
+    dialog.accept()
+    assert "電話號碼不對：12345" in dialog.error_label.text()
+    assert gui.counts()["total"] == 21
+    dialog.phone_edit.setText("+886 912-345-678")
+    dialog.accept()
+    assert not dialog.isVisible()
+    (row,) = gui.service.search("A123456789")
+    assert row.phone == "0912345678" and row.product == "CoV_Moderna"

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import wave
 import xml.etree.ElementTree as ET
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from station_app import crash_guard, i18n
 from station_app.dialogs import FirstRunDialog
+from station_app.i18n import install_language
 from station_app.settings import DeskSettings, describe, load_settings, save_settings
 from station_app.sounds import TONES, SoundPlayer, write_tones
 
@@ -341,3 +343,50 @@ def test_a_webcam_scanner_shows_its_preview_and_checks_in(qtbot, tmp_path: Path)
     finally:
         desk.close()
     assert bridge.sources == []  # the camera thread was stopped with the desk
+
+
+def test_first_run_picks_the_site_from_the_rosters_list(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from station_app.app import roster_sites
+    from vaccination.demo_roster import MAIN_SITE, write_demo_roster
+
+    roster = tmp_path / "roster.csv"
+    write_demo_roster(roster, 60, date(2026, 11, 23), "utf-8-sig", 3)
+    dialog = FirstRunDialog(read_sites=roster_sites)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    found = dialog.load_sites(roster)
+    assert found[0] == MAIN_SITE and dialog.site() == MAIN_SITE
+    assert [dialog.site_box.itemText(i) for i in range(dialog.site_box.count())] == found
+    # Typed with 台 for the roster's 臺: taken in the roster's spelling.
+    dialog.site_edit.setText(MAIN_SITE.replace("臺", "台") + " ")
+    assert dialog.site() == MAIN_SITE
+    assert dialog.roster_path == roster and dialog.choice() == "import"
+
+
+def test_qt_own_dialogs_speak_traditional_chinese(qapp) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    install_language(qapp, "zh_TW")
+    box = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel
+    )
+    texts = {b.text().replace("&", "") for b in box.buttons()}
+    assert any("開啟" in t for t in texts) and any("取消" in t for t in texts), texts
+    install_language(qapp, "en")
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+    assert box.buttons()[0].text().replace("&", "") == "Cancel"
+    install_language(qapp, "zh_TW")
+
+
+def test_the_import_report_speaks_one_language() -> None:
+    from station_app.views.manager import report_lines
+    from vaccination.roster_import import ImportReport, RowNote
+
+    install_language(QApplication.instance(), "zh_TW")  # type: ignore[arg-type]
+    report = ImportReport(
+        fatal_error="找不到名冊檔案：x.csv / roster file not found: x.csv",
+        notes=[RowNote(3, "PHONE_UNUSUAL", "電話不像手機號碼", "phone is not a mobile number")],
+    )
+    summary, lines, _changed = report_lines(report)
+    assert summary.endswith("找不到名冊檔案：x.csv") and "/" not in summary
+    assert lines == ["第 3 列提醒：電話不像手機號碼"]
