@@ -38,6 +38,7 @@ from vaccination.assessment import AssessmentInput, assess
 from vaccination.events import Event, EventKind
 from vaccination.ids import check_id, mask_id
 from vaccination.models import Assessment, Booking, Person
+from vaccination.redact import mask_ids_in_text
 from vaccination.rules import RuleSetLookupError, RuleSetRegistry
 
 log = logging.getLogger(__name__)
@@ -533,6 +534,9 @@ class CheckinService:
         report = read_roster(path, self.rules, progress=progress)
         if getattr(report, "fatal_error", None) is None:
             self.store.import_entries(report)
+        log.info("desk %s roster import %s: %d rows, %d rejected%s", self.desk, path.name,
+                 len(report.rows), len(report.rejected),
+                 f", failed: {report.fatal_code}" if report.fatal_error else "")  # fmt: skip
         return report
 
     # -- lots -----------------------------------------------------------------------------
@@ -570,6 +574,7 @@ class CheckinService:
     def reveal_id(self, id_number: str, reason: str) -> str:
         """The full ID number for display; the reveal is logged (without the number)."""
         masked = mask_id(id_number)
+        reason = mask_ids_in_text(reason)
         with self.store.write() as conn:
             conn.execute(
                 audit_log.insert().values(
@@ -623,6 +628,7 @@ class CheckinService:
     def undo_checkin(self, checkin_id: str, reason: str) -> str:
         """Undo a chosen check-in (writes an event); returns its queue number."""
         now = self._now()
+        reason = mask_ids_in_text(reason)
         with self.store.write() as conn:
             c = self._checkin(conn, checkin_id)
             if c.vaccinated:
@@ -754,3 +760,24 @@ class CheckinService:
                 )
             )
         return out
+
+    def log_export(self, kind: str, rows: int, full_ids_reason: str | None = None) -> None:
+        """Keep an export in the audit log and the desk log: which desk, what, how many rows.
+
+        `full_ids_reason` is given only for an export with full ID numbers (it is kept
+        with any ID typed into it masked).
+        """
+        action = "export_full_id" if full_ids_reason else "export"
+        reason = mask_ids_in_text(full_ids_reason or "")
+        with self.store.write() as conn:
+            conn.execute(
+                audit_log.insert().values(
+                    at=self._now().isoformat(),
+                    desk=self.desk,
+                    action=action,
+                    masked_id="",
+                    reason=f"{kind} {rows} rows" + (f": {reason}" if reason else ""),
+                )
+            )
+        log.info("desk %s %s %s, %d rows%s", self.desk, action, kind, rows,
+                 f": {reason}" if reason else "")  # fmt: skip

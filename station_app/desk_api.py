@@ -205,6 +205,10 @@ class DeskService(Protocol):
         """The full ID number for display; the reveal is logged (without the number)."""
         ...
 
+    def log_export(self, kind: str, rows: int, full_ids_reason: str | None = None) -> None:
+        """Keep an export (what, how many rows, full IDs and why) in the audit log."""
+        ...
+
     def active_checkin(self, id_number: str) -> DeskCheckin | None:
         """The person's check-in of today at this site (any desk), if not undone."""
         ...

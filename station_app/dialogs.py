@@ -40,6 +40,7 @@ from station_app.settings import DeskSettings, describe
 from vaccination.assessment import site_key
 from vaccination.ids import check_id
 from vaccination.models import Person
+from vaccination.redact import mask_ids_in_text
 from vaccination.rules import RuleSetRegistry
 
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -110,7 +111,8 @@ class ReasonDialog(ScanDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(self.reason()))
 
     def reason(self) -> str:
-        return self.reason_box.currentText().strip()
+        """The reason as it will be kept: ID numbers typed into it are masked."""
+        return mask_ids_in_text(self.reason_box.currentText().strip())
 
     def set_reason(self, text: str) -> None:
         self.reason_box.setEditText(text)

@@ -546,6 +546,10 @@
         <translation>Export Excel</translation>
     </message>
     <message>
+        <source>匯出含完整證號…</source>
+        <translation>Export with full IDs…</translation>
+    </message>
+    <message>
         <source>顯示完整證號</source>
         <translation>Show full ID</translation>
     </message>
@@ -600,6 +604,22 @@
     <message>
         <source>匯出列表</source>
         <translation>Export list</translation>
+    </message>
+    <message>
+        <source>匯出含完整證號</source>
+        <translation>Export with full ID numbers</translation>
+    </message>
+    <message>
+        <source>匯出的檔案會含完整身分證字號，並記錄在稽核紀錄。請說明原因：</source>
+        <translation>The file will hold full ID numbers, and the export is kept in the audit log. Give the reason:</translation>
+    </message>
+    <message>
+        <source>衛生所要求核對名冊</source>
+        <translation>The health station asked to check the roster</translation>
+    </message>
+    <message>
+        <source>上傳 NIIS</source>
+        <translation>NIIS upload</translation>
     </message>
     <message>
         <source>無法寫入檔案：</source>

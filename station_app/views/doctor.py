@@ -10,6 +10,8 @@ the observation list (留觀) with the time they may leave, and the record card 
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,7 +31,10 @@ from station_app.views.person_card import age_on
 from station_app.views.table_parts import fill_table, readonly_table
 from vaccination.gs1 import parse_vial_code
 from vaccination.ids import normalize_id
+from vaccination.redact import mask_ids_in_text
 from vaccination.rules import RuleSetRegistry
+
+log = logging.getLogger(__name__)
 
 
 def product_name(rules: RuleSetRegistry, code: str) -> str:
@@ -345,13 +350,15 @@ class DoctorView(QWidget):
         try:
             if action == "approve":
                 self.service.doctor_decision(e.checkin_id, True, None)
+                log.info("decision %s %s approved", e.queue_number, e.masked_id)
                 message = self.tr("{q} 同意接種").format(q=e.queue_number)
             elif action == "refuse":
-                reason = self.reason_box.currentText().strip()
+                reason = mask_ids_in_text(self.reason_box.currentText().strip())
                 if not reason:
                     self.message_label.setText(self.tr("請選擇或輸入不同意的原因"))
                     return
                 self.service.doctor_decision(e.checkin_id, False, reason)
+                log.info("decision %s %s not approved: %s", e.queue_number, e.masked_id, reason)
                 message = self.tr("{q} 醫生不同意：{r}").format(q=e.queue_number, r=reason)
             else:
                 lot = str(self.lot_box.currentData() or "")
