@@ -119,7 +119,12 @@ def build_desk(
     wedge = WedgeFilter(timing, key_clock) if key_clock else WedgeFilter(timing)
     wedge.enabled = settings.wedge_enabled
     wedge.install()
-    tickets = TicketHook(settings.ticket_printer, store.path)
+    tickets = TicketHook(
+        settings.ticket_printer,
+        store.path,
+        form_uri=settings.form_printer,
+        drop_minutes=settings.ticket_drop_minutes,
+    )
 
     def sync_state() -> str:
         from PySide6.QtCore import QCoreApplication

@@ -407,7 +407,11 @@ class SettingsDialog(ScanDialog):
                 editor = check
             elif kind is int:
                 spin = QSpinBox()
-                spin.setRange(1, 120 if name == "observation_minutes" else 64)
+                spin.setRange(
+                    *{"observation_minutes": (5, 120), "ticket_drop_minutes": (0, 120)}.get(
+                        name, (1, 64)
+                    )
+                )
                 spin.setValue(int(value))
                 editor = spin
             elif kind is float:

@@ -236,6 +236,7 @@ class MainWindow(QMainWindow):
         self.settings_button.clicked.connect(self.open_settings)
         bar.addPermanentWidget(self.settings_button)
         self.tickets.status_changed.connect(self.printer_label.setText)
+        self.tickets.message.connect(lambda text: self.statusBar().showMessage(text, 30_000))
 
         for i in range(4):
             for seq in (f"F{i + 1}", f"Ctrl+{i + 1}"):

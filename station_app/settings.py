@@ -48,7 +48,14 @@ class DeskSettings:
     ticket_printer: str = _spec(
         "", "號碼單印表機（例如 tcp://192.0.2.5:9100）", "ticket printer URI"
     )
-    form_printer: str = _spec("", "同意書印表機（例如 pdf:///tmp/forms）", "consent form printer")
+    form_printer: str = _spec(
+        "", "同意書印表機（每次報到列印套印同意書，例如 pdf:///tmp/forms）", "consent form printer"
+    )
+    ticket_drop_minutes: int = _spec(
+        0,
+        "卡紙後超過幾分鐘的號碼單不再列印（0：全部列印），改為補印",
+        "after a jam, drop tickets older than this many minutes (0: print all); reprint them",
+    )
     server_url: str = _spec("", "衛生局同步伺服器網址", "health bureau sync server URL")
     desk_token_file: str = _spec(
         "", "櫃台憑證檔（憑證本身不存在設定中）", "desk token file (the token is not kept here)"
@@ -73,6 +80,8 @@ class DeskSettings:
             fixed = replace(fixed, language="zh_TW")
         if not 1 <= self.wedge_max_gap_ms <= 500:
             fixed = replace(fixed, wedge_max_gap_ms=30.0)
+        if not 0 <= self.ticket_drop_minutes <= 120:
+            fixed = replace(fixed, ticket_drop_minutes=0)
         if not 5 <= self.observation_minutes <= 120:
             fixed = replace(fixed, observation_minutes=30)
         if not 1 <= self.wedge_min_length <= 64:

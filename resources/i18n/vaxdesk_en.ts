@@ -895,6 +895,14 @@
         <source>已送出補印</source>
         <translation>Reprint sent</translation>
     </message>
+    <message>
+        <source>同意書無法列印，請檢查印表機設定</source>
+        <translation>The consent form cannot print; check the printer settings</translation>
+    </message>
+    <message>
+        <source>同意書已送出列印</source>
+        <translation>consent form sent to the printer</translation>
+    </message>
 </context>
 <context>
     <name>WalkInDialog</name>

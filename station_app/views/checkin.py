@@ -244,7 +244,25 @@ class CheckinView(QWidget):
             name=a.person.name if a.person else "",
             id_number=a.id_check.normalized,
         )
-        self.message_label.setText(message)
+        consent = self.tickets.print_consent(
+            site=self.service.site,
+            queue_number=outcome.queue_number or "",
+            checkin_id=outcome.checkin_id or "",
+            name=a.person.name if a.person else "",
+            id_number=a.id_check.normalized,
+            birth_date=a.person.birth_date if a.person else None,
+            product_code=booking.product if booking else "",
+            product_label=self._product_label(booking.product) if booking else "",
+            dose_label=(booking.dose_label or f"第{booking.dose}劑") if booking else "",
+            day=self.service.day,
+        )
+        self.message_label.setText(f"{message}　{consent}" if consent else message)
+
+    def _product_label(self, code: str) -> str:
+        if not self.rules.has_product(code):
+            return code
+        p = self.rules.product(code)
+        return f"{pick(p.name_zh, p.name_en)} ({code})"
 
     # -- confirming -----------------------------------------------------------------------
 

@@ -252,8 +252,39 @@ def test_ticket_goes_to_the_configured_printer(qtbot, tmp_path: Path) -> None:  
         assert view.message_label.text() == "王小1 A001：已送出補印"
         # The jobs live in the desk's own file, where `vaxdesk print reprint --db` looks.
         with sqlite3.connect(desk.store.path) as db:
-            numbers = [r[0] for r in db.execute("SELECT queue_number FROM print_jobs ORDER BY id")]
-        assert numbers == ["A001", "A001"]
+            jobs = [
+                (r[0], json.loads(r[1]))
+                for r in db.execute("SELECT queue_number, payload FROM print_jobs ORDER BY id")
+            ]
+        assert [q for q, _ in jobs] == ["A001", "A001"]
+        # The site's time whatever the PC's zone; the copy is marked 補印.
+        assert jobs[0][1]["printed_at"].endswith("+08:00") and not jobs[0][1].get("reprint")
+        assert jobs[1][1]["reprint"] is True
+        from printing.ticket import TicketData, ticket_document
+
+        lines = ticket_document(TicketData.from_json(jobs[1][1])).lines
+        assert "補印 REPRINT" in [line.text for line in lines]
+    finally:
+        desk.close()
+
+
+@pytest.mark.slow
+def test_the_consent_form_prints_at_check_in_on_the_form_printer(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from app_fixtures import desk_with
+    from store_fixtures import SITE, pid
+
+    forms = tmp_path / "forms"
+    desk = desk_with(tmp_path, DeskSettings(site=SITE, form_printer=f"pdf://{forms}"))
+    try:
+        view = desk.window.checkin_view
+        view.handle_scan(pid(1))
+        qtbot.waitUntil(lambda: "同意書已送出列印" in view.message_label.text())
+        qtbot.waitUntil(lambda: any(forms.glob("*.pdf")), timeout=30_000)
+        text = subprocess.run(
+            ["pdftotext", str(next(forms.glob("*.pdf"))), "-"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        assert "王小1" in text and "A001" in text  # the form is pre-filled for this person
     finally:
         desk.close()
 
@@ -390,3 +421,37 @@ def test_the_import_report_speaks_one_language() -> None:
     summary, lines, _changed = report_lines(report)
     assert summary.endswith("找不到名冊檔案：x.csv") and "/" not in summary
     assert lines == ["第 3 列提醒：電話不像手機號碼"]
+
+
+@pytest.mark.slow
+def test_tickets_older_than_the_setting_are_dropped_and_offered_as_reprints(
+    qtbot, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from printing.print_queue import DROPPED, PrintQueue
+    from printing.ticket import TicketData
+    from station_app.ticket_hook import SITE_ZONE, TicketHook
+
+    db = tmp_path / "desk.db"
+    stale = PrintQueue(db, None)  # a ticket left waiting by a jam 20 minutes ago
+    ticket = TicketData.build(
+        site_name="站", queue_number="A007", printed_at=datetime.now(SITE_ZONE), product_label="",
+        dose_label="", name="王小7", id_number="", checkin_id="c7",
+    )  # fmt: skip
+    job = stale.enqueue_ticket(ticket)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE print_jobs SET created_at = created_at - 1200 WHERE id = ?", (job,))
+    hook = TicketHook(f"pdf://{tmp_path / 'out'}", db, drop_minutes=10)
+    said: list[str] = []
+    hook.message.connect(said.append)
+    try:
+        hook.print_ticket(site="站", queue_number="A008", checkin_id="c8", product_label="",
+                          dose_label="", name="王小8", id_number="")  # fmt: skip
+        qtbot.waitUntil(lambda: bool(said), timeout=20_000)
+        assert "A007" in said[0] and "重印" in said[0]
+        assert stale.job(job).state == DROPPED
+        assert "已送出補印" in hook.reprint("c7", "A007")  # offered as a reprint
+    finally:
+        hook.stop()
+        stale.close()
