@@ -736,7 +736,8 @@ class CheckinService:
         )
 
     def observations(self, minutes: int) -> list[Observation]:
-        """Today's vaccinated people with the time each may leave, latest first."""
+        """People vaccinated today still in observation, with the time each may leave."""
+        now = self._local(self._now())
         with self.store.read() as conn:
             shots = conn.execute(
                 select(vaccinations, checkins.c.queue_number)
@@ -748,6 +749,8 @@ class CheckinService:
         out = []
         for s in shots:
             at = self._local(datetime.fromisoformat(s.at))
+            if at + timedelta(minutes=minutes) < now:
+                continue  # observed long enough: off the list
             person = people.get(s.id_number)
             out.append(
                 Observation(

@@ -226,5 +226,5 @@ class DeskService(Protocol):
         ...
 
     def observations(self, minutes: int) -> list[Observation]:
-        """Today's vaccinated people with the time each may leave, latest first."""
+        """People vaccinated today still in observation, with the time each may leave."""
         ...

@@ -213,6 +213,7 @@ class MainWindow(QMainWindow):
         )
         self.doctor_view = DoctorView(service, rules, self.settings.observation_minutes)
         self.manager_view = ManagerView(service, background=self.background)
+        self.manager_view.observation_minutes = self.settings.observation_minutes
         self.lots_view = LotsView(service, rules)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.checkin_view, self.tr("報到 F1"))
@@ -401,6 +402,7 @@ class MainWindow(QMainWindow):
         self.sounds.enabled = chosen.sounds
         self.checkin_view.auto_checkin = chosen.auto_checkin
         self.doctor_view.observation_minutes = chosen.observation_minutes
+        self.manager_view.observation_minutes = chosen.observation_minutes
         if self.wedge is not None:
             self.wedge.enabled = chosen.wedge_enabled
             self.wedge.set_timing(

@@ -554,6 +554,18 @@
         <translation>Show full ID</translation>
     </message>
     <message>
+        <source>{q} {name} {at} 可離開</source>
+        <translation>{q} {name} may leave {at}</translation>
+    </message>
+    <message>
+        <source>…等 {n} 人</source>
+        <translation>… {n} in all</translation>
+    </message>
+    <message>
+        <source>留觀中 {n} 人：</source>
+        <translation>Under observation, {n}: </translation>
+    </message>
+    <message>
         <source>全部時段</source>
         <translation>All slots</translation>
     </message>

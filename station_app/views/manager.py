@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from station_app.background import Background
-from station_app.desk_api import DeskService
+from station_app.desk_api import DeskService, Observation
 from station_app.dialogs import ImportReportDialog, ReasonDialog
 from station_app.i18n import pick, pick_joined
 from station_app.roster_export import write_csv, write_xlsx
@@ -214,6 +214,10 @@ class ManagerView(QWidget):
         self.message_label = QLabel()
         self.message_label.setObjectName("messageLine")
         self.message_label.setWordWrap(True)
+        self.observation_minutes = 30
+        self.observation_label = QLabel()
+        self.observation_label.setObjectName("observationLine")
+        self.observation_label.setWordWrap(True)
         actions = QHBoxLayout()
         for b in (self.import_button, self.export_csv_button, self.export_xlsx_button,
                   self.export_full_button):  # fmt: skip
@@ -226,6 +230,7 @@ class ManagerView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.observation_label)
         layout.addWidget(self.message_label)
         layout.addLayout(actions)
 
@@ -246,6 +251,27 @@ class ManagerView(QWidget):
         """Read the roster again (after changes, when shown), off the GUI thread."""
         self.dirty = False
         self.background.submit("roster", lambda: RosterData.of(self.service.roster()), self._loaded)
+        self.background.submit(
+            "observations",
+            lambda: self.service.observations(self.observation_minutes),
+            self._observations_loaded,
+        )
+
+    def _observations_loaded(self, rows: list[Observation]) -> None:
+        """留觀: who is still observed and when each may leave (the doctor sees the same)."""
+        if not rows:
+            self.observation_label.clear()
+            return
+        shown = "、".join(
+            self.tr("{q} {name} {at} 可離開").format(
+                q=o.queue_number, name=o.name, at=o.may_leave_at.strftime("%H:%M")
+            )
+            for o in rows[:8]
+        )
+        more = self.tr("…等 {n} 人").format(n=len(rows)) if len(rows) > 8 else ""
+        self.observation_label.setText(
+            self.tr("留觀中 {n} 人：").format(n=len(rows)) + shown + more
+        )
 
     def _loaded(self, data: RosterData) -> None:
         self.model.set_roster(data)

@@ -117,3 +117,18 @@ def test_after_the_dose_the_person_is_observed_and_the_record_card_is_shown(
     assert doctor.last_card is not None and doctor.last_card.next_dose_from is not None
     assert doctor.last_card.next_dose_from > date(2026, 11, 23)
     assert f"下一劑最早 {doctor.last_card.next_dose_from.isoformat()}" in card
+
+
+def test_the_manager_sees_the_observation_list_and_it_empties_after_the_time(
+    gui: GuiDesk,
+) -> None:
+    doctor = _doctor_with(gui, 1)
+    doctor.table.selectRow(0)
+    doctor.vaccinate()
+    gui.window.show_view(2)
+    gui.settle()
+    assert (
+        gui.window.manager_view.observation_label.text() == "留觀中 1 人：A001 王小1 09:35 可離開"
+    )
+    gui.service.clock.set(9, 36)  # observed long enough
+    assert gui.service.observations(30) == []
