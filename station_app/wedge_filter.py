@@ -106,6 +106,8 @@ class WedgeFilter(QObject):
             return False
         char = _TERMINATOR_KEYS.get(key)
         text = event.text()
+        if char is None and text in ("\r", "\n"):
+            char = "\r"  # a scanner (or xdotool) ending with a line feed, not Return
         if char is None:
             if (
                 len(text) != 1

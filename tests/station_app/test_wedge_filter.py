@@ -115,3 +115,15 @@ def test_keys_go_back_to_the_widget_that_had_focus(setup, qtbot) -> None:  # typ
     second.setFocus()
     qtbot.waitUntil(lambda: first.text() == "q")
     assert second.text() == ""
+
+
+def test_a_burst_ending_in_a_line_feed_is_a_scan(setup, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+
+    _wedge, clock, first, _second, scans = setup
+    _type(first, clock, "A123456789", gap_ms=4)
+    clock.now += 0.004
+    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        QApplication.sendEvent(first, QKeyEvent(kind, 0x0A, Qt.KeyboardModifier.NoModifier, "\n"))
+    assert scans == ["A123456789"] and first.text() == ""
