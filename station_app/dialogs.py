@@ -23,12 +23,14 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -430,8 +432,16 @@ class SettingsDialog(ScanDialog):
         buttons = answer_buttons(
             self, QDialogButtonBox.StandardButton.Save, self.tr("儲存"), self.tr("取消")
         )
+        # The rows scroll on a small screen (1024x600); note and buttons stay in view.
+        rows = QWidget()
+        rows.setLayout(form)
+        scroller = QScrollArea()
+        scroller.setWidget(rows)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setMinimumHeight(min(rows.sizeHint().height() + 8, 360))
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(scroller, 1)
         layout.addWidget(note)
         layout.addWidget(self.scan_line)
         layout.addWidget(buttons)

@@ -60,6 +60,22 @@ SIZES = {
 COMPACT_BELOW = 760
 
 
+def button_style(compact: bool) -> str:
+    """Buttons: a visible focus frame, grey when disabled (coloured ones too)."""
+    z = SIZES[compact]
+    return f"""
+QPushButton {{ padding: {z["pad"]}px 16px; border: 2px solid #8a8f96; border-radius: 6px;
+              background: #f4f6f8; }}
+QPushButton#primaryButton {{ background: #1b6b3a; color: white; font-weight: bold;
+                            border-color: #1b6b3a; }}
+QPushButton#dangerButton {{ background: #b3261e; color: white; font-weight: bold;
+                           border-color: #b3261e; }}
+QPushButton:focus {{ border: 4px solid #f0a000; }}
+QPushButton:disabled, QPushButton#primaryButton:disabled, QPushButton#dangerButton:disabled {{
+    background: #e4e4e4; color: #8c8c8c; border: 2px dashed #b0b0b0; font-weight: normal; }}
+"""
+
+
 def desk_style(compact: bool) -> str:
     """The style sheet of the window's parts (not the roster table: see MainWindow)."""
     z = SIZES[compact]
@@ -77,16 +93,7 @@ QLabel#errorText {{ color: #b3261e; }}
 QLabel#counterValue {{ font-size: {z["counter"]}pt; font-weight: bold; }}
 QLabel#counterName {{ font-size: {z["counter_name"]}pt; color: #444; }}
 QFrame#counter {{ background: #f4f6f8; border-radius: 8px; }}
-QPushButton {{ padding: {z["pad"]}px 16px; border: 2px solid #8a8f96; border-radius: 6px;
-              background: #f4f6f8; }}
-QPushButton#primaryButton {{ background: #1b6b3a; color: white; font-weight: bold;
-                            border-color: #1b6b3a; }}
-QPushButton#dangerButton {{ background: #b3261e; color: white; font-weight: bold;
-                           border-color: #b3261e; }}
-QPushButton:focus {{ border: 4px solid #f0a000; }}
-QPushButton:disabled, QPushButton#primaryButton:disabled, QPushButton#dangerButton:disabled {{
-    background: #e4e4e4; color: #8c8c8c; border: 2px dashed #b0b0b0; font-weight: normal; }}
-QTabBar::tab {{ padding: {z["tab_pad"]}px 24px; font-size: {z["tab"]}pt; }}
+{button_style(compact)}QTabBar::tab {{ padding: {z["tab_pad"]}px 24px; font-size: {z["tab"]}pt; }}
 QStatusBar QLabel {{ padding: 0 12px; border-left: 1px solid #bbb; font-size: {z["status"]}pt; }}
 QStatusBar QPushButton {{ font-size: {z["status"]}pt; padding: 2px 8px; }}
 """ + card_style(z["flag"])
@@ -305,6 +312,11 @@ class MainWindow(QMainWindow):
                        self.lots_view, self.statusBar()):  # fmt: skip
             styled.setStyleSheet(style)
         self.counters.set_compact(compact)
+        # The manager's buttons get the focus mark too, each on its own: a style sheet on
+        # the view would slow the roster table's painting (see above).
+        buttons = button_style(compact)
+        for button in self.manager_view.findChildren(QPushButton):
+            button.setStyleSheet(buttons)
 
     def _shortcut(self, sequence: str, action: Callable[[], object]) -> QShortcut:
         # Application-wide: from any view and whichever widget has focus; a modal

@@ -87,3 +87,19 @@ def test_focused_buttons_are_marked_and_disabled_coloured_buttons_look_disabled(
     button.repaint()
     marked = _pixel(button, 2, button.height() // 2)
     assert marked.name() == "#f0a000" and plain.name() != marked.name()
+
+
+def test_the_managers_buttons_show_focus_too(gui: GuiDesk, qtbot) -> None:
+    gui.window.show_view(2)
+    button = gui.window.manager_view.export_csv_button
+    focus(qtbot, button)
+    button.repaint()
+    assert _pixel(button, 2, button.height() // 2).name() == "#f0a000"
+
+
+def test_the_settings_dialog_fits_a_1024x600_screen(gui: GuiDesk) -> None:
+    gui.window.open_settings()
+    dialog = gui.window.settings_dialog
+    assert dialog.minimumSizeHint().height() <= 530  # the screen less taskbar and title
+    assert dialog.minimumSizeHint().width() <= 1024
+    dialog.reject()
