@@ -1,10 +1,13 @@
 """Render each view of the desk with the demo roster to PNG files (offscreen, no screen needed).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/screenshots.py [--out DIR] [--docs]
+        [--size WxH]
 
 Drives the real window over the real service on a temporary database: scans a few demo
 scenarios (all clear, a warning, a block), lets the doctor approve, refuse and record a
-dose, opens a vial. --docs also writes the three README pictures to docs/.
+dose, opens a vial. --size is the window (default 1366x698: a 1366x768 screen, maximised,
+less the taskbar and title bar; 1024x530 for a 1024x600 one). --docs also writes the
+README pictures to docs/.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ DOCS = {
     "checkin-ok.png": "docs/screenshot-checkin.png",
     "checkin-warn.png": "docs/screenshot-warn.png",
     "manager.png": "docs/screenshot-manager.png",
+    "doctor.png": "docs/screenshot-doctor.png",
 }
 
 
@@ -45,7 +49,9 @@ def _save(widget: QWidget, path: Path) -> None:
     print(f"wrote {path} ({path.stat().st_size // 1024} KB)")
 
 
-def render(out: Path, day: date, people: int, language: str) -> list[Path]:
+def render(
+    out: Path, day: date, people: int, language: str, size: tuple[int, int] = (1366, 698)
+) -> list[Path]:
     app = make_application()
     install_language(app, language)
     out.mkdir(parents=True, exist_ok=True)
@@ -70,6 +76,7 @@ def render(out: Path, day: date, people: int, language: str) -> list[Path]:
         desk.service.import_roster(roster)
         w = desk.window
         w.refresh_counters()
+        w.resize(*size)
         w.show()
         view = w.checkin_view
         # A morning's worth of traffic first, so the counters and queue look real.
@@ -109,12 +116,12 @@ def render(out: Path, day: date, people: int, language: str) -> list[Path]:
                 doctor.reason_box.setCurrentText(doctor.reason_box.itemText(2))
                 doctor.refuse()
                 continue
-            doctor.approve()
             if i % 2 == 0 and entry.product in ("CoV_Moderna", "CoV_BNT"):
-                doctor.lot_edit.setText(
-                    "MOD2611A-CDC" if "Moderna" in entry.product else "BNT2611K-CDC"
-                )
+                lot = "MOD2611A-CDC" if "Moderna" in entry.product else "BNT2611K-CDC"
+                doctor.lot_box.setCurrentIndex(doctor.lot_box.findData(lot))
                 doctor.vaccinate()
+            else:
+                doctor.approve()
         doctor.table.selectRow(min(13, len(doctor.entries) - 1))
         shot("doctor.png")
         w.show_view(2)
@@ -130,11 +137,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "screenshots")
     parser.add_argument("--people", type=int, default=400)
-    parser.add_argument("--docs", action="store_true", help="also copy three pictures to docs/")
+    parser.add_argument("--docs", action="store_true", help="also copy the pictures to docs/")
+    parser.add_argument("--size", default="1366x698", help="window size WxH")
     args = parser.parse_args()
+    width, height = (int(v) for v in args.size.lower().split("x"))
     day = datetime.now(TAIPEI).date()
-    written = render(args.out, day, args.people, "zh_TW")
-    written += render(args.out, day, args.people, "en")
+    written = render(args.out, day, args.people, "zh_TW", (width, height))
+    written += render(args.out, day, args.people, "en", (width, height))
     if args.docs:
         from PIL import Image
 

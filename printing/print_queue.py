@@ -258,9 +258,12 @@ class PrintQueue:
         the desk's worker finds the new job within a second.
         """
         original = self.find(job_id=job_id, checkin_id=checkin_id)
+        payload = dict(original.payload)
+        if original.kind == JOB_TICKET:
+            payload["reprint"] = True  # the copy says 補印
         return self.enqueue(
             original.kind,
-            original.payload,
+            payload,
             name=f"{original.name}-reprint",
             checkin_id=original.checkin_id,
             queue_number=original.queue_number,

@@ -34,6 +34,7 @@ class TicketData:
     masked_id: str
     checkin_id: str
     instruction: str = DEFAULT_INSTRUCTION
+    reprint: bool = False  # printed again (補印): marked on the ticket
 
     @classmethod
     def build(
@@ -85,6 +86,7 @@ def ticket_document(data: TicketData, paper_mm: int = 80) -> ThermalDocument:
         Line("報到號碼 Queue No."),
         Line(data.queue_number, scale=number_scale, bold=True),
         Line(data.printed_at.strftime("%Y-%m-%d %H:%M")),
+        *([Line("補印 REPRINT", scale=1, bold=True)] if data.reprint else []),
         Line(f"{data.product_label} {data.dose_label}".strip(), scale=1, bold=True),
     ]
     if person:

@@ -128,7 +128,12 @@ def build_desk(
     wedge = WedgeFilter(timing, key_clock) if key_clock else WedgeFilter(timing)
     wedge.enabled = settings.wedge_enabled
     wedge.install()
-    tickets = TicketHook(settings.ticket_printer, store.path)
+    tickets = TicketHook(
+        settings.ticket_printer,
+        store.path,
+        form_uri=settings.form_printer,
+        drop_minutes=settings.ticket_drop_minutes,
+    )
 
     def sync_state() -> str:
         from PySide6.QtCore import QCoreApplication
@@ -204,18 +209,35 @@ def load_demo_roster(service: CheckinService, folder: Path, people: int = 300) -
     return service.import_roster(path)
 
 
-def _first_run(settings: DeskSettings) -> tuple[DeskSettings, str] | None:
+def roster_sites(path: Path) -> list[str]:
+    """The sites of a roster file, most bookings first (the first-run dialog's list)."""
+    from collections import Counter
+
+    from vaccination.roster_import import read_roster
+    from vaccination.rules import load_rule_sets
+
+    report = read_roster(path, load_rule_sets())
+    counts = Counter(row.booking.site for row in report.rows)
+    return [site for site, _n in counts.most_common()]
+
+
+def _first_run(settings: DeskSettings) -> tuple[DeskSettings, str, Path | None] | None:
     from station_app.dialogs import FirstRunDialog
 
-    dialog = FirstRunDialog(settings.site, settings.desk)
-    if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
+    dialog = FirstRunDialog(settings.site, settings.desk, read_sites=roster_sites)
+    # A card scanned now is refused in the dialog, not typed into the site field.
+    wedge = WedgeFilter()
+    sounds = SoundPlayer(enabled=settings.sounds)
+    wedge.scanned.connect(lambda raw: dialog.take_scan(raw) or sounds.play("block"))
+    wedge.install()
+    try:
+        answer = dialog.exec()
+    finally:
+        wedge.uninstall()
+    if answer != FirstRunDialog.DialogCode.Accepted:
         return None
-    chosen = replace(
-        settings,
-        site=dialog.site_edit.text().strip(),
-        desk=dialog.desk_edit.text().strip().upper(),
-    )
-    return chosen, dialog.choice()
+    chosen = replace(settings, site=dialog.site(), desk=dialog.desk_edit.text().strip().upper())
+    return chosen, dialog.choice(), dialog.roster_path
 
 
 def open_desk(
@@ -232,11 +254,12 @@ def open_desk(
     settings = load_settings(folder)
     install_language(app, settings.language)
     choice = "later"
+    roster: Path | None = None
     if not demo and not settings.configured and db is None:
         answer = _first_run(settings)
         if answer is None:
             return None
-        settings, choice = answer
+        settings, choice, roster = answer
         if choice == "demo":
             # Practice only: the demo never touches this PC's settings or database.
             demo = True
@@ -263,11 +286,13 @@ def open_desk(
         load_demo_roster(probe, Path(folder_for_desk), people)
     desk = build_desk(store, settings, rules=rules, folder=folder_for_desk)
     desk.temp_dir = tmp
-    desk.window.show()
+    desk.window.fit_screen()
     if choice == "import":
-        path, _ = QFileDialog.getOpenFileName(
-            desk.window, pick("選擇名冊檔案", "Choose a roster file"), "", "*.csv *.xlsx *.xls"
-        )
+        path = str(roster) if roster is not None else ""
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(
+                desk.window, pick("選擇名冊檔案", "Choose a roster file"), "", "*.csv *.xlsx *.xls"
+            )
         if path:
             desk.window.show_view(2)
             desk.window.manager_view.start_import(Path(path))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,21 +20,26 @@ from sqlalchemy import Connection, and_, select
 from station_app.desk_api import (
     CheckinOutcome,
     Counters,
+    DeskCheckin,
     LotUsage,
+    Observation,
     ProgressCallback,
     QueueEntry,
+    RecordCard,
     RosterRow,
 )
 from station_app.store import Store, lookups
 from station_app.store.lookups import TAIPEI
 from station_app.store.outbox import LOCAL, next_event_seq, next_queue_number
 from station_app.store.state import apply_events
-from station_app.store.tables import audit_log, bookings, lots
+from station_app.store.tables import audit_log, bookings, checkins, lots, vaccinations
 from vaccination.assessment import AssessmentInput, assess
+from vaccination.event_payloads import VOID_CHECKIN
 from vaccination.events import Event, EventKind, VaccinationEvent
 from vaccination.ids import check_id_on_record, mask_id
 from vaccination.models import Assessment, Booking, IdKind, Person
 from vaccination.projection import SiteDayFold, SiteDayState, interval_checker
+from vaccination.redact import mask_ids_in_text
 from vaccination.rules import Product, RuleSetLookupError, RuleSetRegistry, VialSizeError
 
 if TYPE_CHECKING:  # the roster reader loads at the first import, not at start-up
@@ -382,34 +387,75 @@ class CheckinService:
         return SiteDayFold().add_all(day_events).state(check)
 
     def doctor_queue(self) -> list[QueueEntry]:
-        """Checked-in people of the site and day in queue-number order."""
+        """Checked-in people of the site and day in queue-number order, each person once.
+
+        A person checked in at two desks (offline) is one entry, the one a dose or a
+        decision was recorded on (else the first), naming the other numbers.
+        """
         with self.store.read() as conn:
             active = lookups.checkin_records(conn, day=self.day, site=self.site)
             ids = [c.id_number for c in active]
             persons = lookups.people_by_id(conn, ids)
             histories = lookups.histories(conn, ids)
-            out = []
-            for c in active:
-                person = persons.get(c.id_number)
-                out.append(
-                    QueueEntry(
-                        queue_number=c.queue_number,
-                        checkin_id=c.checkin_id,
-                        id_number=c.id_number,
-                        masked_id=mask_id(c.id_number),
-                        name=person.name if person else "",
-                        birth_date=person.birth_date if person else None,
-                        product=c.product or "",
-                        dose=c.dose or 0,
-                        checked_in_at=c.at,
-                        decision=c.decision,
-                        decision_reason=c.decision_reason,
-                        vaccinated=c.vaccinated,
-                        history=histories.get(c.id_number, ()),
-                    )
+        by_person: dict[str, list[lookups.CheckinRecord]] = {}
+        for c in active:
+            by_person.setdefault(c.id_number, []).append(c)
+        out = []
+        for person_id, entries in by_person.items():
+            c = min(entries, key=lambda e: (not e.vaccinated, e.decision is None, e.at))
+            person = persons.get(person_id)
+            out.append(
+                QueueEntry(
+                    queue_number=c.queue_number,
+                    checkin_id=c.checkin_id,
+                    id_number=c.id_number,
+                    masked_id=mask_id(c.id_number),
+                    name=person.name if person else "",
+                    birth_date=person.birth_date if person else None,
+                    product=c.product or "",
+                    dose=c.dose or 0,
+                    checked_in_at=c.at,
+                    decision=c.decision,
+                    decision_reason=c.decision_reason,
+                    vaccinated=any(e.vaccinated for e in entries),
+                    history=histories.get(c.id_number, ()),
+                    also_checked_in_as=tuple(e.queue_number for e in entries if e is not c),
                 )
+            )
         out.sort(key=lambda q: _queue_order(q.queue_number))
         return out
+
+    def void_checkin(self, checkin_id: str, reason: str) -> str:
+        """Void a duplicate check-in with a reason (a CORRECTION event); returns its number.
+
+        The reconciliation then shows the double check-in as resolved, by whom.
+        """
+        why = reason.strip()
+        if not why:
+            raise DeskActionError("請填寫作廢原因", "give the reason for voiding", code="NO_REASON")
+        now = self._now()
+        with self.store.write() as conn:
+            c = self._checkin(conn, checkin_id)
+            if c.vaccinated:
+                raise DeskActionError(
+                    f"{c.queue_number} 已接種，不能作廢",
+                    f"{c.queue_number} is vaccinated; it cannot be voided",
+                    code="ALREADY_VACCINATED",
+                )
+            self._emit(
+                conn,
+                EventKind.CORRECTION,
+                {
+                    "id_number": c.id_number,
+                    "day": c.day.isoformat(),
+                    "action": VOID_CHECKIN,
+                    "target": c.checkin_id,
+                    "reason": why,
+                },
+                now,
+            )
+        log.info("void %s %s at desk %s", c.queue_number, mask_id(c.id_number), self.desk)
+        return c.queue_number
 
     # -- doctor and vaccinator ------------------------------------------------------------
 
@@ -620,6 +666,9 @@ class CheckinService:
         report = read_roster(path, self.rules, progress=progress)
         if report.fatal_error is None:
             self.store.import_entries(report.rows)
+        log.info("desk %s roster import %s: %d rows, %d rejected%s", self.desk, path.name,
+                 len(report.rows), len(report.rejected),
+                 f", failed: {report.fatal_code}" if report.fatal_error else "")  # fmt: skip
         return report
 
     # -- lots -----------------------------------------------------------------------------
@@ -676,6 +725,7 @@ class CheckinService:
     def reveal_id(self, id_number: str, reason: str) -> str:
         """The full ID number for display; the reveal is logged (without the number)."""
         masked = mask_id(id_number)
+        reason = mask_ids_in_text(reason)
         with self.store.write() as conn:
             conn.execute(
                 audit_log.insert().values(
@@ -688,3 +738,200 @@ class CheckinService:
             )
         log.info("desk %s revealed ID %s: %s", self.desk, masked, reason)
         return id_number
+
+    # -- chosen check-ins, approve-and-record, observation (desk counter) -----------------
+    # New actions built on the ones above: undo of a chosen check-in, one action for
+    # 同意 and the dose with the checks the plan asks for at record time, the 留觀 list.
+
+    def _desk_checkin(self, conn: Connection, c: lookups.CheckinRecord) -> DeskCheckin:
+        person = lookups.people_by_id(conn, [c.id_number]).get(c.id_number)
+        return DeskCheckin(
+            checkin_id=c.checkin_id,
+            queue_number=c.queue_number,
+            id_number=c.id_number,
+            masked_id=mask_id(c.id_number),
+            name=person.name if person else "",
+            desk=c.desk,
+            at=c.at,
+        )
+
+    def active_checkin(self, id_number: str) -> DeskCheckin | None:
+        """The person's check-in of today at this site (any desk), if not undone."""
+        with self.store.read() as conn:
+            found = lookups.checkin_records(
+                conn, day=self.day, site=self.site, id_numbers=[id_number]
+            )
+            return self._desk_checkin(conn, found[-1]) if found else None
+
+    def latest_desk_checkin(self) -> DeskCheckin | None:
+        """This desk's most recent check-in of today that is not undone."""
+        with self.store.read() as conn:
+            mine = [
+                c
+                for c in lookups.checkin_records(conn, day=self.day, site=self.site)
+                if c.desk == self.desk
+            ]
+            if not mine:
+                return None
+            last = max(mine, key=lambda c: (c.at, len(c.queue_number), c.queue_number))
+            return self._desk_checkin(conn, last)
+
+    def undo_checkin(self, checkin_id: str, reason: str) -> str:
+        """Undo a chosen check-in (writes an event); returns its queue number."""
+        now = self._now()
+        reason = mask_ids_in_text(reason)
+        with self.store.write() as conn:
+            c = self._checkin(conn, checkin_id)
+            if c.vaccinated:
+                raise DeskActionError(
+                    f"{c.queue_number} 已接種，不能取消報到",
+                    f"{c.queue_number} is already vaccinated; the check-in cannot be undone",
+                    code="ALREADY_VACCINATED",
+                )
+            self._emit(
+                conn,
+                EventKind.CHECKIN_UNDONE,
+                {
+                    "id_number": c.id_number,
+                    "queue_number": c.queue_number,
+                    "day": c.day.isoformat(),
+                    "checkin_id": c.checkin_id,
+                    "reason": reason,
+                },
+                now,
+            )
+        log.info("undo %s %s at desk %s", c.queue_number, mask_id(c.id_number), self.desk)
+        return c.queue_number
+
+    def approve_and_record(self, checkin_id: str, lot: str) -> RecordCard:
+        """同意 (when not yet approved) and record the booked dose from an open vial of `lot`.
+
+        Refused before anything is written: a refusal by the doctor, a dose already
+        given, a lot with no open vial of the booked product (a lot of another product
+        is named as such).
+        """
+        lot = lot.strip()
+        with self.store.read() as conn:
+            c = self._checkin(conn, checkin_id)
+            open_lots = lookups.lot_rows(conn, self.site, self.day)
+        product = c.product or ""
+        if c.vaccinated:
+            raise DeskActionError(
+                f"{c.queue_number} 今天已接種", f"{c.queue_number} is already vaccinated today"
+            )
+        if not lot:
+            raise DeskActionError("請選擇或掃描疫苗批號", "choose or scan the vial's lot")
+        mine = [p for p, name, opened, _, _ in open_lots if name == lot and opened > 0]
+        if product not in mine:
+            if mine:
+                raise DeskActionError(
+                    f"批號 {lot} 是 {mine[0]}，不是預約的 {product}",
+                    f"lot {lot} is {mine[0]}, not the booked {product}",
+                    code="WRONG_PRODUCT",
+                )
+            raise DeskActionError(
+                f"批號 {lot} 今天尚未開瓶（到「疫苗批號」開一瓶）",
+                f"lot {lot} has no open vial today (open one under Vaccine lots)",
+                code="LOT_NOT_OPEN",
+            )
+        if c.decision != "approved":
+            if c.decision == "not_approved":
+                raise DeskActionError(
+                    f"{c.queue_number} 醫生不同意接種",
+                    f"{c.queue_number}: the doctor did not approve",
+                )
+            self.doctor_decision(checkin_id, True, None)
+        self.record_vaccination(checkin_id, product, lot, c.dose or 1)
+        log.info("vaccination %s %s lot %s", c.queue_number, mask_id(c.id_number), lot)
+        return self.record_card(checkin_id)
+
+    def record_card(self, checkin_id: str) -> RecordCard:
+        """The record card entry (小黃卡) of the dose given for a check-in."""
+        with self.store.read() as conn:
+            c = self._checkin(conn, checkin_id)
+            shot = conn.execute(
+                select(vaccinations).where(vaccinations.c.checkin_id == checkin_id)
+            ).first()
+            person = lookups.people_by_id(conn, [c.id_number]).get(c.id_number)
+        if shot is None:
+            raise DeskActionError(
+                f"{c.queue_number} 尚未記錄接種", f"{c.queue_number} has no dose recorded"
+            )
+        given_on = shot.day
+        product = self.rules.product(shot.product)
+        next_from = None
+        if shot.dose < product.primary_doses:
+            try:
+                rs = self.rules.for_product(shot.product, given_on)
+            except RuleSetLookupError:
+                rs = None
+            born = person.birth_date if person else None
+            months = (
+                None
+                if born is None
+                else (given_on.year - born.year) * 12 + (given_on.month - born.month)
+            )
+            rule = rs.min_interval(product, shot.product, shot.dose + 1, months) if rs else None
+            if rule is not None:
+                next_from = given_on + timedelta(days=rule.min_days)
+        return RecordCard(
+            name=person.name if person else "",
+            product=shot.product,
+            product_name_zh=product.name_zh,
+            product_name_en=product.name_en,
+            dose=shot.dose,
+            lot=shot.lot,
+            given_on=given_on,
+            site=shot.site,
+            next_dose_from=next_from,
+        )
+
+    def observations(self, minutes: int) -> list[Observation]:
+        """People vaccinated today still in observation, with the time each may leave."""
+        now = self._local(self._now())
+        with self.store.read() as conn:
+            shots = conn.execute(
+                select(vaccinations, checkins.c.queue_number)
+                .join(checkins, checkins.c.checkin_id == vaccinations.c.checkin_id)
+                .where(and_(vaccinations.c.site == self.site, vaccinations.c.day == self.day))
+                .order_by(vaccinations.c.at.desc())
+            ).all()
+            people = lookups.people_by_id(conn, [s.id_number for s in shots])
+        out = []
+        for s in shots:
+            at = self._local(datetime.fromisoformat(s.at))
+            if at + timedelta(minutes=minutes) < now:
+                continue  # observed long enough: off the list
+            person = people.get(s.id_number)
+            out.append(
+                Observation(
+                    queue_number=s.queue_number,
+                    name=person.name if person else "",
+                    masked_id=mask_id(s.id_number),
+                    product=s.product,
+                    vaccinated_at=at,
+                    may_leave_at=at + timedelta(minutes=minutes),
+                )
+            )
+        return out
+
+    def log_export(self, kind: str, rows: int, full_ids_reason: str | None = None) -> None:
+        """Keep an export in the audit log and the desk log: which desk, what, how many rows.
+
+        `full_ids_reason` is given only for an export with full ID numbers (it is kept
+        with any ID typed into it masked).
+        """
+        action = "export_full_id" if full_ids_reason else "export"
+        reason = mask_ids_in_text(full_ids_reason or "")
+        with self.store.write() as conn:
+            conn.execute(
+                audit_log.insert().values(
+                    at=self._now().isoformat(),
+                    desk=self.desk,
+                    action=action,
+                    masked_id="",
+                    reason=f"{kind} {rows} rows" + (f": {reason}" if reason else ""),
+                )
+            )
+        log.info("desk %s %s %s, %d rows%s", self.desk, action, kind, rows,
+                 f": {reason}" if reason else "")  # fmt: skip

@@ -81,6 +81,8 @@ class QueueEntry:
     decision_reason: str | None
     vaccinated: bool
     history: tuple[DoseRecord, ...]
+    # The person's other active check-ins of the day (checked in twice): queue numbers.
+    also_checked_in_as: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,46 @@ class LotUsage:
     def doses_left_in_open_vials(self) -> int:
         """Doses still to draw from the vials already opened."""
         return max(0, self.vials_opened * self.doses_per_vial - self.doses_given)
+
+
+@dataclass(frozen=True, slots=True)
+class DeskCheckin:
+    """An active check-in, named for the confirmations (undo, reprint) that act on it."""
+
+    checkin_id: str
+    queue_number: str
+    id_number: str
+    masked_id: str
+    name: str
+    desk: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """A person vaccinated today, in the observation area (留觀) until `may_leave_at`."""
+
+    queue_number: str
+    name: str
+    masked_id: str
+    product: str
+    vaccinated_at: datetime  # site-local time
+    may_leave_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCard:
+    """The record card entry (小黃卡) of one dose given."""
+
+    name: str
+    product: str  # code, e.g. "CoV_Moderna"
+    product_name_zh: str
+    product_name_en: str
+    dose: int
+    lot: str
+    given_on: date
+    site: str
+    next_dose_from: date | None  # earliest next dose of the primary series, from the rules
 
 
 ProgressCallback = Callable[[int, int], None]  # (rows done, rows total)
@@ -139,6 +181,10 @@ class DeskService(Protocol):
 
     def doctor_decision(self, checkin_id: str, approved: bool, reason: str | None) -> None:
         """Record 同意 or 醫生不同意 (with its reason) for a check-in; writes an event."""
+        ...
+
+    def void_checkin(self, checkin_id: str, reason: str) -> str:
+        """Void a duplicate check-in (a correction every desk and the bureau receive)."""
         ...
 
     def record_vaccination(
@@ -185,4 +231,28 @@ class DeskService(Protocol):
 
     def reveal_id(self, id_number: str, reason: str) -> str:
         """The full ID number for display; the reveal is logged (without the number)."""
+        ...
+
+    def log_export(self, kind: str, rows: int, full_ids_reason: str | None = None) -> None:
+        """Keep an export (what, how many rows, full IDs and why) in the audit log."""
+        ...
+
+    def active_checkin(self, id_number: str) -> DeskCheckin | None:
+        """The person's check-in of today at this site (any desk), if not undone."""
+        ...
+
+    def latest_desk_checkin(self) -> DeskCheckin | None:
+        """This desk's most recent check-in of today that is not undone."""
+        ...
+
+    def undo_checkin(self, checkin_id: str, reason: str) -> str:
+        """Undo a chosen check-in (writes an event); returns its queue number."""
+        ...
+
+    def approve_and_record(self, checkin_id: str, lot: str) -> RecordCard:
+        """同意 (when not yet approved) and record the booked dose from an open vial of `lot`."""
+        ...
+
+    def observations(self, minutes: int) -> list[Observation]:
+        """People vaccinated today still in observation, with the time each may leave."""
         ...

@@ -2,13 +2,17 @@
 
 Dialogs are opened with `open()` (window-modal, no nested event loop): the caller
 connects `accepted` and reads the values, so the GUI tests drive the real dialogs.
+Each is a `ScanDialog` (station_app.scan_routing): a scan while it is open goes into
+its scan field (the walk-in's ID number) or is refused with a line in the dialog.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -17,21 +21,43 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from station_app.i18n import pick
+from station_app.scan_routing import ScanDialog, mark_scan_window
 from station_app.settings import DeskSettings, describe
+from vaccination.assessment import site_key
+from vaccination.ids import check_id
 from vaccination.models import Person
+from vaccination.redact import mask_ids_in_text
 from vaccination.rules import RuleSetRegistry
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+_PHONE = re.compile(r"0(9\d{8}|[2-8]\d{7,8})")
+
+
+def phone_number(text: str) -> str | None:
+    """A Taiwanese phone number in digits (`+886 912-345-678` -> `0912345678`), or None.
+
+    Mobiles are 10 digits starting 09; land lines an area code and 7-8 digits.
+    """
+    digits = re.sub(r"[\s\-()]", "", text)
+    if digits.startswith("+886"):
+        digits = "0" + digits[4:].lstrip("0")
+    return digits if _PHONE.fullmatch(digits) else None
 
 
 def answer_buttons(
@@ -49,13 +75,21 @@ def answer_buttons(
     return buttons
 
 
-class ReasonDialog(QDialog):
-    """Asks for a reason (picked from a list or typed); OK stays disabled while it is empty."""
+class ReasonDialog(ScanDialog):
+    """Asks for a reason (picked from a list or typed); OK stays disabled while it is empty.
+
+    `refusal_text` is what a scan while it is open says (it never becomes the reason).
+    """
 
     def __init__(
-        self, title: str, prompt: str, choices: Sequence[str], parent: QWidget | None = None
+        self,
+        title: str,
+        prompt: str,
+        choices: Sequence[str],
+        parent: QWidget | None = None,
+        refusal_text: str | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(parent, refusal_text)
         self.setWindowTitle(title)
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
@@ -67,6 +101,7 @@ class ReasonDialog(QDialog):
         self.reason_box.addItems(["", *choices])
         self.reason_box.lineEdit().setPlaceholderText(self.tr("選擇或輸入原因"))
         layout.addWidget(self.reason_box)
+        layout.addWidget(self.scan_line)
         self.buttons = answer_buttons(
             self, QDialogButtonBox.StandardButton.Ok, self.tr("確認"), self.tr("取消")
         )
@@ -78,7 +113,8 @@ class ReasonDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(self.reason()))
 
     def reason(self) -> str:
-        return self.reason_box.currentText().strip()
+        """The reason as it will be kept: ID numbers typed into it are masked."""
+        return mask_ids_in_text(self.reason_box.currentText().strip())
 
     def set_reason(self, text: str) -> None:
         self.reason_box.setEditText(text)
@@ -88,8 +124,12 @@ class ReasonDialog(QDialog):
             super().accept()
 
 
-class WalkInDialog(QDialog):
-    """增加人員: a person on the spot, validated by the service like an imported row."""
+class WalkInDialog(ScanDialog):
+    """增加人員: a person on the spot, validated by the service like an imported row.
+
+    A scan while it is open fills the ID number field (the walk-in's own card) and moves
+    on to the name; anything that is not a valid ID or passport number is refused.
+    """
 
     def __init__(
         self,
@@ -108,6 +148,8 @@ class WalkInDialog(QDialog):
         self.birth_edit.setPlaceholderText(self.tr("例如 0350411、35/04/11 或 1946-04-11"))
         self.phone_edit = QLineEdit()
         self.product_box = QComboBox()
+        # No default product: a silent first item once made two walk-ins AZ dose 1.
+        self.product_box.addItem(self.tr("請選擇疫苗"), "")
         for product in rules.products():
             self.product_box.addItem(
                 f"{pick(product.name_zh, product.name_en)} ({product.code})", product.code
@@ -132,8 +174,17 @@ class WalkInDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
+        layout.addWidget(self.scan_line)
         layout.addWidget(buttons)
         self.added_id: str | None = None
+
+    def receive_scan(self, raw: str) -> bool:
+        check = check_id(raw)
+        if not check.valid:
+            return False
+        self.id_edit.setText(check.normalized)
+        self.name_edit.setFocus()
+        return True
 
     def _birth(self) -> date | None:
         from vaccination.rocdate import DateParseError, parse_date
@@ -148,13 +199,32 @@ class WalkInDialog(QDialog):
                 pick(f"出生年月日無法辨識：{text}", f"birth date not understood: {text}")
             ) from None
 
+    def _problem(self) -> str | None:
+        """What is wrong with the form before the service sees it, in the desk's language."""
+        name = self.name_edit.text().strip()
+        if name[:1] in FORMULA_STARTS:
+            return self.tr("姓名不可以 = + - @ 開頭：{name}").format(name=name)
+        phone = self.phone_edit.text().strip()
+        if phone and phone_number(phone) is None:
+            return self.tr("電話號碼不對：{phone}（手機為 09 開頭 10 碼，市話含區碼）").format(
+                phone=phone
+            )
+        if not self.product_box.currentData():
+            return self.tr("請選擇接種疫苗")
+        return None
+
     def accept(self) -> None:
+        problem = self._problem()
+        if problem:
+            self.error_label.setText(problem)
+            return
+        phone = self.phone_edit.text().strip()
         try:
             person = Person(
                 id_number=self.id_edit.text().strip(),
                 name=self.name_edit.text().strip(),
                 birth_date=self._birth(),
-                phone=self.phone_edit.text().strip() or None,
+                phone=phone_number(phone) if phone else None,
             )
         except ValueError as exc:
             self.error_label.setText(str(exc))
@@ -172,7 +242,7 @@ class WalkInDialog(QDialog):
         super().accept()
 
 
-class ImportReportDialog(QDialog):
+class ImportReportDialog(ScanDialog):
     """The import report as a readable list: counts first, then each rejected row."""
 
     def __init__(
@@ -189,6 +259,7 @@ class ImportReportDialog(QDialog):
         self.list = QListWidget()
         self.list.addItems(list(lines))
         layout.addWidget(self.list)
+        layout.addWidget(self.scan_line)
         close = QPushButton(self.tr("關閉"))
         close.clicked.connect(self.accept)
         layout.addWidget(close, alignment=Qt.AlignmentFlag.AlignRight)
@@ -197,23 +268,48 @@ class ImportReportDialog(QDialog):
         return [self.list.item(i).text() for i in range(self.list.count())]
 
 
-class FirstRunDialog(QDialog):
-    """Fresh desk PC: site, desk letter, and where the day's roster comes from."""
+class FirstRunDialog(ScanDialog):
+    """Fresh desk PC: site, desk letter, and where the day's roster comes from.
 
-    def __init__(self, site: str = "", desk: str = "A", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    The site is picked from a list (the roster file's sites, read with 從名冊讀取…, or
+    the server's), not typed: a typed 台 for the roster's 臺 once made every scan a
+    wrong-site block. A typed name that differs from a listed one only in such a
+    variant is taken in the list's spelling.
+    """
+
+    def __init__(
+        self,
+        site: str = "",
+        desk: str = "A",
+        parent: QWidget | None = None,
+        *,
+        sites: Sequence[str] = (),
+        read_sites: Callable[[Path], list[str]] | None = None,
+    ) -> None:
+        super().__init__(parent, self.tr("請先完成初次設定，再掃描證件"))
         self.setWindowTitle(self.tr("VaxDesk 初次設定"))
         self.setMinimumWidth(560)
+        self._read_sites = read_sites
+        self.roster_path: Path | None = None
         layout = QVBoxLayout(self)
-        intro = QLabel(self.tr("這台電腦第一次使用 VaxDesk。請填寫接種站與櫃台，再選擇名冊來源。"))
+        intro = QLabel(self.tr("這台電腦第一次使用 VaxDesk。請選擇名冊與接種站，再填櫃台代號。"))
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
-        self.site_edit = QLineEdit(site)
-        self.site_edit.setPlaceholderText(self.tr("與名冊的接種地點相同"))
+        self.site_box = QComboBox()
+        self.site_box.setEditable(True)
+        self.site_box.addItems(list(sites))
+        self.site_edit = self.site_box.lineEdit()
+        self.site_edit.setText(site)
+        self.site_edit.setPlaceholderText(self.tr("從名冊讀取，或選擇接種站"))
+        self.roster_button = QPushButton(self.tr("從名冊讀取…"))
+        self.roster_button.clicked.connect(self.choose_roster)
+        site_row = QHBoxLayout()
+        site_row.addWidget(self.site_box, 1)
+        site_row.addWidget(self.roster_button)
         self.desk_edit = QLineEdit(desk)
         self.desk_edit.setMaxLength(1)
-        form.addRow(self.tr("接種站"), self.site_edit)
+        form.addRow(self.tr("接種站"), site_row)
         form.addRow(self.tr("櫃台代號"), self.desk_edit)
         layout.addLayout(form)
         self.import_radio = QRadioButton(self.tr("匯入名冊檔案（CSV 或 Excel）"))
@@ -225,10 +321,42 @@ class FirstRunDialog(QDialog):
         self.error_label = QLabel()
         self.error_label.setObjectName("errorText")
         layout.addWidget(self.error_label)
+        layout.addWidget(self.scan_line)
         buttons = answer_buttons(
             self, QDialogButtonBox.StandardButton.Ok, self.tr("開始"), self.tr("離開")
         )
         layout.addWidget(buttons)
+
+    def choose_roster(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("選擇名冊檔案"), "", self.tr("名冊 (*.csv *.xlsx *.xls *.txt)")
+        )
+        if path:
+            self.load_sites(Path(path))
+
+    def load_sites(self, path: Path) -> list[str]:
+        """The roster file's sites into the list (the first chosen); it is imported on 開始."""
+        found = self._read_sites(path) if self._read_sites is not None else []
+        if not found:
+            self.error_label.setText(self.tr("這個名冊讀不到接種地點"))
+            return []
+        self.roster_path = path
+        self.site_box.clear()
+        self.site_box.addItems(found)
+        self.site_box.setCurrentIndex(0)
+        self.import_radio.setChecked(True)
+        self.error_label.clear()
+        return found
+
+    def site(self) -> str:
+        """The chosen site, in the list's spelling when it differs only in 台/臺 or spaces."""
+        typed = self.site_edit.text().strip()
+        key = _site_key(typed)
+        for i in range(self.site_box.count()):
+            listed = self.site_box.itemText(i)
+            if _site_key(listed) == key:
+                return listed
+        return typed
 
     def choice(self) -> str:
         """ "import", "demo" or "later"."""
@@ -240,7 +368,7 @@ class FirstRunDialog(QDialog):
 
     def accept(self) -> None:
         desk = self.desk_edit.text().strip().upper()
-        if not self.site_edit.text().strip() and self.choice() != "demo":
+        if not self.site() and self.choice() != "demo":
             self.error_label.setText(self.tr("請輸入接種站名稱"))
             return
         if len(desk) != 1 or not desk.isalpha():
@@ -249,8 +377,15 @@ class FirstRunDialog(QDialog):
         super().accept()
 
 
-class SettingsDialog(QDialog):
-    """Every setting of station_app.settings, one row each, built from its schema."""
+def _site_key(name: str) -> str:
+    return site_key(name.replace("台", "臺"))
+
+
+class SettingsDialog(ScanDialog):
+    """Every setting of station_app.settings, one row each, built from its schema.
+
+    Its text fields hold paths and addresses: fast typing there is never a scan.
+    """
 
     def __init__(self, settings: DeskSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -274,7 +409,11 @@ class SettingsDialog(QDialog):
                 editor = check
             elif kind is int:
                 spin = QSpinBox()
-                spin.setRange(1, 64)
+                spin.setRange(
+                    *{"observation_minutes": (5, 120), "ticket_drop_minutes": (0, 120)}.get(
+                        name, (1, 64)
+                    )
+                )
                 spin.setValue(int(value))
                 editor = spin
             elif kind is float:
@@ -284,6 +423,7 @@ class SettingsDialog(QDialog):
                 editor = dspin
             else:
                 editor = QLineEdit(str(value))
+                mark_scan_window(editor, False)
             editor.setObjectName(name)
             self.editors[name] = editor
             form.addRow(pick(zh, en), editor)
@@ -292,9 +432,18 @@ class SettingsDialog(QDialog):
         buttons = answer_buttons(
             self, QDialogButtonBox.StandardButton.Save, self.tr("儲存"), self.tr("取消")
         )
+        # The rows scroll on a small screen (1024x600); note and buttons stay in view.
+        rows = QWidget()
+        rows.setLayout(form)
+        scroller = QScrollArea()
+        scroller.setWidget(rows)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setMinimumHeight(min(rows.sizeHint().height() + 8, 360))
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(scroller, 1)
         layout.addWidget(note)
+        layout.addWidget(self.scan_line)
         layout.addWidget(buttons)
 
     def values(self) -> DeskSettings:

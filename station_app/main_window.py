@@ -1,9 +1,12 @@
 """The desk's main window: counters always on top, the four views, the status bar.
 
 Scans arrive from the keyboard-wedge filter (or any other scan source) through
-`handle_scan`: at the doctor's view a scan picks the person from the queue, anywhere
-else it goes to check-in. F1-F4 (and Ctrl+1..4) switch views; Ctrl+Z undoes the last
-check-in, Ctrl+P reprints its ticket, Ctrl+N adds a walk-in person.
+`handle_scan`: while a dialog is open the dialog takes the scan or refuses it (never
+the view behind it); at the doctor's view a scan picks the person from the queue,
+anywhere else it goes to check-in. F1-F4 (and Ctrl+1..4) switch views; Ctrl+Z undoes
+a check-in, Ctrl+P reprints a ticket, Ctrl+N adds a walk-in person. These shortcuts
+win over a text field's own (a search field's Ctrl+Z would restore the previous
+person's name), and Enter clicks a focused button as Space does.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
+    QBoxLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -28,6 +33,7 @@ from PySide6.QtWidgets import (
 from hardware.wedge import WedgeTiming
 from station_app.desk_api import Counters, DeskService
 from station_app.dialogs import SettingsDialog
+from station_app.scan_routing import mark_scan_window, open_dialog
 from station_app.settings import DeskSettings, save_settings
 from station_app.sounds import SoundPlayer
 from station_app.ticket_hook import TicketHook
@@ -36,31 +42,61 @@ from station_app.views.checkin import CheckinView
 from station_app.views.doctor import DoctorView
 from station_app.views.lots import LotsView
 from station_app.views.manager import ManagerView
-from station_app.views.person_card import CARD_STYLE
+from station_app.views.person_card import card_style
 from station_app.wedge_filter import WedgeFilter
 from vaccination.rules import RuleSetRegistry
 
-STYLE = """
-QWidget { font-size: 15pt; }
-QLabel#queueNumber { font-size: 72pt; font-weight: bold; }
-QLabel#bannerText { font-size: 24pt; font-weight: bold; }
-QLabel#personName { font-size: 30pt; font-weight: bold; }
-QLabel#personDetail { font-size: 17pt; }
-QLabel#sectionTitle { font-size: 14pt; color: #555; margin-top: 8px; }
-QLabel#historyChip { background: #eef1f5; border-radius: 10px; padding: 4px 10px; }
-QLabel#historyArrow { color: #888; }
-QLabel#messageLine { color: #1c4f8a; font-size: 15pt; min-height: 28px; }
-QLabel#errorText { color: #b3261e; }
-QLabel#counterValue { font-size: 26pt; font-weight: bold; }
-QLabel#counterName { font-size: 13pt; color: #444; }
-QFrame#counter { background: #f4f6f8; border-radius: 8px; }
-QPushButton { padding: 8px 16px; }
-QPushButton#primaryButton { background: #1b6b3a; color: white; font-weight: bold; }
-QPushButton#dangerButton { background: #b3261e; color: white; font-weight: bold; }
-QPushButton:disabled { background: #ddd; color: #888; }
-QTabBar::tab { padding: 10px 24px; font-size: 16pt; }
-QStatusBar QLabel { padding: 0 12px; border-left: 1px solid #bbb; font-size: 13pt; }
+# The window's type sizes: full size, and compact for screens under 760 px of window
+# height (1366x768, 1024x600, 1920x1080 at 150 %), where the full sizes push the
+# buttons and the status bar off the screen.
+SIZES = {
+    False: {"base": 15, "queue": 72, "banner": 24, "name": 30, "detail": 17, "section": 14,
+            "counter": 26, "counter_name": 13, "tab": 16, "status": 13, "flag": 18,
+            "pad": 8, "tab_pad": 10},
+    True: {"base": 12, "queue": 44, "banner": 17, "name": 20, "detail": 13, "section": 11,
+           "counter": 16, "counter_name": 11, "tab": 12, "status": 10, "flag": 13,
+           "pad": 4, "tab_pad": 4},
+}  # fmt: skip
+COMPACT_BELOW = 760
+
+
+def button_style(compact: bool) -> str:
+    """Buttons: a visible focus frame, grey when disabled (coloured ones too)."""
+    z = SIZES[compact]
+    return f"""
+QPushButton {{ padding: {z["pad"]}px 16px; border: 2px solid #8a8f96; border-radius: 6px;
+              background: #f4f6f8; }}
+QPushButton#primaryButton {{ background: #1b6b3a; color: white; font-weight: bold;
+                            border-color: #1b6b3a; }}
+QPushButton#dangerButton {{ background: #b3261e; color: white; font-weight: bold;
+                           border-color: #b3261e; }}
+QPushButton:focus {{ border: 4px solid #f0a000; }}
+QPushButton:disabled, QPushButton#primaryButton:disabled, QPushButton#dangerButton:disabled {{
+    background: #e4e4e4; color: #8c8c8c; border: 2px dashed #b0b0b0; font-weight: normal; }}
 """
+
+
+def desk_style(compact: bool) -> str:
+    """The style sheet of the window's parts (not the roster table: see MainWindow)."""
+    z = SIZES[compact]
+    return f"""
+QWidget {{ font-size: {z["base"]}pt; }}
+QLabel#queueNumber {{ font-size: {z["queue"]}pt; font-weight: bold; }}
+QLabel#bannerText {{ font-size: {z["banner"]}pt; font-weight: bold; }}
+QLabel#personName {{ font-size: {z["name"]}pt; font-weight: bold; }}
+QLabel#personDetail {{ font-size: {z["detail"]}pt; }}
+QLabel#sectionTitle {{ font-size: {z["section"]}pt; color: #555; margin-top: {z["pad"]}px; }}
+QLabel#historyChip {{ background: #eef1f5; border-radius: 10px; padding: 4px 10px; }}
+QLabel#historyArrow {{ color: #888; }}
+QLabel#messageLine {{ color: #1c4f8a; font-size: {z["base"]}pt; }}
+QLabel#errorText {{ color: #b3261e; }}
+QLabel#counterValue {{ font-size: {z["counter"]}pt; font-weight: bold; }}
+QLabel#counterName {{ font-size: {z["counter_name"]}pt; color: #444; }}
+QFrame#counter {{ background: #f4f6f8; border-radius: 8px; }}
+{button_style(compact)}QTabBar::tab {{ padding: {z["tab_pad"]}px 24px; font-size: {z["tab"]}pt; }}
+QStatusBar QLabel {{ padding: 0 12px; border-left: 1px solid #bbb; font-size: {z["status"]}pt; }}
+QStatusBar QPushButton {{ font-size: {z["status"]}pt; padding: 2px 8px; }}
+""" + card_style(z["flag"])
 
 
 class CounterBar(QWidget):
@@ -71,6 +107,7 @@ class CounterBar(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.values: dict[str, QLabel] = {}
+        self.boxes: list[QBoxLayout] = []
         for key, name in (
             ("total", self.tr("全部")),
             ("checked_in", self.tr("已報到")),
@@ -80,7 +117,8 @@ class CounterBar(QWidget):
         ):
             box = QFrame()
             box.setObjectName("counter")
-            bl = QVBoxLayout(box)
+            bl = QBoxLayout(QBoxLayout.Direction.TopToBottom, box)
+            self.boxes.append(bl)
             value = QLabel("0")
             value.setObjectName("counterValue")
             value.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -92,12 +130,47 @@ class CounterBar(QWidget):
             layout.addWidget(box)
             self.values[key] = value
 
+    def set_compact(self, compact: bool) -> None:
+        """Number beside its name on one line (compact) or above it."""
+        direction = (
+            QBoxLayout.Direction.LeftToRight if compact else QBoxLayout.Direction.TopToBottom
+        )
+        for bl in self.boxes:
+            bl.setDirection(direction)
+            bl.setContentsMargins(*(8, 2, 8, 2) if compact else (11, 11, 11, 11))
+
     def show_counters(self, c: Counters) -> None:
         for key, label in self.values.items():
             label.setText(f"{getattr(c, key):,}")
 
     def as_dict(self) -> dict[str, int]:
         return {k: int(v.text().replace(",", "")) for k, v in self.values.items()}
+
+
+DESK_SHORTCUTS = ("Ctrl+Z", "Ctrl+P", "Ctrl+N", "Ctrl+,")
+
+
+class DeskKeys(QObject):
+    """Application event filter: the desk's shortcuts before a text field's own.
+
+    A QLineEdit claims Ctrl+Z for its own undo (a ShortcutOverride it accepts); in the
+    desk's window the desk's meaning wins. Dialogs keep their fields' undo.
+    """
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.sequences = {QKeySequence(seq)[0].toCombined() for seq in DESK_SHORTCUTS}
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent):
+            return False
+        if not isinstance(watched, QWidget) or watched.window() is not self.window:
+            return False
+        if event.keyCombination().toCombined() in self.sequences:
+            event.ignore()  # not the widget's: the shortcut map gets it
+            return True
+        return False
 
 
 class MainWindow(QMainWindow):
@@ -134,12 +207,7 @@ class MainWindow(QMainWindow):
                 site=service.site, desk=service.desk, day=service.day.isoformat()
             )
         )
-        # Large type for everything through the font; the style sheet goes only where it
-        # is needed: a style sheet above the roster table would route its 100,000-row
-        # painting through QStyleSheetStyle (about twice as slow per keystroke).
-        font = self.font()
-        font.setPointSize(15)
-        self.setFont(font)
+        self.compact: bool | None = None  # set by _apply_density at the first resize
         self.counters = CounterBar()
         self.background = PaintFirstBackground(self)
         self.checkin_view = CheckinView(
@@ -150,8 +218,9 @@ class MainWindow(QMainWindow):
             auto_checkin=auto_checkin,
             background=self.background,
         )
-        self.doctor_view = DoctorView(service, rules)
+        self.doctor_view = DoctorView(service, rules, self.settings.observation_minutes)
         self.manager_view = ManagerView(service, background=self.background)
+        self.manager_view.observation_minutes = self.settings.observation_minutes
         self.lots_view = LotsView(service, rules)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.checkin_view, self.tr("報到 F1"))
@@ -175,14 +244,24 @@ class MainWindow(QMainWindow):
         self.settings_button.clicked.connect(self.open_settings)
         bar.addPermanentWidget(self.settings_button)
         self.tickets.status_changed.connect(self.printer_label.setText)
+        self.tickets.message.connect(lambda text: self.statusBar().showMessage(text, 30_000))
 
         for i in range(4):
             for seq in (f"F{i + 1}", f"Ctrl+{i + 1}"):
-                QShortcut(QKeySequence(seq), self, lambda i=i: self.show_view(i))
-        QShortcut(QKeySequence("Ctrl+Z"), self, self.checkin_view.ask_undo)
-        QShortcut(QKeySequence("Ctrl+P"), self, self.checkin_view.reprint_last)
-        QShortcut(QKeySequence("Ctrl+N"), self, self.checkin_view.open_walk_in)
-        QShortcut(QKeySequence("Ctrl+,"), self, self.open_settings)
+                self._shortcut(seq, lambda i=i: self.show_view(i))
+        actions = (
+            self.checkin_view.ask_undo,
+            self.checkin_view.reprint_last,
+            self.checkin_view.open_walk_in,
+            self.open_settings,
+        )
+        for seq, action in zip(DESK_SHORTCUTS, actions, strict=True):
+            self._shortcut(seq, action)
+        self.desk_keys = DeskKeys(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.desk_keys)
+        mark_scan_window(self)
 
         for view in (self.checkin_view, self.doctor_view, self.manager_view, self.lots_view):
             view.changed.connect(self.on_changed)
@@ -196,10 +275,55 @@ class MainWindow(QMainWindow):
         self._poll.start()
         self.refresh_counters()
         self.refresh_status()
+        # Enter on a focused button clicks it, as Space does (outside dialogs a
+        # QPushButton ignores Enter unless it is an auto-default button).
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(True)
+        self.setMinimumSize(960, 480)
+        self.resize(1280, 860)
+        self._apply_density(self.height() < COMPACT_BELOW)
+        self.checkin_view.search_edit.setFocus()
+
+    def fit_screen(self) -> None:
+        """Open at 1280x860, or maximised when the screen is smaller than that."""
+        screen = self.screen()
+        room = screen.availableGeometry() if screen is not None else None
+        if room is not None and (room.width() < 1300 or room.height() < 900):
+            self.showMaximized()
+        else:
+            self.show()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._apply_density(self.height() < COMPACT_BELOW)
+
+    def _apply_density(self, compact: bool) -> None:
+        if compact == self.compact:
+            return
+        self.compact = compact
+        # Large type for everything through the font; the style sheet goes only where it
+        # is needed: a style sheet above the roster table would route its 100,000-row
+        # painting through QStyleSheetStyle (about twice as slow per keystroke).
+        font = self.font()
+        font.setPointSize(SIZES[compact]["base"])
+        self.setFont(font)
+        style = desk_style(compact)
         for styled in (self.counters, self.tabs.tabBar(), self.checkin_view, self.doctor_view,
                        self.lots_view, self.statusBar()):  # fmt: skip
-            styled.setStyleSheet(STYLE + CARD_STYLE)
-        self.resize(1280, 860)
+            styled.setStyleSheet(style)
+        self.counters.set_compact(compact)
+        # The manager's buttons get the focus mark too, each on its own: a style sheet on
+        # the view would slow the roster table's painting (see above).
+        buttons = button_style(compact)
+        for button in self.manager_view.findChildren(QPushButton):
+            button.setStyleSheet(buttons)
+
+    def _shortcut(self, sequence: str, action: Callable[[], object]) -> QShortcut:
+        # Application-wide: from any view and whichever widget has focus; a modal
+        # dialog still blocks it (Qt does not fire shortcuts behind one).
+        shortcut = QShortcut(QKeySequence(sequence), self, action)
+        shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        return shortcut
 
     # -- routing --------------------------------------------------------------------------
 
@@ -207,6 +331,16 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(index)
 
     def handle_scan(self, raw: str) -> None:
+        dialog = open_dialog(self)
+        if dialog is not None:
+            # Never behind a dialog: it takes the scan into its field or refuses it.
+            take = getattr(dialog, "take_scan", None)
+            if take is not None and take(raw):
+                return
+            self.sounds.play("block")
+            if take is None:  # a file picker or message box: no line of ours in it
+                self.statusBar().showMessage(self.tr("請先關閉目前的視窗，再掃描"), 8000)
+            return
         if self.tabs.currentWidget() is self.doctor_view:
             self.doctor_view.handle_scan(raw)
             return
@@ -279,6 +413,8 @@ class MainWindow(QMainWindow):
         save_settings(chosen, self.settings_dir)
         self.sounds.enabled = chosen.sounds
         self.checkin_view.auto_checkin = chosen.auto_checkin
+        self.doctor_view.observation_minutes = chosen.observation_minutes
+        self.manager_view.observation_minutes = chosen.observation_minutes
         if self.wedge is not None:
             self.wedge.enabled = chosen.wedge_enabled
             self.wedge.set_timing(
@@ -288,6 +424,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: object) -> None:
         self._poll.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.desk_keys)
         stop_all = getattr(self.extra_scanners, "stop_all", None)
         if stop_all is not None:
             stop_all()  # camera and serial threads end with the window

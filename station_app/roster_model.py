@@ -10,6 +10,7 @@ indices: 7-13 ms at 100,000 rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -190,6 +191,17 @@ def cell_text(row: RosterRow, column: str, revealed: bool = False) -> str:
     raise KeyError(column)
 
 
+def cell_value(row: RosterRow, column: str, full_id: bool = False) -> str | date | datetime:
+    """The exported value of one cell: dates and times as such (for Excel), else text."""
+    if column == "birth_date" and row.birth_date is not None:
+        return row.birth_date
+    if column == "slot":
+        return row.slot_start
+    if column == "checkin_time" and row.checkin_time is not None:
+        return row.checkin_time.replace(tzinfo=None)
+    return cell_text(row, column, full_id)
+
+
 class RosterTableModel(QAbstractTableModel):
     """The day's roster; `apply_filter` narrows it without a proxy model."""
 
@@ -271,8 +283,9 @@ class RosterTableModel(QAbstractTableModel):
     def products(self) -> list[str]:
         return self._data.products
 
-    def reveal(self, id_number: str) -> None:
-        self.revealed.add(id_number)
+    def reveal(self, id_number: str | None) -> None:
+        """Show this one person's full ID (None: nobody's); any earlier reveal ends."""
+        self.revealed = {id_number} if id_number else set()
         col = COLUMNS.index("id")
         self.dataChanged.emit(self.index(0, col), self.index(self.rowCount() - 1, col))
 

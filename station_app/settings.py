@@ -37,6 +37,9 @@ class DeskSettings:
         True, "無警示時掃描即報到（否：按 Enter 才報到）", "check in at once when all clear"
     )
     sounds: bool = _spec(True, "播放提示音", "play sounds")
+    observation_minutes: int = _spec(
+        30, "接種後留觀時間（分鐘）", "observation time after the dose (minutes)"
+    )
     wedge_enabled: bool = _spec(True, "使用 USB 鍵盤式掃描器", "USB keyboard-wedge scanner")
     wedge_max_gap_ms: float = _spec(30.0, "掃描器字元最大間隔（毫秒）", "scanner max key gap (ms)")
     wedge_min_length: int = _spec(6, "掃描條碼最短長度", "shortest scanned code")
@@ -45,7 +48,14 @@ class DeskSettings:
     ticket_printer: str = _spec(
         "", "號碼單印表機（例如 tcp://192.0.2.5:9100）", "ticket printer URI"
     )
-    form_printer: str = _spec("", "同意書印表機（例如 pdf:///tmp/forms）", "consent form printer")
+    form_printer: str = _spec(
+        "", "同意書印表機（每次報到列印套印同意書，例如 pdf:///tmp/forms）", "consent form printer"
+    )
+    ticket_drop_minutes: int = _spec(
+        0,
+        "卡紙後超過幾分鐘的號碼單不再列印（0：全部列印），改為補印",
+        "after a jam, drop tickets older than this many minutes (0: print all); reprint them",
+    )
     server_url: str = _spec("", "衛生局同步伺服器網址", "health bureau sync server URL")
     desk_token_file: str = _spec(
         "", "櫃台憑證檔（憑證本身不存在設定中）", "desk token file (the token is not kept here)"
@@ -70,6 +80,10 @@ class DeskSettings:
             fixed = replace(fixed, language="zh_TW")
         if not 1 <= self.wedge_max_gap_ms <= 500:
             fixed = replace(fixed, wedge_max_gap_ms=30.0)
+        if not 0 <= self.ticket_drop_minutes <= 120:
+            fixed = replace(fixed, ticket_drop_minutes=0)
+        if not 5 <= self.observation_minutes <= 120:
+            fixed = replace(fixed, observation_minutes=30)
         if not 1 <= self.wedge_min_length <= 64:
             fixed = replace(fixed, wedge_min_length=6)
         return fixed

@@ -5,15 +5,23 @@ carries on. Jobs are kept in the desk's own SQLite file (table print_jobs), so
 `vaxdesk print reprint --db DESK.db` sees them too. The printing packages (python-escpos,
 reportlab via printing/) load only when a printer is configured, so start-up stays fast.
 The queue's worker thread reports printer state through the `status_changed` signal
-(queued to the GUI thread).
+(queued to the GUI thread), and a ticket dropped after a jam through `message`.
+
+With `form_printer` set, each check-in also prints the pre-filled consent form (套印同意書)
+there: A4 on a page printer (pdf://), the short form on a thermal one. Its jobs are kept
+in a file of their own beside the desk's (one queue per printer: a queue prints every
+job it holds). Tickets waiting longer than `drop_minutes` after a jam are dropped, not
+printed late out of order; the desk says so and 補印 prints them again, marked 補印.
+Ticket times are the site's (Asia/Taipei), whatever the PC's clock zone.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
@@ -21,17 +29,31 @@ from station_app.i18n import pick
 
 log = logging.getLogger(__name__)
 
+SITE_ZONE = ZoneInfo("Asia/Taipei")
+
 
 class TicketHook(QObject):
     """Prints and reprints tickets; `state_text()` is the status bar's printer part."""
 
     status_changed = Signal(str)
+    message = Signal(str)  # a ticket dropped after a jam: tell the nurse
 
-    def __init__(self, uri: str, queue_db: Path | None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        uri: str,
+        queue_db: Path | None,
+        parent: QObject | None = None,
+        *,
+        form_uri: str = "",
+        drop_minutes: float = 0.0,
+    ) -> None:
         super().__init__(parent)
         self.uri = uri.strip()
+        self.form_uri = form_uri.strip()
         self.queue_db = queue_db
+        self.drop_minutes = drop_minutes
         self._queue: Any = None
+        self._form_queue: Any = None
         self._state = QCoreApplication.translate("TicketHook", "印表機：未設定")
         self.error: str | None = None
 
@@ -59,7 +81,13 @@ class TicketHook(QObject):
                 raise
             queue_db = self.queue_db
             assert queue_db is not None  # callers check `configured` first
-            self._queue = PrintQueue(queue_db, printer, on_status=self._on_status)
+            self._queue = PrintQueue(
+                queue_db,
+                printer,
+                on_status=self._on_status,
+                on_message=lambda m: self.message.emit(pick(m.message_zh, m.message_en)),
+                drop_after_minutes=self.drop_minutes or None,
+            )
             self._queue.start()
             self._set_state(QCoreApplication.translate("TicketHook", "印表機：正常"))
         return self._queue
@@ -105,7 +133,7 @@ class TicketHook(QObject):
                 TicketData.build(
                     site_name=site,
                     queue_number=queue_number,
-                    printed_at=datetime.now(),
+                    printed_at=datetime.now(SITE_ZONE),
                     product_label=product_label,
                     dose_label=dose_label,
                     name=name,
@@ -121,19 +149,63 @@ class TicketHook(QObject):
         )
 
     def reprint(self, checkin_id: str, queue_number: str) -> str:
+        """Queue a copy of a check-in's ticket; the caller names whose it is."""
         if not self.configured:
             return QCoreApplication.translate("TicketHook", "印表機未設定，無法補印")
         try:
             self._ensure_queue().reprint(checkin_id=checkin_id)
         except Exception as exc:
             log.warning("reprint of %s failed: %s", queue_number, exc)
-            return QCoreApplication.translate("TicketHook", "找不到 {q} 的號碼單，無法補印").format(
-                q=queue_number
+            return QCoreApplication.translate("TicketHook", "找不到這張號碼單，無法補印")
+        return QCoreApplication.translate("TicketHook", "已送出補印")
+
+    def print_consent(
+        self,
+        *,
+        site: str,
+        queue_number: str,
+        checkin_id: str,
+        name: str,
+        id_number: str,
+        birth_date: date | None,
+        product_code: str,
+        product_label: str,
+        dose_label: str,
+        day: date,
+    ) -> str:
+        """Queue the pre-filled consent form when a form printer is set ("" when not)."""
+        if not self.form_uri or self.queue_db is None:
+            return ""
+        try:
+            if self._form_queue is None:
+                from printing.print_queue import PrintQueue
+                from printing.printers import open_printer
+
+                forms_db = self.queue_db.with_name(self.queue_db.stem + "-forms.db")
+                self._form_queue = PrintQueue(forms_db, open_printer(self.form_uri))
+                self._form_queue.start()
+            from printing.consent import ConsentData
+
+            self._form_queue.enqueue_consent_slip(
+                ConsentData(
+                    site_name=site,
+                    name=name,
+                    id_number=id_number,
+                    birth_date=birth_date,
+                    product_code=product_code,
+                    product_label=product_label,
+                    dose_label=dose_label,
+                    queue_number=queue_number,
+                    day=day,
+                    checkin_id=checkin_id,
+                )
             )
-        return QCoreApplication.translate("TicketHook", "已補印 {q} 的號碼單").format(
-            q=queue_number
-        )
+        except Exception as exc:  # a printer problem must never stop a check-in
+            log.warning("consent form of %s not queued: %s", queue_number, exc)
+            return QCoreApplication.translate("TicketHook", "同意書無法列印，請檢查印表機設定")
+        return QCoreApplication.translate("TicketHook", "同意書已送出列印")
 
     def stop(self) -> None:
-        if self._queue is not None:
-            self._queue.stop(timeout=2.0)
+        for queue in (self._queue, self._form_queue):
+            if queue is not None:
+                queue.stop(timeout=2.0)

@@ -27,6 +27,8 @@ from pydantic import (
     ValidationInfo,
 )
 
+from vaccination.redact import mask_ids_in_text
+
 PAYLOAD_SCHEMA: Final[int] = 1
 MAX_REASON: Final[int] = 500
 
@@ -64,7 +66,8 @@ ProductCode = Annotated[
     StrictStr, Field(min_length=1, max_length=40), AfterValidator(_known_product)
 ]
 Dose = Annotated[StrictInt, Field(ge=1, le=20)]
-Reason = Annotated[StrictStr, Field(max_length=MAX_REASON)]
+# A reason is kept and logged as typed, except ID-shaped text, which is masked.
+Reason = Annotated[StrictStr, Field(max_length=MAX_REASON), AfterValidator(mask_ids_in_text)]
 QueueNumber = Annotated[StrictStr, Field(pattern=_QUEUE_NUMBER.pattern)]
 EventRef = Annotated[StrictStr, Field(pattern=_UUID)]
 Lot = Annotated[StrictStr, Field(min_length=1, max_length=60)]
@@ -182,7 +185,7 @@ class CorrectionPayload(PersonPayload):
 
     action: Literal["void_checkin"]
     target: EventRef
-    reason: Annotated[StrictStr, Field(min_length=1, max_length=MAX_REASON)]
+    reason: Annotated[Reason, Field(min_length=1)]
 
 
 class VialPayload(Payload):
@@ -201,4 +204,4 @@ class VialOpenedPayload(VialPayload):
 class VialDiscardedPayload(VialPayload):
     """報廢: a vial thrown away (broken, expired after its hours ...)."""
 
-    reason: Annotated[StrictStr, Field(min_length=1, max_length=MAX_REASON)]
+    reason: Annotated[Reason, Field(min_length=1)]

@@ -168,7 +168,7 @@ def assessment_dict(a: Assessment, site: str) -> dict[str, Any]:
 
     b = a.booking
     return {
-        "input": a.id_check.input,
+        "input": a.id_check.masked,  # masked as everywhere (only `id check` shows it)
         "id": {
             "valid": a.id_check.valid,
             "kind": a.id_check.kind.value if a.id_check.kind else None,
@@ -291,7 +291,10 @@ def run_checkin(args: argparse.Namespace) -> int:
     def go() -> int:
         svc = make_service(args, desk=args.desk)
         try:
-            out = svc.check_in(args.value, confirm_reason=args.reason)
+            from vaccination.redact import mask_ids_in_text
+
+            reason = mask_ids_in_text(args.reason) if args.reason else None
+            out = svc.check_in(args.value, confirm_reason=reason)
         finally:
             svc.store.close()
         if args.json:

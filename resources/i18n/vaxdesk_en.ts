@@ -12,8 +12,8 @@
         <translation>Check in (Enter)</translation>
     </message>
     <message>
-        <source>取消上一筆 (Ctrl+Z)</source>
-        <translation>Undo last (Ctrl+Z)</translation>
+        <source>取消報到 (Ctrl+Z)</source>
+        <translation>Undo check-in (Ctrl+Z)</translation>
     </message>
     <message>
         <source>補印號碼單 (Ctrl+P)</source>
@@ -48,6 +48,10 @@
         <translation>The person showed a vaccination record</translation>
     </message>
     <message>
+        <source>先完成這位民眾的報到</source>
+        <translation>Finish this person&apos;s check-in first</translation>
+    </message>
+    <message>
         <source>已報到 {q}</source>
         <translation>checked in {q}</translation>
     </message>
@@ -56,12 +60,16 @@
         <translation>No match</translation>
     </message>
     <message>
-        <source>取消上一筆報到</source>
-        <translation>Undo the last check-in</translation>
+        <source>取消報到</source>
+        <translation>Undo a check-in</translation>
     </message>
     <message>
-        <source>取消本櫃台最後一筆報到。請說明原因：</source>
-        <translation>Undo this desk&apos;s last check-in. Give the reason:</translation>
+        <source>取消 {name}（{id}）的報到 {q}。請說明原因：</source>
+        <translation>Undo the check-in {q} of {name} ({id}). Give the reason:</translation>
+    </message>
+    <message>
+        <source>已取消 {name} 的報到 {q}</source>
+        <translation>Check-in {q} of {name} undone</translation>
     </message>
     <message>
         <source>掃錯人</source>
@@ -76,12 +84,12 @@
         <translation>Person left before vaccination</translation>
     </message>
     <message>
-        <source>本櫃台今天沒有可取消的報到</source>
-        <translation>This desk has no check-in to undo today</translation>
+        <source>先完成或取消這筆取消報到，再掃描下一位</source>
+        <translation>Finish or cancel this undo before scanning the next person</translation>
     </message>
     <message>
-        <source>已取消報到 {q}</source>
-        <translation>Check-in {q} undone</translation>
+        <source>本櫃台今天沒有可取消的報到</source>
+        <translation>This desk has no check-in to undo today</translation>
     </message>
     <message>
         <source>還沒有可補印的號碼單</source>
@@ -168,6 +176,14 @@
         <translation>Status</translation>
     </message>
     <message>
+        <source>接種時間</source>
+        <translation>Given at</translation>
+    </message>
+    <message>
+        <source>可離開時間</source>
+        <translation>May leave at</translation>
+    </message>
+    <message>
         <source>掃描或從左側選擇一位民眾</source>
         <translation>Scan or pick a person on the left</translation>
     </message>
@@ -208,24 +224,16 @@
         <translation>Doctor&apos;s evaluation</translation>
     </message>
     <message>
-        <source>例如 AZ1234-CDC</source>
-        <translation>e.g. AZ1234-CDC</translation>
+        <source>同意並記錄接種</source>
+        <translation>Approve and record</translation>
+    </message>
+    <message>
+        <source>接種紀錄（掃描疫苗瓶條碼或選擇已開瓶批號）</source>
+        <translation>Dose given (scan the vial or pick an open lot)</translation>
     </message>
     <message>
         <source>記錄接種</source>
         <translation>Record vaccination</translation>
-    </message>
-    <message>
-        <source>接種紀錄</source>
-        <translation>Dose history</translation>
-    </message>
-    <message>
-        <source>疫苗</source>
-        <translation>Vaccine</translation>
-    </message>
-    <message>
-        <source>批號</source>
-        <translation>Lot</translation>
     </message>
     <message>
         <source>已接種</source>
@@ -240,8 +248,44 @@
         <translation>Waiting</translation>
     </message>
     <message>
+        <source>留觀 {n} 人（接種後 {m} 分鐘）</source>
+        <translation>Under observation: {n} ({m} minutes after the dose)</translation>
+    </message>
+    <message>
         <source>這位民眾不在今天的候診名單（尚未報到？）</source>
         <translation>This person is not in today&apos;s queue (not checked in yet?)</translation>
+    </message>
+    <message>
+        <source>批號 {lot} 已過期（效期 {expiry}），不可使用</source>
+        <translation>Lot {lot} has expired ({expiry}); do not use it</translation>
+    </message>
+    <message>
+        <source>請先選擇一位民眾，再掃描疫苗瓶</source>
+        <translation>Pick a person first, then scan the vial</translation>
+    </message>
+    <message>
+        <source>批號 {lot} 是 {other}，不是預約的 {product}</source>
+        <translation>Lot {lot} is {other}, not the booked {product}</translation>
+    </message>
+    <message>
+        <source>批號 {lot} 今天尚未開瓶（到「疫苗批號」開一瓶）</source>
+        <translation>Lot {lot} has no open vial today (open one under Vaccine lots)</translation>
+    </message>
+    <message>
+        <source>批號 {lot}</source>
+        <translation>Lot {lot}</translation>
+    </message>
+    <message>
+        <source>（{product} 今天沒有已開瓶的批號）</source>
+        <translation>(no open vial of {product} today)</translation>
+    </message>
+    <message>
+        <source>選擇批號</source>
+        <translation>Choose the lot</translation>
+    </message>
+    <message>
+        <source>{lot}（開瓶剩 {left} 劑）</source>
+        <translation>{lot} ({left} doses left in open vials)</translation>
     </message>
     <message>
         <source>{age} 歲</source>
@@ -275,20 +319,36 @@
         <source>{q} 已接種，批號 {lot}</source>
         <translation>{q} vaccinated, lot {lot}</translation>
     </message>
+    <message>
+        <source>小黃卡：{name}&#x3000;{product}&#x3000;第{dose}劑&#x3000;批號 {lot}&#x3000;{day}&#x3000;{site}</source>
+        <translation>Record card: {name}   {product}   dose {dose}   lot {lot}   {day}   {site}</translation>
+    </message>
+    <message>
+        <source>下一劑最早 {day}</source>
+        <translation>Next dose from {day}</translation>
+    </message>
 </context>
 <context>
     <name>FirstRunDialog</name>
+    <message>
+        <source>請先完成初次設定，再掃描證件</source>
+        <translation>Finish the first-run setup before scanning a card</translation>
+    </message>
     <message>
         <source>VaxDesk 初次設定</source>
         <translation>VaxDesk first-run setup</translation>
     </message>
     <message>
-        <source>這台電腦第一次使用 VaxDesk。請填寫接種站與櫃台，再選擇名冊來源。</source>
-        <translation>This is the first time VaxDesk runs on this PC. Enter the site and desk, then choose where the roster comes from.</translation>
+        <source>這台電腦第一次使用 VaxDesk。請選擇名冊與接種站，再填櫃台代號。</source>
+        <translation>This is the first time VaxDesk runs on this PC. Choose the roster and the site, then enter the desk letter.</translation>
     </message>
     <message>
-        <source>與名冊的接種地點相同</source>
-        <translation>as written in the roster&apos;s site column</translation>
+        <source>從名冊讀取，或選擇接種站</source>
+        <translation>Read from the roster, or choose the site</translation>
+    </message>
+    <message>
+        <source>從名冊讀取…</source>
+        <translation>Read the roster…</translation>
     </message>
     <message>
         <source>接種站</source>
@@ -317,6 +377,18 @@
     <message>
         <source>離開</source>
         <translation>Quit</translation>
+    </message>
+    <message>
+        <source>選擇名冊檔案</source>
+        <translation>Choose a roster file</translation>
+    </message>
+    <message>
+        <source>名冊 (*.csv *.xlsx *.xls *.txt)</source>
+        <translation>Rosters (*.csv *.xlsx *.xls *.txt)</translation>
+    </message>
+    <message>
+        <source>這個名冊讀不到接種地點</source>
+        <translation>No site could be read from this roster</translation>
     </message>
     <message>
         <source>請輸入接種站名稱</source>
@@ -415,6 +487,10 @@
         <translation>Settings (Ctrl+,)</translation>
     </message>
     <message>
+        <source>請先關閉目前的視窗，再掃描</source>
+        <translation>Close the open window before scanning</translation>
+    </message>
+    <message>
         <source>掃描器：未設定</source>
         <translation>Scanner: not configured</translation>
     </message>
@@ -470,8 +546,24 @@
         <translation>Export Excel</translation>
     </message>
     <message>
+        <source>匯出含完整證號…</source>
+        <translation>Export with full IDs…</translation>
+    </message>
+    <message>
         <source>顯示完整證號</source>
         <translation>Show full ID</translation>
+    </message>
+    <message>
+        <source>{q} {name} {at} 可離開</source>
+        <translation>{q} {name} may leave {at}</translation>
+    </message>
+    <message>
+        <source>…等 {n} 人</source>
+        <translation>… {n} in all</translation>
+    </message>
+    <message>
+        <source>留觀中 {n} 人：</source>
+        <translation>Under observation, {n}: </translation>
     </message>
     <message>
         <source>全部時段</source>
@@ -526,6 +618,22 @@
         <translation>Export list</translation>
     </message>
     <message>
+        <source>匯出含完整證號</source>
+        <translation>Export with full ID numbers</translation>
+    </message>
+    <message>
+        <source>匯出的檔案會含完整身分證字號，並記錄在稽核紀錄。請說明原因：</source>
+        <translation>The file will hold full ID numbers, and the export is kept in the audit log. Give the reason:</translation>
+    </message>
+    <message>
+        <source>衛生所要求核對名冊</source>
+        <translation>The health station asked to check the roster</translation>
+    </message>
+    <message>
+        <source>上傳 NIIS</source>
+        <translation>NIIS upload</translation>
+    </message>
+    <message>
         <source>無法寫入檔案：</source>
         <translation>Cannot write the file: </translation>
     </message>
@@ -565,6 +673,34 @@
         <translation>Dose history</translation>
     </message>
     <message>
+        <source>護照</source>
+        <translation>Passport</translation>
+    </message>
+    <message>
+        <source>居留證</source>
+        <translation>Resident certificate</translation>
+    </message>
+    <message>
+        <source>身分證</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>不是有效的證號，請對照證件重新掃描或輸入</source>
+        <translation>Not a valid ID number; scan or type it again from the card</translation>
+    </message>
+    <message>
+        <source>檢查碼不符：第 {a}、{b} 碼可能前後對調</source>
+        <translation>Checksum mismatch: characters {a} and {b} may be swapped</translation>
+    </message>
+    <message>
+        <source>檢查碼不符：請對照證件逐碼核對（最常見是某一碼打錯）</source>
+        <translation>Checksum mismatch: compare each character with the card (usually one is mistyped)</translation>
+    </message>
+    <message>
+        <source>已報到過（{desk} 櫃台 {time}），報到號碼</source>
+        <translation>Already checked in (desk {desk}, {time}), queue number</translation>
+    </message>
+    <message>
         <source>不可在此報到</source>
         <translation>Cannot check in at this desk</translation>
     </message>
@@ -585,8 +721,8 @@
         <translation>{age} years</translation>
     </message>
     <message>
-        <source>身分證 {id}&#x3000;出生 {birth}&#x3000;{age}</source>
-        <translation>ID {id}   born {birth}   {age}</translation>
+        <source>{kind} {id}&#x3000;出生 {birth}&#x3000;{age}</source>
+        <translation>{kind} {id}   born {birth}   {age}</translation>
     </message>
     <message>
         <source>名冊上找不到這個人</source>
@@ -700,6 +836,13 @@
     </message>
 </context>
 <context>
+    <name>ScanDialog</name>
+    <message>
+        <source>請先完成或關閉這個視窗，再掃描下一位</source>
+        <translation>Finish or close this window before scanning the next person</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>設定</source>
@@ -757,12 +900,20 @@
         <translation>Printer not configured; cannot reprint</translation>
     </message>
     <message>
-        <source>找不到 {q} 的號碼單，無法補印</source>
-        <translation>No ticket of {q} found to reprint</translation>
+        <source>找不到這張號碼單，無法補印</source>
+        <translation>This ticket was not found; cannot reprint</translation>
     </message>
     <message>
-        <source>已補印 {q} 的號碼單</source>
-        <translation>Reprinted the ticket of {q}</translation>
+        <source>已送出補印</source>
+        <translation>Reprint sent</translation>
+    </message>
+    <message>
+        <source>同意書無法列印，請檢查印表機設定</source>
+        <translation>The consent form cannot print; check the printer settings</translation>
+    </message>
+    <message>
+        <source>同意書已送出列印</source>
+        <translation>consent form sent to the printer</translation>
     </message>
 </context>
 <context>
@@ -774,6 +925,10 @@
     <message>
         <source>例如 0350411、35/04/11 或 1946-04-11</source>
         <translation>e.g. 0350411, 35/04/11 or 1946-04-11</translation>
+    </message>
+    <message>
+        <source>請選擇疫苗</source>
+        <translation>Choose the vaccine</translation>
     </message>
     <message>
         <source>例如 CoV_AZ 2021-06-15</source>
@@ -814,6 +969,18 @@
     <message>
         <source>取消</source>
         <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>姓名不可以 = + - @ 開頭：{name}</source>
+        <translation>A name may not start with = + - @: {name}</translation>
+    </message>
+    <message>
+        <source>電話號碼不對：{phone}（手機為 09 開頭 10 碼，市話含區碼）</source>
+        <translation>Not a phone number: {phone} (mobiles have 10 digits starting 09, land lines an area code)</translation>
+    </message>
+    <message>
+        <source>請選擇接種疫苗</source>
+        <translation>Choose the vaccine to give</translation>
     </message>
 </context>
 </TS>

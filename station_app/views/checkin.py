@@ -12,17 +12,19 @@ import time
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from station_app.desk_api import CheckinOutcome, DeskService, RosterRow
+from station_app.desk_api import CheckinOutcome, DeskCheckin, DeskService, RosterRow
 from station_app.dialogs import ReasonDialog, WalkInDialog
 from station_app.i18n import pick
 from station_app.sounds import SoundPlayer
@@ -62,7 +64,6 @@ class CheckinView(QWidget):
         self.auto_checkin = auto_checkin
         self.pending_raw: str | None = None
         self.last_outcome: CheckinOutcome | None = None
-        self.last_checkin: tuple[str, str] | None = None  # (checkin_id, queue_number)
         self.reason_dialog: ReasonDialog | None = None
         self.walk_in_dialog: WalkInDialog | None = None
         self.undo_dialog: ReasonDialog | None = None
@@ -86,7 +87,7 @@ class CheckinView(QWidget):
         self.confirm_button = QPushButton(self.tr("確認報到 (Enter)"))
         self.confirm_button.setObjectName("primaryButton")
         self.confirm_button.hide()
-        self.undo_button = QPushButton(self.tr("取消上一筆 (Ctrl+Z)"))
+        self.undo_button = QPushButton(self.tr("取消報到 (Ctrl+Z)"))
         self.reprint_button = QPushButton(self.tr("補印號碼單 (Ctrl+P)"))
         self.walk_in_button = QPushButton(self.tr("增加人員 (Ctrl+N)"))
 
@@ -99,18 +100,30 @@ class CheckinView(QWidget):
         buttons.addStretch(1)
         for b in (self.undo_button, self.reprint_button, self.walk_in_button):
             buttons.addWidget(b)
+        # Showing or hiding 確認報到 keeps its room: no layout pass for the whole view.
+        keep = self.confirm_button.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)
+        self.confirm_button.setSizePolicy(keep)
         # What changes with each scan sits behind a layout barrier: only it is laid out
-        # and repainted, not the whole tab area (see layout_barrier).
+        # and repainted, not the whole tab area (see layout_barrier). The card scrolls
+        # when a small screen cannot hold all its flags; the message line stays below it
+        # and the buttons stay on screen.
+        scroller = QScrollArea()
+        scroller.setObjectName("cardScroller")
+        scroller.setWidget(self.card)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         body = QWidget()
         body_layout = QVBoxLayout(body)
         body_layout.setContentsMargins(0, 0, 0, 0)
-        body_layout.addWidget(self.card, 1)
+        body_layout.addWidget(scroller, 1)
         body_layout.addWidget(self.message_label)
-        body_layout.addLayout(buttons)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.results)
-        layout.addWidget(LayoutBarrier(body, QSize(640, 480)), 1)
+        layout.addWidget(LayoutBarrier(body, QSize(480, 200)), 1)
+        layout.addLayout(buttons)
 
         self._search_timer = after_typing(self.search_edit, 150, self.run_search)
         self.search_edit.returnPressed.connect(self._search_enter)
@@ -201,18 +214,23 @@ class CheckinView(QWidget):
             self._load_history(assessment)
             self.sounds.play("ok")
             self.card_shown.emit("ok")
-            self.last_checkin = (outcome.checkin_id or "", outcome.queue_number)
             # Queueing the ticket writes to disk: after the card is on screen.
             self.background.after_paint.call(
                 f"ticket {outcome.checkin_id}", lambda: self._print_ticket(outcome)
             )
             self.changed.emit()
             return
+        if self.card.show_already_checked_in(assessment, self.service.day, self.rules):
+            # Scanned twice (or at another desk): say the number they already have.
+            self._load_history(assessment)
+            self.sounds.play("warn")
+            self.card_shown.emit(self.card.severity)
+            return
         self._show_assessment(assessment)
         if outcome.needs_reason:
             self.pending_raw = raw
             self.confirm_button.show()
-            self.ask_reason(assessment)
+            self.ask_reason(assessment, raw)
 
     def _print_ticket(self, outcome: CheckinOutcome) -> None:
         a = outcome.assessment
@@ -226,11 +244,30 @@ class CheckinView(QWidget):
             name=a.person.name if a.person else "",
             id_number=a.id_check.normalized,
         )
-        self.message_label.setText(message)
+        consent = self.tickets.print_consent(
+            site=self.service.site,
+            queue_number=outcome.queue_number or "",
+            checkin_id=outcome.checkin_id or "",
+            name=a.person.name if a.person else "",
+            id_number=a.id_check.normalized,
+            birth_date=a.person.birth_date if a.person else None,
+            product_code=booking.product if booking else "",
+            product_label=self._product_label(booking.product) if booking else "",
+            dose_label=(booking.dose_label or f"第{booking.dose}劑") if booking else "",
+            day=self.service.day,
+        )
+        self.message_label.setText(f"{message}　{consent}" if consent else message)
+
+    def _product_label(self, code: str) -> str:
+        if not self.rules.has_product(code):
+            return code
+        p = self.rules.product(code)
+        return f"{pick(p.name_zh, p.name_en)} ({code})"
 
     # -- confirming -----------------------------------------------------------------------
 
-    def ask_reason(self, assessment: Assessment) -> None:
+    def ask_reason(self, assessment: Assessment, raw: str) -> None:
+        """The warning-reason dialog for `raw`: its OK checks in that person, nobody else."""
         warns = [
             pick(f.message_zh, f.message_en)
             for f in assessment.flags
@@ -245,15 +282,15 @@ class CheckinView(QWidget):
                 self.tr("民眾出示接種證明"),
             ],
             self,
+            refusal_text=self.tr("先完成這位民眾的報到"),
         )
-        dialog.accepted.connect(lambda: self._confirm_with(dialog.reason()))
+        dialog.accepted.connect(lambda: self._confirm_with(raw, dialog.reason()))
         self.reason_dialog = dialog
         dialog.open()
 
-    def _confirm_with(self, reason: str) -> None:
-        raw = self.pending_raw
-        if raw is None:
-            return
+    def _confirm_with(self, raw: str, reason: str) -> None:
+        # `raw` is the warned person's, bound when the dialog opened: whatever happened
+        # since, this confirmation checks that person in or the card says why not.
         self.pending_raw = None
         self.confirm_button.hide()
         self._show_outcome(self.service.check_in(raw, confirm_reason=reason), raw)
@@ -315,34 +352,56 @@ class CheckinView(QWidget):
 
     # -- undo, reprint, walk-in -----------------------------------------------------------
 
+    def chosen_checkin(self) -> DeskCheckin | None:
+        """The check-in undo and reprint act on: the person on the card, if checked in,
+        else this desk's latest (so after an undo the one before it is next)."""
+        if self.card.person_id is not None:
+            shown = self.service.active_checkin(self.card.person_id)
+            if shown is not None:
+                return shown
+        return self.service.latest_desk_checkin()
+
     def ask_undo(self) -> None:
+        target = self.chosen_checkin()
+        if target is None:
+            self.message_label.setText(self.tr("本櫃台今天沒有可取消的報到"))
+            return
         dialog = ReasonDialog(
-            self.tr("取消上一筆報到"),
-            self.tr("取消本櫃台最後一筆報到。請說明原因："),
+            self.tr("取消報到"),
+            self.tr("取消 {name}（{id}）的報到 {q}。請說明原因：").format(
+                name=target.name, id=target.masked_id, q=target.queue_number
+            ),
             [self.tr("掃錯人"), self.tr("重複報到"), self.tr("民眾離開未接種")],
             self,
+            refusal_text=self.tr("先完成或取消這筆取消報到，再掃描下一位"),
         )
-        dialog.accepted.connect(lambda: self.undo_last(dialog.reason()))
+        dialog.accepted.connect(lambda: self.undo(target, dialog.reason()))
         self.undo_dialog = dialog
         dialog.open()
 
-    def undo_last(self, reason: str) -> str | None:
-        queue_number = self.service.undo_last_checkin(reason)
-        if queue_number is None:
-            self.message_label.setText(self.tr("本櫃台今天沒有可取消的報到"))
+    def undo(self, target: DeskCheckin, reason: str) -> str | None:
+        """Undo the check-in the confirmation named; the card says whose it was."""
+        from station_app.checkin_service import DeskActionError
+
+        try:
+            queue_number = self.service.undo_checkin(target.checkin_id, reason)
+        except DeskActionError as exc:
+            self.message_label.setText(pick(exc.message_zh, exc.message_en))
             return None
-        self.last_checkin = None
-        self.card.show_idle(self.tr("已取消報到 {q}").format(q=queue_number))
-        self.message_label.setText(self.tr("已取消報到 {q}").format(q=queue_number))
+        done = self.tr("已取消 {name} 的報到 {q}").format(name=target.name, q=queue_number)
+        self.card.show_idle(done)
+        self.message_label.setText(done)
         self.changed.emit()
         return queue_number
 
     def reprint_last(self) -> None:
-        if self.last_checkin is None:
+        """Ctrl+P: reprint the ticket of the person on the card, or this desk's latest."""
+        target = self.chosen_checkin()
+        if target is None:
             self.message_label.setText(self.tr("還沒有可補印的號碼單"))
             return
-        checkin_id, queue_number = self.last_checkin
-        self.message_label.setText(self.tickets.reprint(checkin_id, queue_number))
+        message = self.tickets.reprint(target.checkin_id, target.queue_number)
+        self.message_label.setText(f"{target.name} {target.queue_number}：{message}")
 
     def open_walk_in(self) -> None:
         dialog = WalkInDialog(self.rules, self._submit_walk_in, self)

@@ -1,28 +1,48 @@
-"""醫師: the queue of checked-in people; approve, refuse (醫生不同意) or record the dose given."""
+"""醫師: the queue of checked-in people; approve, refuse (醫生不同意) or record the dose given.
+
+The dose is recorded only with the doctor's approval: 同意並記錄接種 is one action, and
+the lot is one of today's open vials of the booked product (picked, or scanned from
+the vial's GS1 DataMatrix; an expired vial is refused). Each patient starts with empty
+fields, so nothing of the person before carries over. After the dose the person is in
+the observation list (留觀) with the time they may leave, and the record card entry
+(小黃卡) is shown.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
-    QSpinBox,
     QTableWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from station_app.desk_api import DeskService, QueueEntry
+from station_app.desk_api import DeskService, QueueEntry, RecordCard
 from station_app.i18n import pick
 from station_app.views.person_card import age_on
-from station_app.views.table_parts import fill_table, product_box, readonly_table
+from station_app.views.table_parts import fill_table, readonly_table
+from vaccination.gs1 import parse_vial_code
 from vaccination.ids import normalize_id
+from vaccination.redact import mask_ids_in_text
 from vaccination.rules import RuleSetRegistry
+
+log = logging.getLogger(__name__)
+
+
+def product_name(rules: RuleSetRegistry, code: str) -> str:
+    """`Moderna 莫德納 (CoV_Moderna)`: the product's name and code in full."""
+    if not rules.has_product(code):
+        return code
+    p = rules.product(code)
+    return f"{pick(p.name_zh, p.name_en)} ({code})"
 
 
 class DoctorView(QWidget):
@@ -31,12 +51,19 @@ class DoctorView(QWidget):
     changed = Signal()
 
     def __init__(
-        self, service: DeskService, rules: RuleSetRegistry, parent: QWidget | None = None
+        self,
+        service: DeskService,
+        rules: RuleSetRegistry,
+        observation_minutes: int = 30,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.service = service
         self.rules = rules
+        self.observation_minutes = observation_minutes
         self.entries: list[QueueEntry] = []
+        self.shown_checkin: str | None = None
+        self.last_card: RecordCard | None = None
 
         self.table = readonly_table(
             "doctorQueue",
@@ -51,6 +78,24 @@ class DoctorView(QWidget):
         )
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        # Tab leaves the table for the buttons; moving cell by cell changed the patient.
+        self.table.setTabKeyNavigation(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.table.setTextElideMode(self.table.textElideMode().ElideNone)
+
+        self.observation_title = QLabel()
+        self.observation_title.setObjectName("sectionTitle")
+        self.observation_table = readonly_table(
+            "observationList",
+            [self.tr("報到號碼"), self.tr("姓名"), self.tr("接種時間"), self.tr("可離開時間")],
+        )
+        self.observation_table.setFocusPolicy(self.observation_table.focusPolicy().NoFocus)
+        self.observation_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
+        self.observation_table.setMaximumHeight(150)
 
         self.person_label = QLabel(self.tr("掃描或從左側選擇一位民眾"))
         self.person_label.setObjectName("personName")
@@ -60,7 +105,6 @@ class DoctorView(QWidget):
         self.history_label.setObjectName("personDetail")
 
         self.approve_button = QPushButton(self.tr("同意接種"))
-        self.approve_button.setObjectName("primaryButton")
         self.reason_box = QComboBox()
         self.reason_box.setEditable(True)
         self.reason_box.addItems(
@@ -78,36 +122,42 @@ class DoctorView(QWidget):
         self.refuse_button.setObjectName("dangerButton")
         decision = QGroupBox(self.tr("醫師評估"))
         dl = QVBoxLayout(decision)
+        refuse_row = QHBoxLayout()
+        refuse_row.addWidget(self.reason_box, 1)
+        refuse_row.addWidget(self.refuse_button)
+        dl.addLayout(refuse_row)
         dl.addWidget(self.approve_button)
-        dl.addWidget(self.reason_box)
-        dl.addWidget(self.refuse_button)
 
-        self.product_box = product_box(rules)
-        self.lot_edit = QLineEdit()
-        self.lot_edit.setPlaceholderText(self.tr("例如 AZ1234-CDC"))
-        self.dose_spin = QSpinBox()
-        self.dose_spin.setRange(1, 9)
-        self.vaccinate_button = QPushButton(self.tr("記錄接種"))
-        shot = QGroupBox(self.tr("接種紀錄"))
-        sl = QFormLayout(shot)
-        sl.addRow(self.tr("疫苗"), self.product_box)
-        sl.addRow(self.tr("批號"), self.lot_edit)
-        sl.addRow(self.tr("劑次"), self.dose_spin)
-        sl.addRow(self.vaccinate_button)
+        self.lot_box = QComboBox()
+        self.lot_box.setObjectName("lotBox")
+        self.vaccinate_button = QPushButton(self.tr("同意並記錄接種"))
+        self.vaccinate_button.setObjectName("primaryButton")
+        shot = QGroupBox(self.tr("接種紀錄（掃描疫苗瓶條碼或選擇已開瓶批號）"))
+        sl = QHBoxLayout(shot)
+        sl.addWidget(self.lot_box, 1)
+        sl.addWidget(self.vaccinate_button)
 
+        self.card_label = QLabel()
+        self.card_label.setObjectName("recordCard")
+        self.card_label.setWordWrap(True)
         self.message_label = QLabel()
         self.message_label.setObjectName("messageLine")
         self.message_label.setWordWrap(True)
 
+        left = QVBoxLayout()
+        left.addWidget(self.table, 1)
+        left.addWidget(self.observation_title)
+        left.addWidget(self.observation_table)
         right = QVBoxLayout()
         right.addWidget(self.person_label)
         right.addWidget(self.history_label)
         right.addWidget(decision)
         right.addWidget(shot)
+        right.addWidget(self.card_label)
         right.addWidget(self.message_label)
         right.addStretch(1)
         layout = QHBoxLayout(self)
-        layout.addWidget(self.table, 3)
+        layout.addLayout(left, 3)
         layout.addLayout(right, 2)
 
         self.table.itemSelectionChanged.connect(self._selected)
@@ -134,7 +184,14 @@ class DoctorView(QWidget):
         fill_table(
             self.table,
             [
-                [e.queue_number, e.name, e.masked_id, e.product, str(e.dose), self._state(e)]
+                [
+                    e.queue_number,
+                    e.name,
+                    e.masked_id,
+                    product_name(self.rules, e.product),
+                    str(e.dose),
+                    self._state(e),
+                ]
                 for e in self.entries
             ],
         )
@@ -142,6 +199,27 @@ class DoctorView(QWidget):
         if selected is not None:
             self.select_checkin(selected.checkin_id)
         self._selected()
+        self.refresh_observations()
+
+    def refresh_observations(self) -> None:
+        rows = self.service.observations(self.observation_minutes)
+        self.observation_title.setText(
+            self.tr("留觀 {n} 人（接種後 {m} 分鐘）").format(
+                n=len(rows), m=self.observation_minutes
+            )
+        )
+        fill_table(
+            self.observation_table,
+            [
+                [
+                    o.queue_number,
+                    o.name,
+                    o.vaccinated_at.strftime("%H:%M"),
+                    o.may_leave_at.strftime("%H:%M"),
+                ]
+                for o in rows
+            ],
+        )
 
     def current(self) -> QueueEntry | None:
         rows = self.table.selectionModel().selectedRows()
@@ -157,7 +235,11 @@ class DoctorView(QWidget):
         return False
 
     def handle_scan(self, raw: str) -> None:
-        """A scan at the doctor's desk picks that person from the queue."""
+        """A scan at the doctor's desk: a vial's code picks the lot, a card the person."""
+        vial = parse_vial_code(raw)
+        if vial is not None:
+            self.take_vial(raw)
+            return
         self.refresh()
         wanted = normalize_id(raw)
         for r, e in enumerate(self.entries):
@@ -166,28 +248,95 @@ class DoctorView(QWidget):
                 return
         self.message_label.setText(self.tr("這位民眾不在今天的候診名單（尚未報到？）"))
 
+    def take_vial(self, raw: str) -> bool:
+        """A vial's GS1 code: choose its lot for this patient, or say why not."""
+        vial = parse_vial_code(raw)
+        e = self.current()
+        if vial is None:
+            return False
+        if vial.expired_on(self.service.day):
+            expiry = vial.expiry.isoformat() if vial.expiry else ""
+            self.message_label.setText(
+                self.tr("批號 {lot} 已過期（效期 {expiry}），不可使用").format(
+                    lot=vial.lot, expiry=expiry
+                )
+            )
+            return False
+        if e is None:
+            self.message_label.setText(self.tr("請先選擇一位民眾，再掃描疫苗瓶"))
+            return False
+        index = self.lot_box.findData(vial.lot)
+        if index < 0:
+            others = [u.product for u in self.service.lots() if u.lot == vial.lot]
+            if others:
+                self.message_label.setText(
+                    self.tr("批號 {lot} 是 {other}，不是預約的 {product}").format(
+                        lot=vial.lot, other=others[0], product=e.product
+                    )
+                )
+            else:
+                self.message_label.setText(
+                    self.tr("批號 {lot} 今天尚未開瓶（到「疫苗批號」開一瓶）").format(lot=vial.lot)
+                )
+            return False
+        self.lot_box.setCurrentIndex(index)
+        self.message_label.setText(self.tr("批號 {lot}").format(lot=vial.lot))
+        return True
+
+    def _fill_lots(self, product: str) -> None:
+        self.lot_box.clear()
+        open_lots = [u for u in self.service.lots() if u.product == product and u.vials_opened]
+        if not open_lots:
+            self.lot_box.addItem(
+                self.tr("（{product} 今天沒有已開瓶的批號）").format(product=product), ""
+            )
+            return
+        self.lot_box.addItem(self.tr("選擇批號"), "")
+        for u in open_lots:
+            self.lot_box.addItem(
+                self.tr("{lot}（開瓶剩 {left} 劑）").format(
+                    lot=u.lot, left=u.doses_left_in_open_vials
+                ),
+                u.lot,
+            )
+        if len(open_lots) == 1:
+            self.lot_box.setCurrentIndex(1)
+
     def _selected(self) -> None:
         e = self.current()
         enabled = e is not None and not e.vaccinated
         for w in (self.approve_button, self.refuse_button, self.vaccinate_button):
             w.setEnabled(enabled)
+        new_patient = (e.checkin_id if e else None) != self.shown_checkin
+        self.shown_checkin = e.checkin_id if e else None
+        if new_patient:
+            # Nothing of the patient before carries over: reason, lot, record card.
+            self.reason_box.setCurrentIndex(0)
+            self.reason_box.setEditText("")
+            self.card_label.clear()
+            self.message_label.clear()
+            self._fill_lots(e.product if e else "")
         if e is None:
             self.person_label.setText(self.tr("掃描或從左側選擇一位民眾"))
             self.history_label.clear()
+            self.lot_box.setEnabled(False)
             return
-        self.message_label.clear()
         age = age_on(e.birth_date, self.service.day)
         age_text = "" if age is None else self.tr("{age} 歲").format(age=age)
         self.person_label.setText(f"{e.queue_number}　{e.name}　{age_text}")
         history = "　→　".join(f"{d.given_on.isoformat()} {d.product}" for d in e.history)
         dose = self.tr("第{dose}劑").format(dose=e.dose)
         record = self.tr("接種紀錄：{history}").format(history=history or self.tr("無接種紀錄"))
-        self.history_label.setText(f"{e.masked_id}　{e.product} {dose}\n{record}\n{self._state(e)}")
-        index = self.product_box.findData(e.product)
-        if index >= 0:
-            self.product_box.setCurrentIndex(index)
-        self.dose_spin.setValue(max(1, e.dose))
-        self.vaccinate_button.setEnabled(enabled and e.decision != "not_approved")
+        self.history_label.setText(
+            f"{e.masked_id}　{product_name(self.rules, e.product)} {dose}\n{record}\n"
+            f"{self._state(e)}"
+        )
+        can_record = enabled and e.decision != "not_approved"
+        self.vaccinate_button.setEnabled(can_record)
+        self.vaccinate_button.setText(
+            self.tr("記錄接種") if e.decision == "approved" else self.tr("同意並記錄接種")
+        )
+        self.lot_box.setEnabled(can_record)
 
     # -- decisions ------------------------------------------------------------------------
 
@@ -197,29 +346,47 @@ class DoctorView(QWidget):
         e = self.current()
         if e is None:
             return
+        card: RecordCard | None = None
         try:
             if action == "approve":
                 self.service.doctor_decision(e.checkin_id, True, None)
+                log.info("decision %s %s approved", e.queue_number, e.masked_id)
                 message = self.tr("{q} 同意接種").format(q=e.queue_number)
             elif action == "refuse":
-                reason = self.reason_box.currentText().strip()
+                reason = mask_ids_in_text(self.reason_box.currentText().strip())
                 if not reason:
                     self.message_label.setText(self.tr("請選擇或輸入不同意的原因"))
                     return
                 self.service.doctor_decision(e.checkin_id, False, reason)
+                log.info("decision %s %s not approved: %s", e.queue_number, e.masked_id, reason)
                 message = self.tr("{q} 醫生不同意：{r}").format(q=e.queue_number, r=reason)
             else:
-                lot = self.lot_edit.text().strip()
-                self.service.record_vaccination(
-                    e.checkin_id, str(self.product_box.currentData()), lot, self.dose_spin.value()
-                )
+                lot = str(self.lot_box.currentData() or "")
+                card = self.service.approve_and_record(e.checkin_id, lot)
                 message = self.tr("{q} 已接種，批號 {lot}").format(q=e.queue_number, lot=lot)
         except DeskActionError as exc:
             self.message_label.setText(pick(exc.message_zh, exc.message_en))
             return
         self.refresh()
         self.message_label.setText(message)
+        if card is not None:
+            self.last_card = card
+            self.card_label.setText(self.card_text(card))
         self.changed.emit()
+
+    def card_text(self, card: RecordCard) -> str:
+        """The record card entry (小黃卡) as the vaccinator copies it."""
+        text = self.tr("小黃卡：{name}　{product}　第{dose}劑　批號 {lot}　{day}　{site}").format(
+            name=card.name,
+            product=f"{pick(card.product_name_zh, card.product_name_en)} ({card.product})",
+            dose=card.dose,
+            lot=card.lot,
+            day=card.given_on.isoformat(),
+            site=card.site,
+        )
+        if card.next_dose_from is not None:
+            text += "\n" + self.tr("下一劑最早 {day}").format(day=card.next_dose_from.isoformat())
+        return text
 
     def approve(self) -> None:
         self._act("approve")

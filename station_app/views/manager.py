@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from station_app.background import Background
-from station_app.desk_api import DeskService
+from station_app.desk_api import DeskService, Observation
 from station_app.dialogs import ImportReportDialog, ReasonDialog
-from station_app.i18n import pick
+from station_app.i18n import pick, pick_joined
 from station_app.roster_export import write_csv, write_xlsx
 from station_app.roster_model import (
     COLUMNS,
@@ -39,12 +39,14 @@ from station_app.roster_model import (
     RosterData,
     RosterFilter,
     RosterTableModel,
-    cell_text,
+    cell_value,
     column_titles,
 )
 from station_app.views.typing_pause import after_typing
 
 log = logging.getLogger(__name__)
+
+REVEAL_SECONDS = 60
 
 
 class ImportWorker(QObject):
@@ -81,9 +83,9 @@ def report_lines(report: Any) -> tuple[str, list[str], bool]:
     notes = list(getattr(report, "notes", []))
     lines: list[str] = []
     if fatal:
-        summary = QCoreApplication.translate("ManagerView", "無法匯入，名冊沒有任何變更：") + str(
-            fatal
-        )
+        summary = QCoreApplication.translate(
+            "ManagerView", "無法匯入，名冊沒有任何變更："
+        ) + pick_joined(str(fatal))
         changed = False
     else:
         summary = QCoreApplication.translate(
@@ -99,7 +101,7 @@ def report_lines(report: Any) -> tuple[str, list[str], bool]:
     for n in notes:
         lines.append(
             QCoreApplication.translate("ManagerView", "第 {n} 列提醒：{msg}").format(
-                n=n.row_number, msg=n.message
+                n=n.row_number, msg=pick(n.message_zh, n.message_en)
             )
         )
     unknown = list(getattr(report, "unknown_columns", []) or [])
@@ -146,6 +148,7 @@ class ManagerView(QWidget):
         self.last_filter_ms = 0.0
         self.report_dialog: ImportReportDialog | None = None
         self.reveal_dialog: ReasonDialog | None = None
+        self.full_export_dialog: ReasonDialog | None = None
         self._thread: QThread | None = None
         self._worker: ImportWorker | None = None
 
@@ -199,14 +202,25 @@ class ManagerView(QWidget):
         self.import_button = QPushButton(self.tr("匯入名冊"))
         self.export_csv_button = QPushButton(self.tr("匯出 CSV"))
         self.export_xlsx_button = QPushButton(self.tr("匯出 Excel"))
+        self.export_full_button = QPushButton(self.tr("匯出含完整證號…"))
         self.reveal_button = QPushButton(self.tr("顯示完整證號"))
+        # A revealed number goes back to masked after a minute (or at the next reveal).
+        self.reveal_timer = QTimer(self)
+        self.reveal_timer.setSingleShot(True)
+        self.reveal_timer.setInterval(REVEAL_SECONDS * 1000)
+        self.reveal_timer.timeout.connect(lambda: self.model.reveal(None))
         self.progress = QProgressBar()
         self.progress.hide()
         self.message_label = QLabel()
         self.message_label.setObjectName("messageLine")
         self.message_label.setWordWrap(True)
+        self.observation_minutes = 30
+        self.observation_label = QLabel()
+        self.observation_label.setObjectName("observationLine")
+        self.observation_label.setWordWrap(True)
         actions = QHBoxLayout()
-        for b in (self.import_button, self.export_csv_button, self.export_xlsx_button):
+        for b in (self.import_button, self.export_csv_button, self.export_xlsx_button,
+                  self.export_full_button):  # fmt: skip
             actions.addWidget(b)
         actions.addWidget(self.progress, 1)
         actions.addStretch(1)
@@ -216,6 +230,7 @@ class ManagerView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.observation_label)
         layout.addWidget(self.message_label)
         layout.addLayout(actions)
 
@@ -228,6 +243,7 @@ class ManagerView(QWidget):
         self.export_csv_button.clicked.connect(lambda: self.choose_export("csv"))
         self.export_xlsx_button.clicked.connect(lambda: self.choose_export("xlsx"))
         self.reveal_button.clicked.connect(self.ask_reveal)
+        self.export_full_button.clicked.connect(self.ask_full_export)
 
     # -- data -----------------------------------------------------------------------------
 
@@ -235,6 +251,27 @@ class ManagerView(QWidget):
         """Read the roster again (after changes, when shown), off the GUI thread."""
         self.dirty = False
         self.background.submit("roster", lambda: RosterData.of(self.service.roster()), self._loaded)
+        self.background.submit(
+            "observations",
+            lambda: self.service.observations(self.observation_minutes),
+            self._observations_loaded,
+        )
+
+    def _observations_loaded(self, rows: list[Observation]) -> None:
+        """留觀: who is still observed and when each may leave (the doctor sees the same)."""
+        if not rows:
+            self.observation_label.clear()
+            return
+        shown = "、".join(
+            self.tr("{q} {name} {at} 可離開").format(
+                q=o.queue_number, name=o.name, at=o.may_leave_at.strftime("%H:%M")
+            )
+            for o in rows[:8]
+        )
+        more = self.tr("…等 {n} 人").format(n=len(rows)) if len(rows) > 8 else ""
+        self.observation_label.setText(
+            self.tr("留觀中 {n} 人：").format(n=len(rows)) + shown + more
+        )
 
     def _loaded(self, data: RosterData) -> None:
         self.model.set_roster(data)
@@ -355,24 +392,36 @@ class ManagerView(QWidget):
 
     # -- export ---------------------------------------------------------------------------
 
-    def choose_export(self, kind: str) -> None:
+    def choose_export(self, kind: str, full_ids_reason: str | None = None) -> None:
         name = f"roster-{self.service.day.isoformat()}.{kind}"
         path, _ = QFileDialog.getSaveFileName(self, self.tr("匯出列表"), name)
         if path:
-            self.export(Path(path), kind)
+            self.export(Path(path), kind, full_ids_reason)
 
-    def export(self, path: Path, kind: str) -> int:
-        """Export the rows shown (filters applied); IDs stay masked unless revealed."""
-        rows = [
-            [cell_text(r, c, r.id_number in self.model.revealed) for c in COLUMNS]
-            for r in self.model.visible_rows()
-        ]
+    def ask_full_export(self) -> None:
+        """匯出含完整證號: only with a reason, which the audit log keeps."""
+        dialog = ReasonDialog(
+            self.tr("匯出含完整證號"),
+            self.tr("匯出的檔案會含完整身分證字號，並記錄在稽核紀錄。請說明原因："),
+            [self.tr("衛生所要求核對名冊"), self.tr("上傳 NIIS")],
+            self,
+        )
+        dialog.accepted.connect(lambda: self.choose_export("xlsx", dialog.reason()))
+        self.full_export_dialog = dialog
+        dialog.open()
+
+    def export(self, path: Path, kind: str, full_ids_reason: str | None = None) -> int:
+        """Export the rows shown (filters applied), logged; IDs masked unless a reason
+        for full IDs is given (a number revealed on screen stays masked in the file)."""
+        full = bool(full_ids_reason)
+        rows = [[cell_value(r, c, full) for c in COLUMNS] for r in self.model.visible_rows()]
         writer = write_xlsx if kind == "xlsx" else write_csv
         try:
             count = writer(path, column_titles(), rows)
         except OSError as exc:
             self.message_label.setText(self.tr("無法寫入檔案：") + str(exc.strerror or exc))
             return 0
+        self.service.log_export(kind, count, full_ids_reason if full else None)
         self.message_label.setText(
             self.tr("已匯出 {n} 筆到 {path}").format(n=count, path=path.name)
         )
@@ -397,5 +446,7 @@ class ManagerView(QWidget):
         dialog.open()
 
     def reveal(self, id_number: str, reason: str) -> None:
+        """Show one person's full ID for a minute; revealing another hides this one."""
         self.service.reveal_id(id_number, reason)
         self.model.reveal(id_number)
+        self.reveal_timer.start()

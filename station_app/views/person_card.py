@@ -7,6 +7,7 @@ and without colour vision: block red, warn amber, all clear green.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 from PySide6.QtCore import Qt
@@ -22,7 +23,8 @@ from PySide6.QtWidgets import (
 
 from station_app.i18n import pick
 from station_app.roster_model import dose_text
-from vaccination.models import Assessment, Flag, Severity
+from vaccination.id_hints import likely_swap
+from vaccination.models import Assessment, Flag, IdKind, Severity
 from vaccination.rules import RuleSetRegistry
 
 COLOURS = {
@@ -39,7 +41,8 @@ _ICONS = {
 }
 
 
-def _card_style() -> str:
+def card_style(flag_pt: int = 18) -> str:
+    """The [severity=...] colour rules of the card, its flags' text at `flag_pt` points."""
     rules = []
     for kind, (fg, bg) in COLOURS.items():
         rules.append(
@@ -48,13 +51,11 @@ def _card_style() -> str:
             f' QFrame#banner[severity="{kind}"] QLabel {{ color: {fg}; }}'
             f' QFrame#flag[severity="{kind}"] {{ background: {bg}; border-left: 8px solid {fg};'
             f" border-radius: 4px; }}"
-            f' QFrame#flag[severity="{kind}"] QLabel {{ color: {fg}; font-size: 18pt; }}'
+            f' QFrame#flag[severity="{kind}"] QLabel {{ color: {fg}; font-size: {flag_pt}pt; }}'
         )
     return "\n".join(rules)
 
 
-# Part of the window's style sheet: set once, so showing a card re-parses nothing.
-CARD_STYLE = _card_style()
 _HISTORY_ITEM = re.compile(r"(\S+)\s+(\d{4}-\d{2}-\d{2})")
 
 
@@ -84,7 +85,7 @@ def history_items(history_text: str, rules: RuleSetRegistry | None = None) -> li
 
 
 def _repolish(*widgets: QWidget) -> None:
-    """Apply the [severity=...] rules of CARD_STYLE after the property changed."""
+    """Apply the [severity=...] rules of card_style() after the property changed."""
     for w in widgets:
         w.style().unpolish(w)
         w.style().polish(w)
@@ -182,7 +183,8 @@ class PersonCard(QFrame):
 
     def _set_banner(self, kind: str, text: str) -> None:
         if self.banner.property("severity") != kind:
-            # The colours come from CARD_STYLE's [severity=...] rules: re-polish, no re-parse.
+            # The colours come from card_style()'s [severity=...] rules, part of the window's
+            # style sheet: re-polish, no re-parse.
             self.banner.setProperty("severity", kind)
             _repolish(self.banner, self.banner_text, self.queue_label)
             self.banner_icon.setPixmap(self.style().standardIcon(_ICONS[kind]).pixmap(48, 48))
@@ -239,6 +241,21 @@ class PersonCard(QFrame):
     def flag_texts(self) -> list[str]:
         return [row.text_label.text() for row in self._flag_rows if not row.isHidden()]
 
+    def _kind_word(self, kind: IdKind | None) -> str:
+        if kind is IdKind.PASSPORT:
+            return self.tr("護照")
+        if kind in (IdKind.RESIDENT_OLD, IdKind.RESIDENT_NEW):
+            return self.tr("居留證")
+        return self.tr("身分證")
+
+    def _typo_hint(self, value: str, error: str | None) -> str:
+        if error != "checksum_mismatch":
+            return self.tr("不是有效的證號，請對照證件重新掃描或輸入")
+        swap = likely_swap(value)
+        if swap is not None:
+            return self.tr("檢查碼不符：第 {a}、{b} 碼可能前後對調").format(a=swap[0], b=swap[1])
+        return self.tr("檢查碼不符：請對照證件逐碼核對（最常見是某一碼打錯）")
+
     # -- states ---------------------------------------------------------------------------
 
     def show_idle(self, message: str | None = None) -> None:
@@ -247,6 +264,29 @@ class PersonCard(QFrame):
         self.queue_label.clear()
         self.clear_details()
         self._set_banner("info", message or self.tr("請掃描身分證或健保卡條碼"))
+
+    def show_already_checked_in(
+        self, assessment: Assessment, day: date, rules: RuleSetRegistry | None = None
+    ) -> str | None:
+        """A person scanned again: their existing queue number large, on the info colour.
+
+        Returns that queue number (None when the assessment has no such flag). Other
+        flags (a refusal by the doctor, a dose already given) still show below.
+        """
+        first = next((f for f in assessment.flags if f.code == "ALREADY_CHECKED_IN"), None)
+        if first is None:
+            return None
+        queue_number = str(first.data.get("queue_number", ""))
+        rest = replace(assessment, flags=tuple(f for f in assessment.flags if f is not first))
+        self.show_assessment(rest, day, queue_number=queue_number, rules=rules)
+        self.severity = "already"
+        self._set_banner(
+            "info",
+            self.tr("已報到過（{desk} 櫃台 {time}），報到號碼").format(
+                desk=first.data.get("desk", ""), time=first.data.get("time", "")
+            ),
+        )
+        return queue_number
 
     def show_assessment(
         self,
@@ -278,12 +318,19 @@ class PersonCard(QFrame):
             birth = person.birth_date.isoformat() if person.birth_date else self.tr("不詳")
             age_text = self.tr("不詳") if age is None else self.tr("{age} 歲").format(age=age)
             self.detail_label.setText(
-                self.tr("身分證 {id}　出生 {birth}　{age}").format(
-                    id=check.masked, birth=birth, age=age_text
+                self.tr("{kind} {id}　出生 {birth}　{age}").format(
+                    kind=self._kind_word(check.kind),
+                    id=check.masked,
+                    birth=birth,
+                    age=age_text,
                 )
             )
+        elif not check.valid:
+            # Not a valid ID, so nothing to hide: the characters as read, to compare.
+            self.name_label.setText(check.normalized or check.input[:12])
+            self.detail_label.setText(self._typo_hint(check.normalized, check.error))
         else:
-            self.name_label.setText(check.masked or check.input[:3] + "…")
+            self.name_label.setText(f"{self._kind_word(check.kind)} {check.masked}")
             self.detail_label.setText(self.tr("名冊上找不到這個人"))
         booking = assessment.booking
         if booking is not None:

@@ -218,7 +218,11 @@ def replace_day(
     before = _existing(conn, site.id, day)
     incoming: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
-        incoming[(row["id_number"], row["product"])] = row  # a duplicate row: the last wins
+        key = (row["id_number"], row["product"])
+        earlier = incoming.get(key)
+        if earlier is not None:  # a duplicate row: the last wins, keeping every flag
+            row = row | {"flags": sorted(set(earlier["flags"]) | set(row["flags"]))}
+        incoming[key] = row
     added, changed, unchanged = [], [], 0
     for key, row in incoming.items():
         old = before.get(key)

@@ -118,5 +118,9 @@ def gui_fixture(qtbot, tmp_path: Path) -> Iterator[GuiDesk]:  # type: ignore[no-
 
 
 def focus(qtbot, widget: QWidget) -> None:  # type: ignore[no-untyped-def]
+    window = widget.window()
+    if not window.isActiveWindow():  # a dialog: keys go to it once it is active
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow)
     widget.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is widget)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from app_fixtures import GuiDesk, focus, gui_fixture  # noqa: F401 (the gui fixture)
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 from store_fixtures import pid
 
 from vaccination.events import EventKind
+from vaccination.ids import mask_id
+from vaccination.models import IdKind, Person
 
 pytestmark = pytest.mark.gui
 
@@ -41,10 +45,13 @@ def test_a_second_scan_of_the_same_person_is_refused(gui: GuiDesk, qtbot) -> Non
     focus(qtbot, view.search_edit)
     gui.type_into(view.search_edit, pid(2), gap_ms=3)
     gui.type_into(view.search_edit, pid(2), gap_ms=3)
-    assert view.card.severity == "block"
-    assert view.card.queue_label.text() == ""
+    # Not a generic red refusal: the number they already have, large.
+    assert view.card.severity == "already"
+    assert view.card.queue_label.text() == "A001"
+    assert view.card.banner_text.text().startswith("已報到過（A 櫃台 09:05）")
+    assert view.card.flag_texts() == []
     assert gui.counts()["checked_in"] == 1
-    assert gui.sounds.played == ["ok", "block"]
+    assert gui.sounds.played == ["ok", "warn"]
 
 
 def test_a_person_typing_slowly_keeps_their_text_and_nothing_is_checked_in(
@@ -156,10 +163,15 @@ def test_undo_the_last_checkin_with_a_reason(gui: GuiDesk, qtbot) -> None:
     view.handle_scan(pid(5))
     assert gui.counts()["checked_in"] == 2
     view.ask_undo()
+    prompt = view.undo_dialog.findChild(QLabel).text()
+    assert f"取消 王小5（{mask_id(pid(5))}）的報到 A002" in prompt
     view.undo_dialog.set_reason("掃錯人")
     view.undo_dialog.accept()
     assert gui.counts()["checked_in"] == 1
-    assert "A002" in view.message_label.text()
+    assert view.message_label.text() == "已取消 王小5 的報到 A002"
+    # After the undo, Ctrl+P reprints the ticket before it, not "nothing to reprint".
+    view.reprint_last()
+    assert view.message_label.text().startswith("王小4 A001：")
     (undone,) = _events(gui, EventKind.CHECKIN_UNDONE)
     assert undone.queue_number == "A002" and undone.reason == "掃錯人"
     # The person can now be checked in again.
@@ -175,7 +187,7 @@ def test_reprint_without_a_printer_says_so(gui: GuiDesk) -> None:
     gui.settle()  # the ticket is queued once the card is on screen
     assert "印表機未設定" in view.message_label.text()
     view.reprint_last()
-    assert view.message_label.text() == "印表機未設定，無法補印"
+    assert view.message_label.text() == "王小6 A001：印表機未設定，無法補印"
     assert "未設定" in gui.window.printer_label.text()
 
 
@@ -232,3 +244,68 @@ def test_scan_at_the_doctor_view_selects_the_person(gui: GuiDesk, qtbot) -> None
     assert gui.window.checkin_view.card.queue_label.text() == "A003"
     assert gui.window.manager_view.search_edit.text() == ""
     assert QApplication.focusWidget() is not None
+
+
+def test_a_bad_checksum_shows_the_digits_typed_and_the_likely_swap(gui: GuiDesk) -> None:
+    view = gui.window.checkin_view
+    view.handle_scan("A123465789")  # A123456789 with 5 and 6 swapped
+    assert view.card.name_label.text() == "A123465789"  # not an ID: nothing to mask
+    assert view.card.detail_label.text() == "檢查碼不符：第 6、7 碼可能前後對調"
+    view.handle_scan("A123456788")
+    assert "逐碼核對" in view.card.detail_label.text()
+
+
+def test_a_passport_is_labelled_as_a_passport(gui: GuiDesk) -> None:
+    # A passport number is one only where the user said so: here, the walk-in form.
+    traveller = Person("X1234567", "陳旅客", date(1980, 1, 2))
+    gui.desk.service.add_walk_in(traveller, "CoV_Moderna", 1, "", id_kind=IdKind.PASSPORT)
+    view = gui.window.checkin_view
+    view.handle_scan("X1234567")
+    assert view.card.name_label.text() == "陳旅客"
+    assert view.card.detail_label.text().startswith("護照 ")
+    assert "身分證" not in view.card.detail_label.text()
+
+
+def test_undo_and_reprint_act_on_the_person_chosen_in_the_search(gui: GuiDesk) -> None:
+    view = gui.window.checkin_view
+    for n in (11, 12, 13):
+        view.handle_scan(pid(n))
+    view.search_edit.setText("王小11")
+    view.run_search()
+    view.results.itemActivated.emit(view.results.item(0))  # 王小11 again: A001
+    assert view.card.queue_label.text() == "A001"
+    view.ask_undo()
+    assert "王小11" in view.undo_dialog.findChild(QLabel).text()
+    view.undo_dialog.set_reason("重複報到")
+    view.undo_dialog.accept()
+    (undone,) = _events(gui, EventKind.CHECKIN_UNDONE)
+    assert undone.queue_number == "A001" and undone.id_number == pid(11)
+    assert gui.counts()["checked_in"] == 2
+
+
+def test_the_walk_in_form_has_no_default_product_and_rejects_formulas_and_bad_phones(
+    gui: GuiDesk,
+) -> None:
+    view = gui.window.checkin_view
+    view.open_walk_in()
+    dialog = view.walk_in_dialog
+    assert dialog.product_box.currentData() == ""  # never silently the first product
+    dialog.id_edit.setText("A123456789")
+    dialog.name_edit.setText("林現場")
+    dialog.birth_edit.setText("0690512")
+    dialog.accept()
+    assert dialog.isVisible() and dialog.error_label.text() == "請選擇接種疫苗"
+    dialog.product_box.setCurrentIndex(dialog.product_box.findData("CoV_Moderna"))
+    dialog.name_edit.setText("=HYPERLINK(1)")
+    dialog.accept()
+    assert "姓名不可以 = + - @ 開頭" in dialog.error_label.text()
+    dialog.name_edit.setText("林現場")
+    dialog.phone_edit.setText("12345")
+    dialog.accept()
+    assert "電話號碼不對：12345" in dialog.error_label.text()
+    assert gui.counts()["total"] == 21
+    dialog.phone_edit.setText("+886 912-345-678")
+    dialog.accept()
+    assert not dialog.isVisible()
+    (row,) = gui.service.search("A123456789")
+    assert row.phone == "0912345678" and row.product == "CoV_Moderna"

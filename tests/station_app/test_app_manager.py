@@ -9,10 +9,11 @@ import pytest
 from app_fixtures import GuiDesk, gui_fixture  # noqa: F401 (the gui fixture)
 from openpyxl import load_workbook
 from PySide6.QtCore import Qt
-from store_fixtures import pid
+from store_fixtures import entry, pid
 
 from station_app.roster_model import COLUMNS, STATUS_NOT_APPROVED, STATUS_VACCINATED
 from vaccination.events import EventKind
+from vaccination.ids import mask_id
 
 pytestmark = pytest.mark.gui
 
@@ -113,8 +114,7 @@ def test_vaccination_recorded_fills_vaccinated_and_the_lots(gui: GuiDesk) -> Non
     gui.window.show_view(1)
     doctor = gui.window.doctor_view
     doctor.table.selectRow(0)
-    doctor.approve()
-    doctor.lot_edit.setText("MOD001-CDC")
+    assert doctor.lot_box.currentData() == "MOD001-CDC"  # the one open vial of the product
     doctor.vaccinate()
     assert "已接種" in doctor.message_label.text()
     assert gui.counts()["vaccinated"] == 1
@@ -161,16 +161,8 @@ def test_manager_search_and_filters(gui: GuiDesk) -> None:
 
 
 def test_export_csv_and_xlsx_never_write_formulas(gui: GuiDesk, tmp_path: Path) -> None:
-    view = gui.window.checkin_view
-    view.open_walk_in()
-    d = view.walk_in_dialog
-    d.id_edit.setText("A123456789")
-    d.name_edit.setText('=HYPERLINK("http://x")')
-    d.birth_edit.setText("1970-01-01")
-    d.phone_edit.setText("0912345678")
-    d.product_box.setCurrentIndex(d.product_box.findData("CoV_Moderna"))
-    d.accept()
-    assert not d.error_label.text(), d.error_label.text()
+    # The walk-in form refuses such a name; a roster file may still carry one.
+    gui.desk.store.import_entries([entry(40, name='=HYPERLINK("http://x")')])
     gui.window.show_view(2)
     manager = gui.window.manager_view
     gui.settle()
@@ -184,9 +176,12 @@ def test_export_csv_and_xlsx_never_write_formulas(gui: GuiDesk, tmp_path: Path) 
     assert pid(1) not in (tmp_path / "list.csv").read_text(encoding="utf-8-sig")  # masked
     assert manager.export(tmp_path / "list.xlsx", "xlsx") == 22
     sheet = load_workbook(tmp_path / "list.xlsx").active
-    values = [c.value for row in sheet.iter_rows() for c in row]
-    assert '\'=HYPERLINK("http://x")' in values
-    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    cells = [c for row in sheet.iter_rows() for c in row]
+    formula = next(c for c in cells if c.value == '=HYPERLINK("http://x")')
+    # Plain text, shown without an apostrophe: a text cell marked "quote prefix".
+    assert formula.data_type == "s" and formula.quotePrefix
+    assert all(c.data_type != "f" for c in cells)
+    assert not any(str(c.value).startswith("'") for c in cells)
 
 
 def test_import_of_a_broken_file_shows_the_report_and_changes_nothing(
@@ -231,3 +226,76 @@ def test_import_with_bad_rows_lists_each_rejected_row(gui: GuiDesk, qtbot, tmp_p
     assert any(line.startswith("第 3 列未匯入") and "檢查碼" in line for line in lines)
     assert gui.counts()["total"] == 22
     assert manager.model.rowCount() == 22
+
+
+def test_the_xlsx_export_looks_like_a_managers_sheet(gui: GuiDesk, tmp_path: Path) -> None:
+    from datetime import date, datetime
+
+    gui.window.checkin_view.handle_scan(pid(1))
+    gui.window.show_view(2)
+    manager = gui.window.manager_view
+    gui.settle()
+    manager.export(tmp_path / "list.xlsx", "xlsx")
+    sheet = load_workbook(tmp_path / "list.xlsx").active
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == f"A1:P{sheet.max_row}"
+    header = [c.value for c in sheet[1]]
+    row = {h: c for h, c in zip(header, sheet[2], strict=True)}
+    assert isinstance(row["出生年月日"].value, datetime | date)
+    assert row["出生年月日"].number_format == "yyyy-mm-dd"
+    assert isinstance(row["接種時間"].value, datetime)
+    assert sheet.column_dimensions["G"].width > sheet.column_dimensions["A"].width
+
+
+def test_a_revealed_id_is_one_persons_for_a_minute_and_never_exported(
+    gui: GuiDesk, tmp_path: Path
+) -> None:
+    from station_app.store.tables import audit_log
+
+    gui.window.show_view(2)
+    manager = gui.window.manager_view
+    gui.settle()
+    manager.reveal(pid(1), f"核對 {pid(1)}")
+    manager.reveal(pid(2), "核對證件")
+    assert manager.model.revealed == {pid(2)}  # the first reveal ended
+    assert manager.reveal_timer.isActive() and manager.reveal_timer.interval() == 60_000
+    manager.export(tmp_path / "shown.csv", "csv")
+    assert pid(2) not in (tmp_path / "shown.csv").read_text(encoding="utf-8-sig")
+    manager.reveal_timer.timeout.emit()  # a minute later
+    assert manager.model.revealed == set()
+    assert manager.export(tmp_path / "full.csv", "csv", "衛生所要求核對名冊") == 21
+    assert pid(2) in (tmp_path / "full.csv").read_text(encoding="utf-8-sig")
+    with gui.desk.store.read() as conn:
+        logged = [(r.action, r.reason) for r in conn.execute(audit_log.select())]
+    assert logged[0] == ("reveal_id", f"核對 {mask_id(pid(1))}")  # the typed ID masked
+    assert ("export", "csv 21 rows") in logged
+    assert ("export_full_id", "csv 21 rows: 衛生所要求核對名冊") in logged
+
+
+def test_the_desk_log_keeps_undo_decisions_doses_exports_and_imports_masked(
+    gui: GuiDesk, tmp_path: Path, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    caplog.set_level(logging.INFO, logger="station_app")
+    view = gui.window.checkin_view
+    view.handle_scan(pid(1))
+    view.handle_scan(pid(2))
+    gui.service.open_vial("CoV_Moderna", "MOD001-CDC")
+    gui.window.show_view(1)
+    doctor = gui.window.doctor_view
+    doctor.table.selectRow(0)
+    doctor.vaccinate()
+    doctor.table.selectRow(1)
+    doctor.reason_box.setEditText("血壓過高")
+    doctor.refuse()
+    gui.window.show_view(0)
+    view.undo(gui.service.active_checkin(pid(2)), "掃錯人")
+    gui.window.show_view(2)
+    gui.settle()
+    gui.window.manager_view.export(tmp_path / "x.csv", "csv")
+    text = caplog.text
+    for expected in ("vaccination A001", "decision A002", "undo A002", "export csv"):
+        assert expected in text, expected
+    assert pid(1) not in text and pid(2) not in text
+    assert mask_id(pid(1)) in text

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import wave
 import xml.etree.ElementTree as ET
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from station_app import crash_guard, i18n
 from station_app.dialogs import FirstRunDialog
+from station_app.i18n import install_language
 from station_app.settings import DeskSettings, describe, load_settings, save_settings
 from station_app.sounds import TONES, SoundPlayer, write_tones
 
@@ -247,11 +249,42 @@ def test_ticket_goes_to_the_configured_printer(qtbot, tmp_path: Path) -> None:  
         assert "A001" in text and pid(1) not in text
         qtbot.waitUntil(lambda: desk.window.printer_label.text() == "印表機：正常")
         view.reprint_last()
-        assert view.message_label.text() == "已補印 A001 的號碼單"
+        assert view.message_label.text() == "王小1 A001：已送出補印"
         # The jobs live in the desk's own file, where `vaxdesk print reprint --db` looks.
         with sqlite3.connect(desk.store.path) as db:
-            numbers = [r[0] for r in db.execute("SELECT queue_number FROM print_jobs ORDER BY id")]
-        assert numbers == ["A001", "A001"]
+            jobs = [
+                (r[0], json.loads(r[1]))
+                for r in db.execute("SELECT queue_number, payload FROM print_jobs ORDER BY id")
+            ]
+        assert [q for q, _ in jobs] == ["A001", "A001"]
+        # The site's time whatever the PC's zone; the copy is marked 補印.
+        assert jobs[0][1]["printed_at"].endswith("+08:00") and not jobs[0][1].get("reprint")
+        assert jobs[1][1]["reprint"] is True
+        from printing.ticket import TicketData, ticket_document
+
+        lines = ticket_document(TicketData.from_json(jobs[1][1])).lines
+        assert "補印 REPRINT" in [line.text for line in lines]
+    finally:
+        desk.close()
+
+
+@pytest.mark.slow
+def test_the_consent_form_prints_at_check_in_on_the_form_printer(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from app_fixtures import desk_with
+    from store_fixtures import SITE, pid
+
+    forms = tmp_path / "forms"
+    desk = desk_with(tmp_path, DeskSettings(site=SITE, form_printer=f"pdf://{forms}"))
+    try:
+        view = desk.window.checkin_view
+        view.handle_scan(pid(1))
+        qtbot.waitUntil(lambda: "同意書已送出列印" in view.message_label.text())
+        qtbot.waitUntil(lambda: any(forms.glob("*.pdf")), timeout=30_000)
+        text = subprocess.run(
+            ["pdftotext", str(next(forms.glob("*.pdf"))), "-"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        assert "王小1" in text and "A001" in text  # the form is pre-filled for this person
     finally:
         desk.close()
 
@@ -341,3 +374,84 @@ def test_a_webcam_scanner_shows_its_preview_and_checks_in(qtbot, tmp_path: Path)
     finally:
         desk.close()
     assert bridge.sources == []  # the camera thread was stopped with the desk
+
+
+def test_first_run_picks_the_site_from_the_rosters_list(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from station_app.app import roster_sites
+    from vaccination.demo_roster import MAIN_SITE, write_demo_roster
+
+    roster = tmp_path / "roster.csv"
+    write_demo_roster(roster, 60, date(2026, 11, 23), "utf-8-sig", 3)
+    dialog = FirstRunDialog(read_sites=roster_sites)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    found = dialog.load_sites(roster)
+    assert found[0] == MAIN_SITE and dialog.site() == MAIN_SITE
+    assert [dialog.site_box.itemText(i) for i in range(dialog.site_box.count())] == found
+    # Typed with 台 for the roster's 臺: taken in the roster's spelling.
+    dialog.site_edit.setText(MAIN_SITE.replace("臺", "台") + " ")
+    assert dialog.site() == MAIN_SITE
+    assert dialog.roster_path == roster and dialog.choice() == "import"
+
+
+def test_qt_own_dialogs_speak_traditional_chinese(qapp) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    install_language(qapp, "zh_TW")
+    box = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel
+    )
+    texts = {b.text().replace("&", "") for b in box.buttons()}
+    assert any("開啟" in t for t in texts) and any("取消" in t for t in texts), texts
+    install_language(qapp, "en")
+    box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+    assert box.buttons()[0].text().replace("&", "") == "Cancel"
+    install_language(qapp, "zh_TW")
+
+
+def test_the_import_report_speaks_one_language() -> None:
+    from station_app.views.manager import report_lines
+    from vaccination.roster_import import ImportReport, RowNote
+
+    install_language(QApplication.instance(), "zh_TW")  # type: ignore[arg-type]
+    report = ImportReport(
+        fatal_error="找不到名冊檔案：x.csv / roster file not found: x.csv",
+        notes=[RowNote(3, "PHONE_UNUSUAL", "電話不像手機號碼", "phone is not a mobile number")],
+    )
+    summary, lines, _changed = report_lines(report)
+    assert summary.endswith("找不到名冊檔案：x.csv") and "/" not in summary
+    assert lines == ["第 3 列提醒：電話不像手機號碼"]
+
+
+@pytest.mark.slow
+def test_tickets_older_than_the_setting_are_dropped_and_offered_as_reprints(
+    qtbot, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    from printing.print_queue import DROPPED, PrintQueue
+    from printing.ticket import TicketData
+    from station_app.ticket_hook import SITE_ZONE, TicketHook
+
+    db = tmp_path / "desk.db"
+    stale = PrintQueue(db, None)  # a ticket left waiting by a jam 20 minutes ago
+    ticket = TicketData.build(
+        site_name="站", queue_number="A007", printed_at=datetime.now(SITE_ZONE), product_label="",
+        dose_label="", name="王小7", id_number="", checkin_id="c7",
+    )  # fmt: skip
+    job = stale.enqueue_ticket(ticket)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE print_jobs SET created_at = created_at - 1200 WHERE id = ?", (job,))
+    hook = TicketHook(f"pdf://{tmp_path / 'out'}", db, drop_minutes=10)
+    said: list[str] = []
+    hook.message.connect(said.append)
+    try:
+        hook.print_ticket(site="站", queue_number="A008", checkin_id="c8", product_label="",
+                          dose_label="", name="王小8", id_number="")  # fmt: skip
+        qtbot.waitUntil(lambda: bool(said), timeout=20_000)
+        assert "A007" in said[0] and "重印" in said[0]
+        assert stale.job(job).state == DROPPED
+        assert "已送出補印" in hook.reprint("c7", "A007")  # offered as a reprint
+    finally:
+        hook.stop()
+        stale.close()

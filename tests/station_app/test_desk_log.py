@@ -82,3 +82,11 @@ def test_installing_twice_writes_each_line_once(
     path = install_log_file(tmp_path)
     logging.getLogger("station_app.sounds").warning("cannot play ok.wav")
     assert path.read_text(encoding="utf-8").count("cannot play ok.wav") == 1
+
+
+def test_log_times_are_the_sites_whatever_the_pcs_zone() -> None:
+    from station_app.desk_log import FORMAT, SiteTimeFormatter
+
+    record = logging.LogRecord("station_app", logging.INFO, __file__, 1, "check-in", None, None)
+    record.created = 0.0  # 1970-01-01 00:00 UTC
+    assert SiteTimeFormatter(FORMAT).format(record).startswith("1970-01-01 08:00:00+0800 INFO")

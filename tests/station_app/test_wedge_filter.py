@@ -8,6 +8,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
 from hardware.wedge import WedgeTiming
+from station_app.scan_routing import mark_scan_window
 from station_app.wedge_filter import WedgeFilter
 
 pytestmark = pytest.mark.gui
@@ -24,6 +25,7 @@ class Clock:
 @pytest.fixture
 def setup(qtbot):  # type: ignore[no-untyped-def]
     window = QWidget()
+    mark_scan_window(window)
     layout = QVBoxLayout(window)
     first, second = QLineEdit(), QLineEdit()
     layout.addWidget(first)
@@ -113,3 +115,15 @@ def test_keys_go_back_to_the_widget_that_had_focus(setup, qtbot) -> None:  # typ
     second.setFocus()
     qtbot.waitUntil(lambda: first.text() == "q")
     assert second.text() == ""
+
+
+def test_a_burst_ending_in_a_line_feed_is_a_scan(setup, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+
+    _wedge, clock, first, _second, scans = setup
+    _type(first, clock, "A123456789", gap_ms=4)
+    clock.now += 0.004
+    for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+        QApplication.sendEvent(first, QKeyEvent(kind, 0x0A, Qt.KeyboardModifier.NoModifier, "\n"))
+    assert scans == ["A123456789"] and first.text() == ""

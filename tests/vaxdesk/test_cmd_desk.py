@@ -129,3 +129,25 @@ def test_a_corrupt_database_gives_one_clear_line_not_a_traceback(tmp_path: Path)
     assert "Traceback" not in proc.stderr
     assert "損毀" in proc.stderr and "damaged" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_assess_and_checkin_json_never_echo_the_full_number(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["assess", "--db", str(db), "--at", AT, "--json", _id(1)])
+    main(["checkin", "--db", str(db), "--desk", "A", "--at", AT, "--json", _id(2)])
+    out = capsys.readouterr().out
+    assert _id(1) not in out and _id(2) not in out
+    assert f'"input": "{mask_id(_id(1))}"' in out
+
+
+def test_an_id_typed_into_the_reason_is_kept_masked(db: Path) -> None:
+    reason = f"核對 {_id(3)} 的健保卡"
+    args = ["checkin", "--db", str(db), "--desk", "B", "--at", AT, "--reason", reason, _id(9)]
+    assert main(args) == 0
+    store = Store.open(db)
+    try:
+        (event,) = store.outbox.pending(10)
+        assert event.payload["confirm_reason"] == f"核對 {mask_id(_id(3))} 的健保卡"
+    finally:
+        store.close()
