@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from fastapi import APIRouter, Response
 
 from sync_server.api.deps import AdminDep, BureauDep, EngineDep, ReaderDep, RulesDep, SiteDep
+from sync_server.api.params import DayPath
+from sync_server.api.responses import CSV, SITE_ERRORS, XLSX, files
 from sync_server.api.schemas import DeliveryIn
 from sync_server.services import exports, reconcile
 from sync_server.services.accounts import now_utc
 
-router = APIRouter(prefix="/api/v1/sites/{code}", tags=["reports"])
+router = APIRouter(prefix="/api/v1/sites/{code}", tags=["reports"], responses=SITE_ERRORS)
 
-CSV = "text/csv; charset=utf-8"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+class CsvFile(Response):
+    """A CSV download (UTF-8): what the OpenAPI document names as the answer's type."""
+
+    media_type = CSV
 
 
 class Format(StrEnum):
@@ -28,14 +32,14 @@ class Format(StrEnum):
 def _file(data: bytes, media: str, name: str) -> Response:
     return Response(
         content=data,
-        media_type=media,
+        media_type=f"{media}; charset=utf-8" if media == CSV else media,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
-@router.get("/reconciliation/{day}", response_model=None)
+@router.get("/reconciliation/{day}", response_model=None, responses=files(CSV, XLSX))
 def reconciliation(
-    day: date,
+    day: DayPath,
     _: ReaderDep,
     site: SiteDep,
     engine: EngineDep,
@@ -52,16 +56,18 @@ def reconciliation(
     return rec.to_dict()
 
 
-@router.get("/exports/niis/{day}")
-def niis(day: date, _: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep) -> Response:
+@router.get("/exports/niis/{day}", response_class=CsvFile, responses=files(CSV))
+def niis(day: DayPath, _: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep) -> Response:
     """The NIIS upload file (CSV) of the site's day."""
     with engine.begin() as conn:
         data = exports.niis_csv(conn, site, day, rules)
     return _file(data, CSV, f"niis_{site.code}_{day}.csv")
 
 
-@router.get("/exports/stock/{day}")
-def stock(day: date, _: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep) -> Response:
+@router.get("/exports/stock/{day}", response_class=CsvFile, responses=files(CSV))
+def stock(
+    day: DayPath, _: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep
+) -> Response:
     """The stock report per lot (CSV) of the site's day."""
     with engine.begin() as conn:
         data = exports.stock_csv(conn, site, day, rules)

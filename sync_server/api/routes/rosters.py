@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 from pathlib import Path
 
 from fastapi import APIRouter, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from sync_server.api.deps import EngineDep, PrincipalDep, RosterWriterDep, RulesDep, SiteDep
+from sync_server.api.params import DayPath
+from sync_server.api.responses import SITE_ERRORS
 from sync_server.api.schemas import (
     CancelIn,
     CursorOut,
@@ -21,14 +22,16 @@ from sync_server.errors import bad_request
 from sync_server.services import rosters as svc
 from vaccination.models import Booking, DoseRecord, Person
 
-router = APIRouter(prefix="/api/v1/sites/{code}/rosters/{day}", tags=["rosters"])
+router = APIRouter(
+    prefix="/api/v1/sites/{code}/rosters/{day}", tags=["rosters"], responses=SITE_ERRORS
+)
 
 _SUFFIXES = {".csv", ".txt", ".xlsx", ".xls", ".tsv"}
 
 
 @router.post("", response_model=RosterSummaryOut)
 async def upload(
-    day: date,
+    day: DayPath,
     file: UploadFile,
     _: RosterWriterDep,
     site: SiteDep,
@@ -57,7 +60,7 @@ async def upload(
 
 
 @router.get("", response_model=RosterOut)
-def download(day: date, _: PrincipalDep, site: SiteDep, engine: EngineDep) -> RosterOut:
+def download(day: DayPath, _: PrincipalDep, site: SiteDep, engine: EngineDep) -> RosterOut:
     """The site's bookings of `day`, and the cursor to pull later changes from."""
     with engine.begin() as conn:
         entries, cursor = svc.download(conn, site, day)
@@ -66,7 +69,7 @@ def download(day: date, _: PrincipalDep, site: SiteDep, engine: EngineDep) -> Ro
 
 @router.post("/entries", response_model=CursorOut, status_code=201)
 def add_entry(
-    day: date, body: RosterEntryIn, _: RosterWriterDep, site: SiteDep, engine: EngineDep
+    day: DayPath, body: RosterEntryIn, _: RosterWriterDep, site: SiteDep, engine: EngineDep
 ) -> CursorOut:
     """Add a person to the day centrally; desks get it through pull."""
     if body.slot_start.date() != day:
@@ -90,7 +93,7 @@ def add_entry(
 
 @router.post("/cancellations", response_model=CursorOut)
 def cancel(
-    day: date, body: CancelIn, _: RosterWriterDep, site: SiteDep, engine: EngineDep
+    day: DayPath, body: CancelIn, _: RosterWriterDep, site: SiteDep, engine: EngineDep
 ) -> CursorOut:
     """Cancel a booking centrally; desks get it through pull."""
     with engine.begin() as conn:
