@@ -32,10 +32,10 @@ from vaccination.rules import load_rule_sets
 
 log = logging.getLogger(__name__)
 
-_ROUTING_CODES = {404: "not_found", 405: "method_not_allowed"}
-_ROUTING_MESSAGES = {
-    404: ("找不到這個網址", "no such URL"),
-    405: ("這個網址不接受此方法", "this URL does not take this method"),
+_HTTP_ERRORS = {
+    404: ("not_found", "找不到這個網址", "no such URL"),
+    405: ("method_not_allowed", "這個網址不接受此方法", "this URL does not take this method"),
+    422: ("bad_body", "內容無法解讀", "the request body cannot be decoded"),
 }
 
 
@@ -97,10 +97,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        # Routing's own answers (no such URL, wrong method) in the one error body too.
-        zh, en = _ROUTING_MESSAGES.get(exc.status_code, ("請求無法處理", str(exc.detail)))
-        err = ServiceError(exc.status_code, _ROUTING_CODES.get(exc.status_code, "http"), zh, en)
-        return JSONResponse(err.body(), status_code=exc.status_code, headers=exc.headers)
+        # FastAPI's and routing's own answers (a body it cannot decode, no such URL, a
+        # wrong method) in the one error body too; an undecodable body is invalid input.
+        status = 422 if exc.status_code == 400 else exc.status_code
+        code, zh, en = _HTTP_ERRORS.get(status, ("http", "請求無法處理", str(exc.detail)))
+        err = ServiceError(status, code, zh, en)
+        return JSONResponse(err.body(), status_code=status, headers=exc.headers)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)  # every pooled connection busy for pool_timeout

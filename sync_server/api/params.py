@@ -36,3 +36,6 @@ IsoDate = Annotated[date, BeforeValidator(_iso_day)]
 
 DayPath = Annotated[IsoDate, Path(description="the day, YYYY-MM-DD", examples=["2026-11-23"])]
 """The `{day}` of a URL."""
+
+AccountIdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="the account's number")]
+"""The `{account_id}` of a URL: a positive 32-bit integer, as the accounts table keeps it."""

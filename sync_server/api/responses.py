@@ -55,7 +55,8 @@ def errors(*statuses: int) -> Responses:
 SITE_ERRORS = errors(401, 403, 404, 408, 413, 422, 503)
 
 
-def files(*media_types: str) -> Responses:
+def files(description: str, *media_types: str) -> Responses:
     """A 200 answer of the given file types (CSV text or a binary workbook)."""
     schema = {CSV: {"type": "string"}, XLSX: {"type": "string", "format": "binary"}}
-    return {200: {"content": {m: {"schema": schema[m]} for m in media_types}}}
+    content = {m: {"schema": schema[m]} for m in media_types}
+    return {200: {"description": description, "content": content}}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from sync_server.api.deps import AdminDep, EngineDep, PrincipalDep, SettingsDep
+from sync_server.api.params import AccountIdPath
 from sync_server.api.responses import errors
 from sync_server.api.schemas import AccountIn, AccountOut, DeskIn, MeOut, RenewOut, SiteIn, SiteOut
 from sync_server.services import accounts as svc
@@ -95,7 +96,9 @@ def create_account(
 
 
 @router.post("/accounts/{account_id}/renew", response_model=RenewOut, responses=_CHANGE)
-def renew(account_id: int, _: AdminDep, engine: EngineDep, settings: SettingsDep) -> RenewOut:
+def renew(
+    account_id: AccountIdPath, _: AdminDep, engine: EngineDep, settings: SettingsDep
+) -> RenewOut:
     """Extend an account for another period (one year by default)."""
     with engine.begin() as conn:
         expires = svc.renew_account(conn, account_id, settings.account_lifetime_days)
@@ -103,7 +106,7 @@ def renew(account_id: int, _: AdminDep, engine: EngineDep, settings: SettingsDep
 
 
 @router.post("/accounts/{account_id}/disable", status_code=204, responses=_CHANGE)
-def disable(account_id: int, _: AdminDep, engine: EngineDep) -> None:
+def disable(account_id: AccountIdPath, _: AdminDep, engine: EngineDep) -> None:
     """Stop an account (a lost or stolen desk PC)."""
     with engine.begin() as conn:
         svc.disable_account(conn, account_id)

@@ -17,12 +17,6 @@ from sync_server.services.accounts import now_utc
 router = APIRouter(prefix="/api/v1/sites/{code}", tags=["reports"], responses=SITE_ERRORS)
 
 
-class CsvFile(Response):
-    """A CSV download (UTF-8): what the OpenAPI document names as the answer's type."""
-
-    media_type = CSV
-
-
 class Format(StrEnum):
     JSON = "json"
     CSV = "csv"
@@ -37,7 +31,11 @@ def _file(data: bytes, media: str, name: str) -> Response:
     )
 
 
-@router.get("/reconciliation/{day}", response_model=None, responses=files(CSV, XLSX))
+@router.get(
+    "/reconciliation/{day}",
+    response_model=None,
+    responses=files("JSON, or with format=csv|xlsx a file", CSV, XLSX),
+)
 def reconciliation(
     day: DayPath,
     _: ReaderDep,
@@ -56,7 +54,11 @@ def reconciliation(
     return rec.to_dict()
 
 
-@router.get("/exports/niis/{day}", response_class=CsvFile, responses=files(CSV))
+@router.get(
+    "/exports/niis/{day}",
+    response_class=Response,
+    responses=files("NIIS 上傳檔 / the NIIS file", CSV),
+)
 def niis(day: DayPath, _: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep) -> Response:
     """The NIIS upload file (CSV) of the site's day."""
     with engine.begin() as conn:
@@ -64,7 +66,11 @@ def niis(day: DayPath, _: BureauDep, site: SiteDep, engine: EngineDep, rules: Ru
     return _file(data, CSV, f"niis_{site.code}_{day}.csv")
 
 
-@router.get("/exports/stock/{day}", response_class=CsvFile, responses=files(CSV))
+@router.get(
+    "/exports/stock/{day}",
+    response_class=Response,
+    responses=files("庫存報表 / the stock report", CSV),
+)
 def stock(
     day: DayPath, _: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep
 ) -> Response:
