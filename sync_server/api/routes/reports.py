@@ -16,6 +16,8 @@ from sync_server.services.accounts import now_utc
 
 router = APIRouter(prefix="/api/v1/sites/{code}", tags=["reports"], responses=SITE_ERRORS)
 
+CSV_UTF8 = f"{CSV}; charset=utf-8"
+
 
 class Format(StrEnum):
     JSON = "json"
@@ -26,7 +28,7 @@ class Format(StrEnum):
 def _file(data: bytes, media: str, name: str) -> Response:
     return Response(
         content=data,
-        media_type=f"{media}; charset=utf-8" if media == CSV else media,
+        media_type=media,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
@@ -48,7 +50,7 @@ def reconciliation(
     with engine.begin() as conn:
         rec = reconcile.reconcile(conn, site, day, rules)
     if format is Format.CSV:
-        return _file(reconcile.to_csv(rec), CSV, f"reconciliation_{site.code}_{day}.csv")
+        return _file(reconcile.to_csv(rec), CSV_UTF8, f"reconciliation_{site.code}_{day}.csv")
     if format is Format.XLSX:
         return _file(reconcile.to_xlsx(rec), XLSX, f"reconciliation_{site.code}_{day}.xlsx")
     return rec.to_dict()
@@ -63,7 +65,7 @@ def niis(day: DayPath, _: BureauDep, site: SiteDep, engine: EngineDep, rules: Ru
     """The NIIS upload file (CSV) of the site's day."""
     with engine.begin() as conn:
         data = exports.niis_csv(conn, site, day, rules)
-    return _file(data, CSV, f"niis_{site.code}_{day}.csv")
+    return _file(data, CSV_UTF8, f"niis_{site.code}_{day}.csv")
 
 
 @router.get(
@@ -77,7 +79,7 @@ def stock(
     """The stock report per lot (CSV) of the site's day."""
     with engine.begin() as conn:
         data = exports.stock_csv(conn, site, day, rules)
-    return _file(data, CSV, f"stock_{site.code}_{day}.csv")
+    return _file(data, CSV_UTF8, f"stock_{site.code}_{day}.csv")
 
 
 @router.post("/stock/deliveries", status_code=204)
