@@ -277,7 +277,8 @@ class SyncClient:
             raise SyncUnavailable(
                 "無法連線到伺服器", f"cannot reach the server ({exc.__class__.__name__})"
             ) from None
-        if response.status_code in (429, 502, 503, 504) or response.status_code >= 500:
+        # 408: the line was too slow for the body deadline; a later try may be quicker.
+        if response.status_code in (408, 429) or response.status_code >= 500:
             zh, en = _detail(response)
             raise SyncUnavailable(
                 zh or "伺服器忙碌", en or "server busy", retry_after=_retry_after(response)

@@ -8,7 +8,7 @@ calls (`uvicorn --factory sync_server.app:app_from_env`), reading the environmen
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -17,85 +17,44 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sync_server.api.admission import PushGate
+from sync_server.api.admission import BodyReader, PushGate
+from sync_server.api.deps import SiteCache
+from sync_server.api.responses import SYNC_ERRORS
 from sync_server.api.routes import accounts, reports, rosters, sync
 from sync_server.core.config import Settings, load_settings
 from sync_server.db.engine import make_engine
 from sync_server.db.migrate import upgrade
-from sync_server.errors import ServiceError
+from sync_server.errors import FieldError, ServiceError
 from sync_server.services.accounts import Authenticator
 from vaccination.rules import load_rule_sets
 from vaccination.wire import PushRequest
 
 log = logging.getLogger(__name__)
 
-
-class BodyLimit:
-    """Answer 413 to a request body over `limit` bytes, before any route reads it."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None:
-            try:
-                too_big = int(declared) > self.limit
-            except ValueError:
-                too_big = True
-            if too_big:
-                await _too_large(send, self.limit)
-                return
-        # Bodies without a length (chunked) are read here, up to the limit, then replayed.
-        if declared is None and scope["method"] in ("POST", "PUT", "PATCH"):
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return
-                chunk = message.get("body", b"")
-                size += len(chunk)
-                if size > self.limit:
-                    await _too_large(send, self.limit)
-                    return
-                chunks.append(chunk)
-                if not message.get("more_body", False):
-                    break
-            body = b"".join(chunks)
-            sent = False
-
-            async def replay() -> Message:
-                nonlocal sent
-                if sent:
-                    return await receive()
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-
-            await self.app(scope, replay, send)
-            return
-        await self.app(scope, receive, send)
+_HTTP_ERRORS = {
+    404: ("not_found", "找不到這個網址", "no such URL"),
+    405: ("method_not_allowed", "這個網址不接受此方法", "this URL does not take this method"),
+    422: ("bad_body", "內容無法解讀", "the request body cannot be decoded"),
+}
 
 
-async def _too_large(send: Send, limit: int) -> None:
+def invalid_input_body(failures: Sequence[Any]) -> dict[str, object]:
+    """The 422 body of a request that failed validation: the first failure, then all of them.
+
+    A validator may give its failure a Chinese text as `ctx["zh"]` (see `api.params`);
+    the others are named in English in both messages.
+    """
+    errors = [FieldError(loc=list(f.get("loc", ())), msg=str(f.get("msg", ""))) for f in failures]
+    first = failures[0] if failures else {}
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    msg = str(first.get("msg", ""))
+    zh = str((first.get("ctx") or {}).get("zh", msg))
     err = ServiceError(
-        413,
-        "too_large",
-        f"內容超過 {limit // 1024} KB 上限",
-        f"the request body is over the {limit // 1024} KB limit",
+        422, "invalid", f"輸入不正確：{where}：{zh}", f"invalid input: {where}: {msg}"
     )
-    response = JSONResponse(err.body(), status_code=413)
-    await response({"type": "http"}, _no_receive, send)
-
-
-async def _no_receive() -> Message:
-    return {"type": "http.disconnect"}
+    return err.body(errors)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -126,7 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.rules = rules
     app.state.product_codes = frozenset(p.code for p in rules.products())
-    app.state.sites = {}  # code -> Site, filled on first use
+    app.state.sites = SiteCache()
     app.state.auth = Authenticator(bootstrap, settings.auth_cache_seconds)
 
     @app.exception_handler(ServiceError)
@@ -136,19 +95,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in exc.errors()
-        ]
-        first = errors[0] if errors else {"loc": [], "msg": ""}
-        where = ".".join(str(p) for p in first["loc"])
-        body: dict[str, Any] = ServiceError(
-            422,
-            "invalid",
-            f"輸入不正確：{where} {first['msg']}",
-            f"invalid input: {where} {first['msg']}",
-        ).body()
-        body["errors"] = errors
-        return JSONResponse(body, status_code=422)
+        return JSONResponse(invalid_input_body(exc.errors()), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # FastAPI's and routing's own answers (a body it cannot decode, no such URL, a
+        # wrong method) in the one error body too; an undecodable body is invalid input.
+        status = 422 if exc.status_code == 400 else exc.status_code
+        code, zh, en = _HTTP_ERRORS.get(status, ("http", "請求無法處理", str(exc.detail)))
+        err = ServiceError(status, code, zh, en)
+        return JSONResponse(err.body(), status_code=status, headers=exc.headers)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)  # every pooled connection busy for pool_timeout
@@ -173,12 +129,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness: answers without a token."""
         return {"status": "ok"}
 
-    for module in (accounts, sync, rosters, reports):
-        app.include_router(module.router)
+    app.include_router(accounts.router)
+    app.include_router(sync.router, responses=SYNC_ERRORS)
+    app.include_router(rosters.router)
     app.include_router(rosters.bureau_router)
+    app.include_router(reports.router)
     _declare_push_request(app)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    app.add_middleware(PushGate, limit=settings.max_concurrent_pushes)
+    # The last added runs first: a body is read whole before a push may take a slot.
+    app.add_middleware(PushGate, settings=settings)
+    app.add_middleware(
+        BodyReader, limit=settings.max_body_bytes, deadline=settings.body_timeout_seconds
+    )
     return app
 
 

@@ -25,25 +25,34 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationInfo,
+    WithJsonSchema,
 )
+from pydantic_core import PydanticCustomError
 
 from vaccination.redact import mask_ids_in_text
 
 PAYLOAD_SCHEMA: Final[int] = 1
 MAX_REASON: Final[int] = 500
 
-_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _QUEUE_NUMBER = re.compile(r"^[A-Z]{1,2}\d{3,6}$")
 _UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
-def _iso_day(value: object) -> object:
+def _iso_day(value: object) -> date:
     """A day is an ISO date text (or a date): never a number taken as a Unix time."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    if isinstance(value, str) and _ISO_DAY.match(value):
-        return value
-    raise ValueError("must be an ISO date YYYY-MM-DD")
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass  # 2026-02-30: the right shape, no such day
+    raise PydanticCustomError(
+        "iso_day",
+        "the day must be an ISO date YYYY-MM-DD, e.g. 2026-11-23",
+        {"zh": "日期必須寫成 YYYY-MM-DD，例如 2026-11-23"},
+    )
 
 
 def _local_time(value: object) -> object:
@@ -60,7 +69,19 @@ def _known_product(value: str, info: ValidationInfo) -> str:
 
 
 IsoDay = Annotated[date, BeforeValidator(_iso_day)]
-LocalTime = Annotated[datetime, BeforeValidator(_local_time)]
+"""A day given as `YYYY-MM-DD` only (a zh + en message otherwise)."""
+# A slot time is the site's local wall-clock time, written without an offset.
+LocalTime = Annotated[
+    datetime,
+    BeforeValidator(_local_time),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
+            "description": "the site's local time, no UTC offset",
+        }
+    ),
+]
 IdNumber = Annotated[StrictStr, Field(min_length=1, max_length=20)]
 ProductCode = Annotated[
     StrictStr, Field(min_length=1, max_length=40), AfterValidator(_known_product)

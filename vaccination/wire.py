@@ -12,12 +12,12 @@ aside by the desk) on its own and never stops the rest of the page.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from vaccination.event_payloads import HistoryDose, IsoDay
+from vaccination.event_payloads import HistoryDose, IsoDay, LocalTime
 from vaccination.events import AnyEvent
 from vaccination.models import Booking, DoseRecord, Person
 
@@ -81,8 +81,8 @@ class RosterEntry(_Reply):
     birth_date: IsoDay | None = None
     phone: str | None = None
     site: str
-    slot_start: datetime
-    slot_end: datetime | None = None
+    slot_start: LocalTime
+    slot_end: LocalTime | None = None
     product: str
     dose: StrictInt
     dose_label: str | None = None
@@ -123,7 +123,7 @@ class RosterCancel(_Reply):
 
     id_number: str
     site: str
-    slot_start: datetime
+    slot_start: LocalTime
     product: str
 
 

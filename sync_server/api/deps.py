@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 
 from sync_server.core.config import Settings
 from sync_server.errors import forbidden
 from sync_server.services.accounts import (
+    BUREAU_ROLES,
     Authenticator,
     Principal,
     Role,
     Site,
-    require_site_access,
     site_by_code,
+    site_by_id,
 )
 from vaccination.rules import RuleSetRegistry
 
@@ -67,26 +68,61 @@ async def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+_K = TypeVar("_K", str, int)
+
+
+class SiteCache:
+    """Sites by code and by id, loaded once: sites are never renamed or deleted."""
+
+    def __init__(self) -> None:
+        self._by_code: dict[str, Site] = {}
+        self._by_id: dict[int, Site] = {}
+
+    async def by_code(self, engine: Engine, code: str) -> Site:
+        """The site with this code (404 when there is none)."""
+        site = self._by_code.get(code)
+        if site is None:
+            site = await run_in_threadpool(_load_site, engine, site_by_code, code)
+            self._keep(site)
+        return site
+
+    async def by_id(self, engine: Engine, site_id: int) -> Site:
+        """The site with this id (an account's own site)."""
+        site = self._by_id.get(site_id)
+        if site is None:
+            site = await run_in_threadpool(_load_site, engine, site_by_id, site_id)
+            self._keep(site)
+        return site
+
+    def _keep(self, site: Site) -> None:
+        self._by_code[site.code] = site
+        self._by_id[site.id] = site
+
+
+def _load_site(engine: Engine, find: Callable[[Connection, _K], Site], key: _K) -> Site:
+    with engine.connect() as conn:
+        return find(conn, key)
+
+
 async def get_site(
     request: Request,
     code: Annotated[str, Path(max_length=32)],
     engine: EngineDep,
     who: PrincipalDep,
 ) -> Site:
-    """The site of the URL, after checking the caller may see it (403 otherwise)."""
-    # Sites are never renamed or deleted, so a found site is kept for the process.
-    known: dict[str, Site] = request.app.state.sites
-    site = known.get(code)
-    if site is None:
-        site = await run_in_threadpool(_load_site, engine, code)
-        known[code] = site
-    require_site_access(who, site)
-    return site
+    """The site of the URL, when the caller may see it.
 
-
-def _load_site(engine: Engine, code: str) -> Site:
-    with engine.connect() as conn:
-        return site_by_code(conn, code)
+    Bureau accounts see every site and get 404 for a code that names none. Any other
+    account sees its own site only and gets the same 403 for every other code, whether
+    a site has it or not, without the code being looked up: site codes cannot be probed.
+    """
+    sites: SiteCache = request.app.state.sites
+    if who.role in BUREAU_ROLES:
+        return await sites.by_code(engine, code)
+    own = await sites.by_id(engine, who.site_id) if who.site_id is not None else None
+    if own is None or own.code != code:
+        raise forbidden()
+    return own
 
 
 SiteDep = Annotated[Site, Depends(get_site)]

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sync_server.api.params import IsoDate
 from sync_server.services.accounts import Role
 
 
@@ -102,14 +103,14 @@ class BureauRosterOut(BaseModel):
 
 class DoseIn(_In):
     product: str = Field(max_length=40)
-    given_on: date
+    given_on: IsoDate
     lot: str | None = Field(default=None, max_length=60)
 
 
 class RosterEntryIn(_In):
     id_number: str = Field(min_length=1, max_length=20)
     name: str = Field(min_length=1, max_length=200)
-    birth_date: date | None = None
+    birth_date: IsoDate | None = None
     phone: str | None = Field(default=None, max_length=40)
     slot_start: datetime
     slot_end: datetime | None = None
@@ -130,7 +131,7 @@ class CursorOut(BaseModel):
 
 
 class DeliveryIn(_In):
-    day: date
+    day: IsoDate
     product: str = Field(min_length=1, max_length=40)
     lot: str = Field(min_length=1, max_length=60)
     vials: int = Field(ge=-100000, le=100000)

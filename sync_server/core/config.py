@@ -45,12 +45,19 @@ class Settings(BaseSettings):
         default=5 * 1024 * 1024, ge=1024, description="larger request bodies get HTTP 413"
     )
     max_push_events: int = Field(default=2000, ge=1, description="events accepted in one push")
-    max_concurrent_pushes: int = Field(
-        default=2,
+    body_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="a request body must arrive whole within this time, or the request gets "
+        "HTTP 408 and its connection is closed; only then may a push take a slot",
+    )
+    max_concurrent_pushes: int | None = Field(
+        default=None,
         ge=1,
-        description="pushes handled at once per worker; more get HTTP 503 at once, with a "
-        "Retry-After that spreads the desks' retries at the pace pushes complete, so a "
-        "reconnect storm queues at the desks instead of in the server",
+        description="pushes handled at once per worker (default: from the worker's means: 2 on "
+        "SQLite, database_pool_size on PostgreSQL, at most half its threads); more get HTTP "
+        "503 at once, with a Retry-After that spreads the desks' retries at the pace pushes "
+        "complete, so a reconnect storm queues at the desks instead of in the server",
     )
     pull_page_size: int = Field(default=1000, ge=1, description="largest page of a pull")
     rules_dir: Path | None = Field(

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sync_server.core.security import hash_token, new_token, same_secret
 from sync_server.db.tables import accounts, sites
-from sync_server.errors import ServiceError, bad_request, forbidden, not_found
+from sync_server.errors import ServiceError, bad_request, not_found
 
 
 class Role(StrEnum):
@@ -57,10 +57,6 @@ class Principal:
     site_id: int | None
     desk: str | None
     expires_at: datetime | None
-
-    def may_see_site(self, site_id: int) -> bool:
-        """Bureau roles see every site; the others only their own."""
-        return self.role in BUREAU_ROLES or self.site_id == site_id
 
 
 @dataclass(frozen=True)
@@ -292,9 +288,3 @@ def _unexpired(principal: Principal) -> Principal:
             "the account has expired; ask the health bureau to renew it",
         )
     return principal
-
-
-def require_site_access(principal: Principal, site: Site) -> None:
-    """403 unless the principal may see this site."""
-    if not principal.may_see_site(site.id):
-        raise forbidden()

@@ -120,6 +120,21 @@ def test_backoff_grows_with_jitter_and_is_capped(tmp_path: Path, store: Store) -
         client.stop()
 
 
+def test_a_body_the_server_timed_out_is_retried_soon(http_server, store: Store) -> None:  # type: ignore[no-untyped-def]
+    """408: the desk's line was too slow for the server's body deadline; not a refusal."""
+    url, handler = http_server
+    too_slow = {"detail": {"code": "body_timeout", "message_zh": "逾時", "message_en": "too slow"}}
+    handler.replies += [ME, (408, {"Connection": "close"}, too_slow)]
+    client = SyncClient(store, url, "t", interval=0.5, max_backoff=45, rng=random.Random(1))
+    try:
+        delay = client.run_cycle()
+    finally:
+        client.stop()
+    assert delay < 45
+    assert client.status.state is SyncState.OFFLINE
+    assert client.status.message_en == "too slow"
+
+
 def test_refusal_is_not_retried_fast(http_server, store: Store) -> None:  # type: ignore[no-untyped-def]
     url, handler = http_server
     handler.replies += [

@@ -5,11 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from sync_server.api.deps import AdminDep, EngineDep, PrincipalDep, SettingsDep
+from sync_server.api.params import AccountIdPath
+from sync_server.api.responses import errors
 from sync_server.api.schemas import AccountIn, AccountOut, DeskIn, MeOut, RenewOut, SiteIn, SiteOut
 from sync_server.services import accounts as svc
 from sync_server.services.accounts import BUREAU_ROLES, Role
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+_READ = errors(401, 503)
+_CREATE = errors(401, 403, 408, 409, 413, 422, 503)
+_CREATE_AT_SITE = errors(401, 403, 404, 408, 409, 413, 422, 503)
+_CHANGE = errors(401, 403, 404, 422, 503)
 
 
 def _account_out(new: svc.NewAccount) -> AccountOut:
@@ -24,7 +31,7 @@ def _account_out(new: svc.NewAccount) -> AccountOut:
     )
 
 
-@router.get("/me", response_model=MeOut)
+@router.get("/me", response_model=MeOut, responses=_READ)
 def me(who: PrincipalDep, engine: EngineDep) -> MeOut:
     """Who the token belongs to."""
     site = None
@@ -34,7 +41,7 @@ def me(who: PrincipalDep, engine: EngineDep) -> MeOut:
     return MeOut(name=who.name, role=who.role, site=site, desk=who.desk, expires_at=who.expires_at)
 
 
-@router.post("/sites", response_model=SiteOut, status_code=201)
+@router.post("/sites", response_model=SiteOut, status_code=201, responses=_CREATE)
 def create_site(body: SiteIn, _: AdminDep, engine: EngineDep) -> SiteOut:
     """Register a site with its 10-digit institution code."""
     with engine.begin() as conn:
@@ -42,7 +49,7 @@ def create_site(body: SiteIn, _: AdminDep, engine: EngineDep) -> SiteOut:
     return SiteOut(code=site.code, name=site.name, institution_code=site.institution_code)
 
 
-@router.get("/sites", response_model=list[SiteOut])
+@router.get("/sites", response_model=list[SiteOut], responses=_READ)
 def list_sites(who: PrincipalDep, engine: EngineDep) -> list[SiteOut]:
     """Every site for the bureau; the caller's own site for the others."""
     with engine.connect() as conn:
@@ -52,7 +59,9 @@ def list_sites(who: PrincipalDep, engine: EngineDep) -> list[SiteOut]:
     return [SiteOut(code=s.code, name=s.name, institution_code=s.institution_code) for s in found]
 
 
-@router.post("/sites/{code}/desks", response_model=AccountOut, status_code=201)
+@router.post(
+    "/sites/{code}/desks", response_model=AccountOut, status_code=201, responses=_CREATE_AT_SITE
+)
 def enrol_desk(
     code: str, body: DeskIn, _: AdminDep, engine: EngineDep, settings: SettingsDep
 ) -> AccountOut:
@@ -69,7 +78,7 @@ def enrol_desk(
     return _account_out(new)
 
 
-@router.post("/accounts", response_model=AccountOut, status_code=201)
+@router.post("/accounts", response_model=AccountOut, status_code=201, responses=_CREATE_AT_SITE)
 def create_account(
     body: AccountIn, _: AdminDep, engine: EngineDep, settings: SettingsDep
 ) -> AccountOut:
@@ -86,16 +95,18 @@ def create_account(
     return _account_out(new)
 
 
-@router.post("/accounts/{account_id}/renew", response_model=RenewOut)
-def renew(account_id: int, _: AdminDep, engine: EngineDep, settings: SettingsDep) -> RenewOut:
+@router.post("/accounts/{account_id}/renew", response_model=RenewOut, responses=_CHANGE)
+def renew(
+    account_id: AccountIdPath, _: AdminDep, engine: EngineDep, settings: SettingsDep
+) -> RenewOut:
     """Extend an account for another period (one year by default)."""
     with engine.begin() as conn:
         expires = svc.renew_account(conn, account_id, settings.account_lifetime_days)
     return RenewOut(id=account_id, expires_at=expires)
 
 
-@router.post("/accounts/{account_id}/disable", status_code=204)
-def disable(account_id: int, _: AdminDep, engine: EngineDep) -> None:
+@router.post("/accounts/{account_id}/disable", status_code=204, responses=_CHANGE)
+def disable(account_id: AccountIdPath, _: AdminDep, engine: EngineDep) -> None:
     """Stop an account (a lost or stolen desk PC)."""
     with engine.begin() as conn:
         svc.disable_account(conn, account_id)

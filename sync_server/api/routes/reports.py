@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from fastapi import APIRouter, Response
 
 from sync_server.api.deps import AdminDep, BureauDep, EngineDep, ReaderDep, RulesDep, SiteDep
+from sync_server.api.params import DayPath
+from sync_server.api.responses import CSV, SITE_ERRORS, XLSX, files
 from sync_server.api.schemas import DeliveryIn
 from sync_server.services import exports, reconcile
 from sync_server.services.accounts import now_utc
 
-router = APIRouter(prefix="/api/v1/sites/{code}", tags=["reports"])
+router = APIRouter(prefix="/api/v1/sites/{code}", tags=["reports"], responses=SITE_ERRORS)
 
-CSV = "text/csv; charset=utf-8"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_UTF8 = f"{CSV}; charset=utf-8"
 
 
 class Format(StrEnum):
@@ -33,9 +33,13 @@ def _file(data: bytes, media: str, name: str) -> Response:
     )
 
 
-@router.get("/reconciliation/{day}", response_model=None)
+@router.get(
+    "/reconciliation/{day}",
+    response_model=None,
+    responses=files("JSON, or with format=csv|xlsx a file", CSV, XLSX),
+)
 def reconciliation(
-    day: date,
+    day: DayPath,
     _: ReaderDep,
     site: SiteDep,
     engine: EngineDep,
@@ -46,26 +50,36 @@ def reconciliation(
     with engine.begin() as conn:
         rec = reconcile.reconcile(conn, site, day, rules)
     if format is Format.CSV:
-        return _file(reconcile.to_csv(rec), CSV, f"reconciliation_{site.code}_{day}.csv")
+        return _file(reconcile.to_csv(rec), CSV_UTF8, f"reconciliation_{site.code}_{day}.csv")
     if format is Format.XLSX:
         return _file(reconcile.to_xlsx(rec), XLSX, f"reconciliation_{site.code}_{day}.xlsx")
     return rec.to_dict()
 
 
-@router.get("/exports/niis/{day}")
-def niis(day: date, _: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep) -> Response:
+@router.get(
+    "/exports/niis/{day}",
+    response_class=Response,
+    responses=files("NIIS 上傳檔 / the NIIS file", CSV),
+)
+def niis(day: DayPath, _: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep) -> Response:
     """The NIIS upload file (CSV) of the site's day."""
     with engine.begin() as conn:
         data = exports.niis_csv(conn, site, day, rules)
-    return _file(data, CSV, f"niis_{site.code}_{day}.csv")
+    return _file(data, CSV_UTF8, f"niis_{site.code}_{day}.csv")
 
 
-@router.get("/exports/stock/{day}")
-def stock(day: date, _: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep) -> Response:
+@router.get(
+    "/exports/stock/{day}",
+    response_class=Response,
+    responses=files("庫存報表 / the stock report", CSV),
+)
+def stock(
+    day: DayPath, _: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep
+) -> Response:
     """The stock report per lot (CSV) of the site's day."""
     with engine.begin() as conn:
         data = exports.stock_csv(conn, site, day, rules)
-    return _file(data, CSV, f"stock_{site.code}_{day}.csv")
+    return _file(data, CSV_UTF8, f"stock_{site.code}_{day}.csv")
 
 
 @router.post("/stock/deliveries", status_code=204)

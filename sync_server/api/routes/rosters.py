@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +22,9 @@ from sync_server.api.deps import (
     SettingsDep,
     SiteDep,
 )
+from sync_server.api.params import DayPath, IsoDate
 from sync_server.api.protocol import ProtocolDep
+from sync_server.api.responses import SITE_ERRORS, errors
 from sync_server.api.schemas import (
     BureauRosterOut,
     CancelIn,
@@ -40,8 +41,10 @@ from vaccination.roster_import import ImportReport
 from vaccination.rules import RuleSetRegistry
 from vaccination.wire import RosterDay, RosterDays, RosterEntry
 
-router = APIRouter(prefix="/api/v1/sites/{code}/rosters/{day}", tags=["rosters"])
-bureau_router = APIRouter(prefix="/api/v1", tags=["rosters"])
+router = APIRouter(
+    prefix="/api/v1/sites/{code}/rosters/{day}", tags=["rosters"], responses=SITE_ERRORS
+)
+bureau_router = APIRouter(prefix="/api/v1", tags=["rosters"], responses=SITE_ERRORS)
 
 _SUFFIXES = {".csv", ".txt", ".xlsx", ".xls", ".tsv"}
 
@@ -71,7 +74,7 @@ async def _read_upload(
 
 @router.post("", response_model=RosterSummaryOut)
 async def upload(
-    day: date,
+    day: DayPath,
     file: UploadFile,
     _: RosterWriterDep,
     site: SiteDep,
@@ -90,9 +93,9 @@ async def upload(
     return RosterSummaryOut(**summary.__dict__)
 
 
-@router.get("", response_model=RosterDay)
+@router.get("", response_model=RosterDay, responses=errors(426))
 def download(
-    day: date, _: PrincipalDep, site: SiteDep, engine: EngineDep, __: ProtocolDep
+    day: DayPath, _: PrincipalDep, site: SiteDep, engine: EngineDep, __: ProtocolDep
 ) -> RosterDay:
     """The site's bookings of `day`, and the cursor to pull later changes from."""
     with engine.begin() as conn:
@@ -107,7 +110,7 @@ def download(
 
 @router.post("/entries", response_model=CursorOut, status_code=201)
 def add_entry(
-    day: date, body: RosterEntryIn, _: RosterWriterDep, site: SiteDep, engine: EngineDep
+    day: DayPath, body: RosterEntryIn, _: RosterWriterDep, site: SiteDep, engine: EngineDep
 ) -> CursorOut:
     """Add a person to the day centrally; desks get it through pull."""
     if body.slot_start.date() != day:
@@ -131,7 +134,7 @@ def add_entry(
 
 @router.post("/cancellations", response_model=CursorOut)
 def cancel(
-    day: date, body: CancelIn, _: RosterWriterDep, site: SiteDep, engine: EngineDep
+    day: DayPath, body: CancelIn, _: RosterWriterDep, site: SiteDep, engine: EngineDep
 ) -> CursorOut:
     """Cancel a booking centrally; desks get it through pull."""
     with engine.begin() as conn:
@@ -156,9 +159,9 @@ async def upload_bureau(
     return BureauRosterOut.model_validate(summary, from_attributes=True)
 
 
-@bureau_router.get("/sites/{code}/rosters", response_model=RosterDays)
+@bureau_router.get("/sites/{code}/rosters", response_model=RosterDays, responses=errors(426))
 def download_days(
-    start: Annotated[date, Query(alias="from", description="the first day")],
+    start: Annotated[IsoDate, Query(alias="from", description="the first day")],
     _: PrincipalDep,
     site: SiteDep,
     engine: EngineDep,
