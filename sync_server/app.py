@@ -26,6 +26,7 @@ from sync_server.db.engine import make_engine
 from sync_server.db.migrate import upgrade
 from sync_server.errors import ServiceError
 from sync_server.services.accounts import Authenticator
+from sync_server.web.router import mount_static, web_router
 from vaccination.rules import load_rule_sets
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="衛生局同步伺服器 / the health bureau's sync server",
         version="1",
         lifespan=lifespan,
+        docs_url=None,  # served by sync_server.web with local assets (no CDN)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -173,6 +176,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in (accounts, sync, rosters, reports):
         app.include_router(module.router)
+    app.include_router(web_router())
+    mount_static(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(PushGate, limit=settings.max_concurrent_pushes)
     return app

@@ -64,6 +64,11 @@ class Settings(BaseSettings):
         ge=0,
         description="how long a checked token is trusted without a database look-up",
     )
+    session_idle_minutes: int = Field(
+        default=60,
+        ge=1,
+        description="a web page session ends after this many minutes without a request",
+    )
 
 
 def load_settings(**overrides: Any) -> Settings:
