@@ -282,6 +282,7 @@ def run_user_add(args: argparse.Namespace) -> int:
     from sync_server.services import audit, passwords
     from sync_server.services.accounts import Role
 
+    settings = load_settings()
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         raise UserError("標準輸入沒有密碼 / no password on standard input")
@@ -290,13 +291,14 @@ def run_user_add(args: argparse.Namespace) -> int:
         new = _service(
             lambda: passwords.create_password_account(
                 conn,
+                passwords.hasher_for(settings),
                 login=args.login,
                 name=args.name,
                 role=Role(args.role),
                 site_code=args.site,
                 password=password,
                 networks=passwords.parse_networks(args.allow),
-                lifetime_days=load_settings().account_lifetime_days,
+                lifetime_days=settings.account_lifetime_days,
             )
         )
         actor = audit.Actor("vaxdesk server user add", None, "local")

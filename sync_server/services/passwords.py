@@ -20,13 +20,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from sync_server.core.config import Settings
 from sync_server.db.tables import account_passwords, accounts, sign_in_failures
 from sync_server.errors import ServiceError, bad_request
 from sync_server.services.accounts import NewAccount, Principal, Role, create_account, now_utc
 
-_HASHER: Final = PasswordHasher()
-# Verified against when the login is unknown, so both cases cost the same time.
-_DUMMY_HASH: Final[str] = _HASHER.hash("no such account")
 _LOGIN = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
 MIN_PASSWORD: Final[int] = 10
 THROTTLE_WINDOW: Final[timedelta] = timedelta(minutes=15)
@@ -43,9 +41,35 @@ class SignInPolicy:
     per_address: int = MAX_FAILURES_PER_ADDRESS
 
 
-def hash_password(password: str) -> str:
-    """An argon2id hash of the password, parameters included."""
-    return _HASHER.hash(password)
+class Hasher:
+    """argon2id with the server's cost settings; hashes carry their own parameters."""
+
+    def __init__(self, time_cost: int = 3, memory_kib: int = 65536) -> None:
+        self._argon = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+        self._dummy: str | None = None
+
+    def hash(self, password: str) -> str:
+        """An argon2id hash of the password, parameters included."""
+        return self._argon.hash(password)
+
+    def verify(self, stored: str | None, password: str) -> bool:
+        """True when `password` matches; an unknown login (None) costs the same time."""
+        if stored is None and self._dummy is None:
+            self._dummy = self._argon.hash("no such account")
+        try:
+            matches = self._argon.verify(stored if stored is not None else self._dummy, password)
+        except (VerificationError, InvalidHashError):
+            matches = False
+        return matches and stored is not None
+
+    def needs_rehash(self, stored: str) -> bool:
+        """True when the stored hash was made with other parameters than today's."""
+        return self._argon.check_needs_rehash(stored)
+
+
+def hasher_for(settings: Settings) -> Hasher:
+    """The hasher with the costs of the server's settings."""
+    return Hasher(settings.password_time_cost, settings.password_memory_kib)
 
 
 def parse_networks(text: str) -> list[str]:
@@ -77,7 +101,12 @@ def address_allowed(address: str, networks: list[str]) -> bool:
 
 
 def set_password(
-    conn: Connection, account_id: int, login: str, password: str, networks: list[str]
+    conn: Connection,
+    hasher: Hasher,
+    account_id: int,
+    login: str,
+    password: str,
+    networks: list[str],
 ) -> None:
     """Give an account a login and password (or replace them); 422/409 when unusable."""
     login = login.strip()
@@ -95,7 +124,7 @@ def set_password(
         )
     values = {
         "login": login,
-        "password_hash": hash_password(password),
+        "password_hash": hasher.hash(password),
         "allowed_networks": networks,
     }
     try:
@@ -150,6 +179,7 @@ def _refused() -> ServiceError:
 
 def sign_in(
     conn: Connection,
+    hasher: Hasher,
     login: str,
     password: str,
     address: str,
@@ -183,11 +213,7 @@ def sign_in(
         .join(accounts, accounts.c.id == account_passwords.c.account_id)
         .where(account_passwords.c.login == login)
     ).first()
-    try:
-        _HASHER.verify(row.password_hash if row else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        raise _refused() from None
-    if row is None:
+    if not hasher.verify(row.password_hash if row else None, password) or row is None:
         raise _refused()
     if not address_allowed(address, list(row.allowed_networks or [])):
         raise ServiceError(
@@ -207,8 +233,8 @@ def sign_in(
             "the account has expired; ask the health bureau to renew it",
         )
     changes: dict[str, object] = {"last_sign_in_at": now}
-    if _HASHER.check_needs_rehash(row.password_hash):
-        changes["password_hash"] = hash_password(password)
+    if hasher.needs_rehash(row.password_hash):
+        changes["password_hash"] = hasher.hash(password)
     conn.execute(
         update(account_passwords)
         .where(account_passwords.c.account_id == row.account_id)
@@ -220,6 +246,7 @@ def sign_in(
 
 def create_password_account(
     conn: Connection,
+    hasher: Hasher,
     *,
     login: str,
     name: str,
@@ -240,5 +267,5 @@ def create_password_account(
         desk=None,
         lifetime_days=lifetime_days,
     )
-    set_password(conn, new.id, login, password, networks)
+    set_password(conn, hasher, new.id, login, password, networks)
     return new

@@ -13,9 +13,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Annotated, Final
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from sqlalchemy import Connection, Engine, delete, select, update
 from starlette.concurrency import run_in_threadpool
 
@@ -23,6 +23,7 @@ from sync_server.core.security import hash_token, same_secret
 from sync_server.db.tables import accounts, web_sessions
 from sync_server.errors import ServiceError
 from sync_server.services.accounts import Principal, Role, now_utc
+from sync_server.services.passwords import Hasher, hasher_for
 
 COOKIE: Final[str] = "vaxdesk_session"
 CSRF_FIELD: Final[str] = "csrf_token"
@@ -37,6 +38,17 @@ class WebSession:
 
     principal: Principal
     csrf_token: str
+
+
+async def get_hasher(request: Request) -> Hasher:
+    """The app's password hasher, made on first use with the settings' costs."""
+    hasher: Hasher | None = getattr(request.app.state, "hasher", None)
+    if hasher is None:
+        hasher = request.app.state.hasher = hasher_for(request.app.state.settings)
+    return hasher
+
+
+HasherDep = Annotated[Hasher, Depends(get_hasher)]
 
 
 def client_address(request: Request) -> str:

@@ -15,7 +15,7 @@ from sync_server.services import accounts as svc
 from sync_server.services import audit, passwords
 from sync_server.services.accounts import Role
 from sync_server.web.pages import PageRoute, actor, render, see_other
-from sync_server.web.session import close_sessions_of
+from sync_server.web.session import HasherDep, close_sessions_of
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -39,6 +39,7 @@ def create(
     who: AdminDep,
     engine: EngineDep,
     settings: SettingsDep,
+    hasher: HasherDep,
     login: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=200)],
     role: Annotated[Role, Form()],
@@ -50,6 +51,7 @@ def create(
     with engine.begin() as conn:
         new = passwords.create_password_account(
             conn,
+            hasher,
             login=login,
             name=name,
             role=role,

@@ -17,6 +17,7 @@ from sync_server.services.audit import Actor
 from sync_server.web.pages import LANG_COOKIE, PageRoute, language, render, see_other
 from sync_server.web.session import (
     COOKIE,
+    HasherDep,
     client_address,
     close_session,
     open_session,
@@ -60,6 +61,7 @@ async def sign_in_page(request: Request, next: str = "/") -> Response:
 def sign_in(
     request: Request,
     engine: EngineDep,
+    hasher: HasherDep,
     login: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=200)],
     form_token: Annotated[str, Form(max_length=64)] = "",
@@ -74,7 +76,7 @@ def sign_in(
         return _form(request, _safe_next(next), login, message, 403)
     try:
         with engine.begin() as conn:
-            who = passwords.sign_in(conn, login, password, address)
+            who = passwords.sign_in(conn, hasher, login, password, address)
             secret, _ = open_session(conn, who.account_id or 0, address)
             audit.record(conn, Actor.of(who, address), "sign_in", login)
     except ServiceError as exc:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from live_server import Admin, ThreadServer
-from web_client import add_user, close_clients
+from web_client import CHEAP_HASH, add_user, close_clients
 
 from sync_server.services.accounts import Role
 
@@ -31,7 +31,7 @@ class Bureau:
 
 def _bureau(folder: Path) -> Iterator[Bureau]:
     url = f"sqlite:///{folder / 'server.db'}"
-    srv = ThreadServer(url, auth_cache_seconds=0).start()
+    srv = ThreadServer(url, auth_cache_seconds=0, **CHEAP_HASH).start()
     try:
         admin = Admin(srv.url)
         admin.site(SITE_A, "新營體育場", "2321010010")

@@ -6,21 +6,22 @@ Seed 001 (臺中市疫苗預約系統, 資安): 帳號依角色區分並設有�
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import httpx
 from conftest import Bureau
 from live_server import ROOT
-from web_client import PASSWORD, add_user, sign_in, try_sign_in
+from web_client import CHEAP_HASH, PASSWORD, add_user, sign_in, try_sign_in
 
 from sync_server.db.engine import make_engine
 from sync_server.db.tables import audit_log
 from sync_server.services.accounts import Role
 
 
-def test_sign_in_opens_a_strict_http_only_session(bureau: Bureau) -> None:
-    http, answer = try_sign_in(bureau.url, "staff")
+def test_sign_in_opens_a_strict_http_only_session(shared_bureau: Bureau) -> None:
+    http, answer = try_sign_in(shared_bureau.url, "staff")
     assert answer.status_code == 303 and answer.headers["location"] == "/"
     cookie = answer.headers["set-cookie"].lower()
     assert "vaxdesk_session=" in cookie and "httponly" in cookie and "samesite=strict" in cookie
@@ -29,37 +30,38 @@ def test_sign_in_opens_a_strict_http_only_session(bureau: Bureau) -> None:
     assert home.status_code == 200 and "staff" in home.text and "新營體育場" in home.text
 
 
-def test_pages_send_a_stranger_to_sign_in(bureau: Bureau) -> None:
-    r = httpx.get(f"{bureau.url}/?day=2026-12-01", follow_redirects=False)
+def test_pages_send_a_stranger_to_sign_in(shared_bureau: Bureau) -> None:
+    r = httpx.get(f"{shared_bureau.url}/?day=2026-12-01", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/sign-in?next=%2F%3Fday%3D2026-12-01"
 
 
-def test_wrong_password_and_unknown_login_get_the_same_answer(bureau: Bureau) -> None:
-    _, wrong = try_sign_in(bureau.url, "staff", "not the password")
-    _, unknown = try_sign_in(bureau.url, "nobody", "not the password")
+def test_wrong_password_and_unknown_login_get_the_same_answer(shared_bureau: Bureau) -> None:
+    _, wrong = try_sign_in(shared_bureau.url, "staff", "not the password")
+    _, unknown = try_sign_in(shared_bureau.url, "nobody", "not the password")
     assert wrong.status_code == unknown.status_code == 401
     assert "帳號或密碼不正確" in wrong.text and "帳號或密碼不正確" in unknown.text
 
 
-def test_failed_sign_ins_are_throttled_even_for_the_right_password(bureau: Bureau) -> None:
+def test_failed_sign_ins_are_throttled_even_for_the_right_password(shared_bureau: Bureau) -> None:
+    add_user(shared_bureau.db_url, "guessed", Role.BUREAU_STAFF)
     for _ in range(5):
-        assert try_sign_in(bureau.url, "staff", "guess")[1].status_code == 401
-    _, right = try_sign_in(bureau.url, "staff")
+        assert try_sign_in(shared_bureau.url, "guessed", "guess")[1].status_code == 401
+    _, right = try_sign_in(shared_bureau.url, "guessed")
     assert right.status_code == 429 and "登入失敗次數過多" in right.text
-    # Another login from the same address is not locked out by staff's failures yet.
-    assert try_sign_in(bureau.url, "admin")[1].status_code == 303
+    # Another login from the same address is not locked out by these failures.
+    assert try_sign_in(shared_bureau.url, "admin")[1].status_code == 303
 
 
-def test_an_account_with_an_allow_list_signs_in_only_from_it(bureau: Bureau) -> None:
-    add_user(bureau.db_url, "far", Role.BUREAU_STAFF, networks=["10.20.0.0/16"])
-    add_user(bureau.db_url, "near", Role.BUREAU_STAFF, networks=["127.0.0.0/8"])
-    _, far = try_sign_in(bureau.url, "far")
+def test_an_account_with_an_allow_list_signs_in_only_from_it(shared_bureau: Bureau) -> None:
+    add_user(shared_bureau.db_url, "far", Role.BUREAU_STAFF, networks=["10.20.0.0/16"])
+    add_user(shared_bureau.db_url, "near", Role.BUREAU_STAFF, networks=["127.0.0.0/8"])
+    _, far = try_sign_in(shared_bureau.url, "far")
     assert far.status_code == 403 and "127.0.0.1" in far.text
-    assert try_sign_in(bureau.url, "near")[1].status_code == 303
+    assert try_sign_in(shared_bureau.url, "near")[1].status_code == 303
 
 
-def test_forms_without_the_csrf_token_are_refused(bureau: Bureau) -> None:
-    admin = sign_in(bureau.url, "admin")
+def test_forms_without_the_csrf_token_are_refused(shared_bureau: Bureau) -> None:
+    admin = sign_in(shared_bureau.url, "admin")
     forged = admin.http.post(
         "/sites", data={"code": "X1", "name": "偽造", "institution_code": "1234567890"}
     )
@@ -79,42 +81,56 @@ def test_forms_without_the_csrf_token_are_refused(bureau: Bureau) -> None:
     assert ok.status_code == 201
 
 
-def test_the_sign_in_form_needs_its_own_token(bureau: Bureau) -> None:
+def test_the_sign_in_form_needs_its_own_token(shared_bureau: Bureau) -> None:
     r = httpx.post(
-        f"{bureau.url}/sign-in", data={"login": "staff", "password": PASSWORD, "form_token": "x"}
+        f"{shared_bureau.url}/sign-in",
+        data={"login": "staff", "password": PASSWORD, "form_token": "x"},
     )
     assert r.status_code == 403 and "vaxdesk_session" not in r.headers.get("set-cookie", "")
 
 
-def test_sign_out_ends_the_session(bureau: Bureau) -> None:
-    staff = sign_in(bureau.url, "staff")
+def test_sign_out_ends_the_session(shared_bureau: Bureau) -> None:
+    staff = sign_in(shared_bureau.url, "staff")
     cookie = staff.http.cookies["vaxdesk_session"]
     assert staff.post("/sign-out").status_code == 303
-    again = httpx.get(f"{bureau.url}/", cookies={"vaxdesk_session": cookie}, follow_redirects=False)
+    again = httpx.get(
+        f"{shared_bureau.url}/", cookies={"vaxdesk_session": cookie}, follow_redirects=False
+    )
     assert again.status_code == 303 and again.headers["location"].startswith("/sign-in")
 
 
-def test_a_disabled_account_loses_its_session_at_once(bureau: Bureau) -> None:
-    manager = sign_in(bureau.url, "manager")
+def test_a_disabled_account_loses_its_session_at_once(shared_bureau: Bureau) -> None:
+    gone = add_user(shared_bureau.db_url, "leaving", Role.SITE_MANAGER, "TN01")
+    manager = sign_in(shared_bureau.url, "leaving")
     assert manager.get("/").status_code == 200
-    r = bureau.admin.call("POST", f"/api/v1/accounts/{bureau.ids['manager']}/disable")
+    r = shared_bureau.admin.call("POST", f"/api/v1/accounts/{gone}/disable")
     assert r.status_code == 204
     assert manager.get("/").status_code == 303
-    assert try_sign_in(bureau.url, "manager")[1].status_code == 401
+    assert try_sign_in(shared_bureau.url, "leaving")[1].status_code == 401
 
 
-def test_cli_user_add_reads_the_password_from_standard_input(bureau: Bureau) -> None:
-    cmd = [sys.executable, "-m", "vaxdesk", "server", "user", "add", "--db", bureau.db_url]
+def test_cli_user_add_reads_the_password_from_standard_input(shared_bureau: Bureau) -> None:
+    cmd = [sys.executable, "-m", "vaxdesk", "server", "user", "add", "--db", shared_bureau.db_url]
     cmd += ["--login", "station7", "--role", "site_manager", "--site", "TN02", "--password-stdin"]
+    env = {**os.environ, **{f"VAXDESK_SERVER_{k.upper()}": str(v) for k, v in CHEAP_HASH.items()}}
     done = subprocess.run(
-        cmd, input="a long station password\n", capture_output=True, text=True, cwd=ROOT, timeout=60
+        cmd,
+        input="a long station password\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        env=env,
     )
     assert done.returncode == 0, done.stderr
     assert "a long station password" not in done.stdout + done.stderr
-    assert try_sign_in(bureau.url, "station7", "a long station password")[1].status_code == 303
+    assert (
+        try_sign_in(shared_bureau.url, "station7", "a long station password")[1].status_code == 303
+    )
     short = subprocess.run(
         [*cmd[:-5], "--login", "x7", "--role", "bureau_staff", "--password-stdin"],
         input="short\n",
+        env=env,
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -123,10 +139,10 @@ def test_cli_user_add_reads_the_password_from_standard_input(bureau: Bureau) -> 
     assert short.returncode != 0 and "至少 10" in short.stderr + short.stdout
 
 
-def test_sign_ins_go_into_the_audit_log(bureau: Bureau) -> None:
-    sign_in(bureau.url, "staff")
-    try_sign_in(bureau.url, "staff", "wrong")
-    engine = make_engine(bureau.db_url)
+def test_sign_ins_go_into_the_audit_log(shared_bureau: Bureau) -> None:
+    sign_in(shared_bureau.url, "staff")
+    try_sign_in(shared_bureau.url, "staff", "wrong")
+    engine = make_engine(shared_bureau.db_url)
     with engine.connect() as conn:
         actions = [(r.action, r.target) for r in conn.execute(audit_log.select())]
     engine.dispose()

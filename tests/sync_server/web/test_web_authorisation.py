@@ -70,7 +70,9 @@ MATRIX: list[tuple[str, str, dict[str, str], set[str]]] = [
 
 @pytest.fixture(scope="module")
 def clients(shared_bureau: Bureau) -> Iterator[dict[str, Browserless]]:
-    yield {who: sign_in(shared_bureau.url, who) for who in ("admin", "staff", "manager", "manager_b")}
+    yield {
+        who: sign_in(shared_bureau.url, who) for who in ("admin", "staff", "manager", "manager_b")
+    }
 
 
 def _call(client: Browserless, method: str, path: str, form: dict[str, str]) -> httpx.Response:

@@ -10,7 +10,11 @@ import httpx
 from sync_server.core.config import Settings
 from sync_server.db.engine import make_engine
 from sync_server.services.accounts import Role
-from sync_server.services.passwords import create_password_account
+from sync_server.services.passwords import Hasher, create_password_account
+
+# Cheap argon2id costs for tests (the server under test gets the same settings).
+CHEAP_HASH = {"password_time_cost": 1, "password_memory_kib": 256}
+_HASHER = Hasher(1, 256)
 
 PASSWORD = "correct horse battery"
 _OPEN: list[httpx.Client] = []
@@ -26,6 +30,7 @@ def add_user(
         with engine.begin() as conn:
             new = create_password_account(
                 conn,
+                _HASHER,
                 login=login,
                 name=login,
                 role=role,
