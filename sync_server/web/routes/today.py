@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Final
+from typing import Annotated, Final
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Connection, select
 
 from sync_server.api.deps import EngineDep, ReaderDep, RulesDep
@@ -80,13 +80,18 @@ def site_rows(
 
 @router.get("/")
 def today(
-    request: Request, who: ReaderDep, engine: EngineDep, rules: RulesDep, day: date | None = None
+    request: Request,
+    who: ReaderDep,
+    engine: EngineDep,
+    rules: RulesDep,
+    day: date | None = None,
+    every: Annotated[int, Query(ge=2, le=600)] = REFRESH_SECONDS,
 ) -> Response:
-    """The Today page."""
+    """The Today page; it refreshes its table every `every` seconds."""
     day = day or date.today()
     with engine.begin() as conn:
         rows = site_rows(conn, who, day, rules)
-    return render(request, "today.html", nav="today", day=day, rows=rows, refresh=REFRESH_SECONDS)
+    return render(request, "today.html", nav="today", day=day, rows=rows, refresh=every)
 
 
 @router.get("/today/table")

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import httpx
-from conftest import Bureau
+from conftest import SITE_A_NAME, Bureau
 from live_server import ROOT
 from web_client import CHEAP_HASH, PASSWORD, add_user, sign_in, try_sign_in
 
@@ -27,7 +27,7 @@ def test_sign_in_opens_a_strict_http_only_session(shared_bureau: Bureau) -> None
     assert "vaxdesk_session=" in cookie and "httponly" in cookie and "samesite=strict" in cookie
     assert "secure" not in cookie  # plain HTTP on loopback; Secure comes with TLS
     home = http.get("/")
-    assert home.status_code == 200 and "staff" in home.text and "新營體育場" in home.text
+    assert home.status_code == 200 and "staff" in home.text and SITE_A_NAME in home.text
 
 
 def test_pages_send_a_stranger_to_sign_in(shared_bureau: Bureau) -> None:

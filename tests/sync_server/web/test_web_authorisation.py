@@ -11,7 +11,7 @@ from datetime import date
 
 import httpx
 import pytest
-from conftest import SITE_A, SITE_B, Bureau
+from conftest import SITE_A, SITE_A_NAME, SITE_B, SITE_B_NAME, Bureau
 from web_client import Browserless, sign_in
 
 DAY = date(2026, 12, 1).isoformat()
@@ -105,8 +105,8 @@ def test_a_site_manager_sees_only_their_site_in_lists(clients: dict[str, Browser
     manager_b = clients["manager_b"]
     for page in ("/", "/rosters", "/exports", "/stock"):
         html = manager_b.get(page).text
-        assert "永康國小" in html and "新營體育場" not in html, page
-    assert "新營體育場" not in manager_b.get(f"{A}/rosters/{DAY}").text
+        assert SITE_B_NAME in html and SITE_A_NAME not in html, page
+    assert SITE_A_NAME not in manager_b.get(f"{A}/rosters/{DAY}").text
     assert manager_b.get(f"{B}/rosters/{DAY}").status_code == 200
 
 
