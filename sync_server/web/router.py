@@ -10,6 +10,7 @@ from sync_server.web.routes import (
     accounts,
     audit_page,
     auth,
+    docs,
     exports,
     rosters,
     site_day,
@@ -32,6 +33,7 @@ def web_router() -> APIRouter:
         sites,
         accounts,
         audit_page,
+        docs,
     ):
         router.include_router(module.router)
     return router

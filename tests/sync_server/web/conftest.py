@@ -14,11 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
+from urllib.parse import urlsplit
 
 import pytest
 from desks import OTHER_SITE, SITE
 from live_server import Admin, ThreadServer
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
 from web_client import CHEAP_HASH, add_user, close_clients
 
 from sync_server.services.accounts import Role
@@ -110,15 +111,30 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
-    """A fresh browser profile (no cookies) per test, downloads allowed."""
+    """A fresh browser profile (no cookies) per test, downloads allowed.
+
+    Every request that leaves the loopback server is refused and fails the test: the
+    pages must work on a bureau network without internet.
+    """
     ctx = browser.new_context(
         accept_downloads=True, viewport={"width": 1280, "height": 860}, locale="zh-TW"
     )
     ctx.set_default_timeout(15_000)
+    outside: list[str] = []
+
+    def guard(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    ctx.route("**/*", guard)
     try:
         yield ctx
     finally:
         ctx.close()
+    assert outside == [], f"the pages asked for outside resources: {outside}"
 
 
 @pytest.fixture

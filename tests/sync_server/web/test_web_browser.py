@@ -169,3 +169,9 @@ def test_a_site_manager_is_refused_another_sites_page(
     other = page.goto(f"{shared_bureau.url}/sites/{SITE_A}/days/{DAY}")
     assert other is not None and other.status == 403
     expect(page.locator(".error .message")).to_have_text("此帳號沒有這項權限")
+
+
+def test_swagger_ui_runs_from_the_servers_own_assets(shared_bureau: Bureau, page: Page) -> None:
+    """/docs used to load Swagger UI from a CDN: blank on a bureau network without internet."""
+    page.goto(f"{shared_bureau.url}/docs")
+    expect(page.locator(".opblock-summary-path", has_text="/api/v1/sites").first).to_be_visible()
