@@ -184,8 +184,8 @@ def add_person(
     if not checked.valid:
         raise bad_request(
             "bad_id",
-            checked.message_zh or "身分證字號不正確",
-            checked.message_en or "not a valid ID number",
+            f"身分證字號 {checked.masked} 不正確：{checked.message_zh or ''}",
+            f"ID number {checked.masked} is not valid: {checked.message_en or ''}",
         )
     try:
         rules.product(product)
