@@ -9,6 +9,7 @@ account can be limited to a list of networks (seed 001: 後台僅限白名單 IP
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Final
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, and_, delete, func, select, update
+from sqlalchemy import Column, Connection, and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sync_server.core.config import Settings
@@ -54,12 +55,11 @@ class Hasher:
 
     def verify(self, stored: str | None, password: str) -> bool:
         """True when `password` matches; an unknown login (None) costs the same time."""
-        if stored is None and self._dummy is None:
-            self._dummy = self._argon.hash("no such account")
-        try:
-            matches = self._argon.verify(stored if stored is not None else self._dummy, password)
-        except (VerificationError, InvalidHashError):
-            matches = False
+        if stored is None:
+            self._dummy = self._dummy or self._argon.hash("no such account")
+        matches = False
+        with contextlib.suppress(VerificationError, InvalidHashError):
+            matches = self._argon.verify(stored or self._dummy or "", password)
         return matches and stored is not None
 
     def needs_rehash(self, stored: str) -> bool:
@@ -151,7 +151,7 @@ def set_networks(conn: Connection, account_id: int, networks: list[str]) -> None
     )
 
 
-def _failures(conn: Connection, column: object, value: str, since: datetime) -> int:
+def _failures(conn: Connection, column: Column[str], value: str, since: datetime) -> int:
     return int(
         conn.execute(
             select(func.count())

@@ -1,7 +1,13 @@
-// The only script of the bureau's pages: re-fetch parts that refresh themselves.
-// An element with data-refresh="/url" and data-every="seconds" gets its content
-// replaced by the HTML the server renders at that URL. Pages work without it.
+// The only script of the bureau's pages (the Content-Security-Policy allows no other):
+// - an element with data-refresh="/url" and data-every="seconds" gets its content
+//   replaced by the HTML the server renders at that URL;
+// - a form with data-confirm="question" asks before it is sent.
+// Pages work without it.
 "use strict";
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset && event.target.dataset.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
 document.addEventListener("DOMContentLoaded", () => {
   for (const el of document.querySelectorAll("[data-refresh]")) {
     const every = Math.max(2, Number(el.dataset.every || 10)) * 1000;

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from conftest import SITE_A, SITE_B, Bureau
 from desks import DAY, Desk, make_desk, pid, seed_roster
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 from web_client import PASSWORD, add_user, try_sign_in
 
 from sync_server.services.accounts import Role
@@ -125,6 +125,18 @@ def test_a_roster_with_broken_rows_and_its_report(
     expect(bookings).to_contain_text("呂美玲")
     expect(bookings).not_to_contain_text("B233300019")  # IDs are masked on the page
     page.screenshot(path=screenshots / "web-roster.png", full_page=True)
+
+    questions: list[str] = []
+
+    def answer(dialog: Dialog) -> None:
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+    bookings.locator("tr", has_text="呂美玲").get_by_role("button", name="取消預約").click()
+    expect(bookings.locator("tr")).to_have_count(1)
+    expect(bookings).not_to_contain_text("呂美玲")
+    assert questions == ["取消這筆預約？"]
 
 
 def test_enrol_a_desk_shows_its_token_once_with_a_qr_code(

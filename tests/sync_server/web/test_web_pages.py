@@ -145,7 +145,9 @@ def test_statistics_refuses_a_range_over_a_year(shared_bureau: Bureau) -> None:
 
 def test_english_is_selectable(shared_bureau: Bureau) -> None:
     staff = sign_in(shared_bureau.url, "staff")
-    assert "今日各場所" in staff.get("/").text
+    home = staff.get("/")
+    assert "今日各場所" in home.text
+    assert "script-src 'self'" in home.headers["content-security-policy"]
     switched = staff.get("/language?to=en&next=/rosters")
     assert switched.status_code == 303 and switched.headers["location"] == "/rosters"
     assert "Every site today" in staff.get("/").text
