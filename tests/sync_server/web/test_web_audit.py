@@ -6,11 +6,11 @@ makes a quiet edit of that record visible.
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from live_server import ROOT
+import pytest
 from sqlalchemy import delete, update
 
 from sync_server.db.engine import make_engine
@@ -18,11 +18,25 @@ from sync_server.db.migrate import upgrade
 from sync_server.db.tables import audit_log
 from sync_server.services import audit
 from sync_server.services.audit import Actor
+from vaxdesk.cli import main
 
 
-def _verify(url: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "vaxdesk", "server", "audit", "verify", "--db", url]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=60)
+@dataclass(frozen=True)
+class Verified:
+    returncode: int
+    stdout: str
+
+
+@pytest.fixture
+def verify_cli(capsys: pytest.CaptureFixture[str]) -> Callable[[str], Verified]:
+    """`vaxdesk server audit verify --db URL`, run in this process."""
+
+    def run(url: str) -> Verified:
+        capsys.readouterr()
+        code = main(["server", "audit", "verify", "--db", url])
+        return Verified(code, capsys.readouterr().out)
+
+    return run
 
 
 def _log_three(url: str) -> None:
@@ -35,20 +49,22 @@ def _log_three(url: str) -> None:
     engine.dispose()
 
 
-def test_an_intact_chain_passes_and_an_edited_entry_fails(tmp_path: Path) -> None:
+def test_an_intact_chain_passes_and_an_edited_entry_fails(
+    tmp_path: Path, verify_cli: Callable[[str], Verified]
+) -> None:
     url = f"sqlite:///{tmp_path / 'server.db'}"
     _log_three(url)
-    ok = _verify(url)
+    ok = verify_cli(url)
     assert ok.returncode == 0 and "3 entries" in ok.stdout
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(update(audit_log).where(audit_log.c.id == 2).values(actor="someone else"))
     engine.dispose()
-    bad = _verify(url)
+    bad = verify_cli(url)
     assert bad.returncode == 1 and "entry 2 was altered" in bad.stdout
 
 
-def test_a_removed_entry_is_found(tmp_path: Path) -> None:
+def test_a_removed_entry_is_found(tmp_path: Path, verify_cli: Callable[[str], Verified]) -> None:
     url = f"sqlite:///{tmp_path / 'server.db'}"
     _log_three(url)
     engine = make_engine(url)
@@ -59,7 +75,7 @@ def test_a_removed_entry_is_found(tmp_path: Path) -> None:
     assert not result.ok
     assert any("entries 2-2 are missing" in p for p in result.problems)
     assert any("entry 3 does not link" in p for p in result.problems)
-    assert _verify(url).returncode == 1
+    assert verify_cli(url).returncode == 1
 
 
 def test_a_rehashed_edit_still_breaks_the_next_link(tmp_path: Path) -> None:

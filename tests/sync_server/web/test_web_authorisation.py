@@ -33,6 +33,7 @@ MATRIX: list[tuple[str, str, dict[str, str], set[str]]] = [
     ("GET", "/rosters", {}, ALL),
     ("GET", f"{A}/rosters/{DAY}", {}, ALL),
     ("GET", f"{A}/rosters/{DAY}/notices.csv", {}, ALL),
+    ("POST", f"{A}/rosters/{DAY}", {}, WRITERS),  # the upload: a file, see _call
     ("POST", f"{A}/rosters/{DAY}/cancel", {"ref": "0" * 24}, WRITERS),
     (
         "POST",
@@ -75,9 +76,15 @@ def clients(shared_bureau: Bureau) -> Iterator[dict[str, Browserless]]:
     }
 
 
+UPLOAD = f"{A}/rosters/{DAY}"
+EMPTY_ROSTER = {"file": ("roster.csv", "姓名,身分證字號\r\n".encode("utf-8-sig"), "text/csv")}
+
+
 def _call(client: Browserless, method: str, path: str, form: dict[str, str]) -> httpx.Response:
     if method == "GET":
         return client.get(path)
+    if path == UPLOAD:
+        return client.post(path, form, files=EMPTY_ROSTER)
     return client.post(path, form)
 
 
@@ -94,7 +101,11 @@ def test_every_role_against_every_page_and_form(
             if (may and (status == 403 or status >= 500)) or (not may and status != 403):
                 wrong.append(f"{who} {method} {path}: {status} ({'allowed' if may else 'refused'})")
         anonymous = httpx.request(
-            method, shared_bureau.url + path, data=form or None, follow_redirects=False
+            method,
+            shared_bureau.url + path,
+            data=form or None,
+            files=EMPTY_ROSTER if path == UPLOAD else None,
+            follow_redirects=False,
         )
         if anonymous.status_code != 303 or "/sign-in" not in anonymous.headers["location"]:
             wrong.append(f"anonymous {method} {path}: {anonymous.status_code}")
