@@ -21,8 +21,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import Engine
 
 from sync_server.errors import ServiceError
+from sync_server.services import audit
 from sync_server.services.accounts import BUREAU_ROLES, Principal, Role
 from sync_server.services.audit import Actor
 from sync_server.web.session import client_address
@@ -97,6 +99,33 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
 def actor(request: Request, who: Principal) -> Actor:
     """The audit actor of a request."""
     return Actor.of(who, client_address(request))
+
+
+CSV: Final[str] = "text/csv; charset=utf-8"
+XLSX: Final[str] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def logged_download(
+    request: Request,
+    who: Principal,
+    engine: Engine,
+    filename: str,
+    data: bytes,
+    *,
+    action: str = "exported",
+    target: str,
+    detail: dict[str, Any] | None = None,
+) -> Response:
+    """A file download (CSV or XLSX by its name) that goes into the audit log first."""
+    with engine.begin() as conn:
+        audit.record(
+            conn, actor(request, who), action, target, {"file": filename, **(detail or {})}
+        )
+    return Response(
+        data,
+        media_type=XLSX if filename.endswith(".xlsx") else CSV,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def see_other(url: str) -> RedirectResponse:

@@ -8,44 +8,18 @@ the reconciliation also for the site's manager.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Final
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
 from sync_server.api.deps import AdminDep, BureauDep, EngineDep, ReaderDep, RulesDep, SiteDep
 from sync_server.errors import not_found
 from sync_server.services import audit, exports, reconcile
-from sync_server.services.accounts import Principal, Site, now_utc
-from sync_server.web.pages import PageRoute, actor, render, see_other
+from sync_server.services.accounts import now_utc
+from sync_server.web.pages import PageRoute, actor, logged_download, render, see_other
 from sync_server.web.routes.today import visible_sites
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-
-CSV: Final[str] = "text/csv; charset=utf-8"
-XLSX: Final[str] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _download(
-    request: Request,
-    who: Principal,
-    engine: EngineDep,
-    site: Site,
-    day: date,
-    what: str,
-    data: bytes,
-) -> Response:
-    name = f"{what}_{site.code}_{day}"
-    media = XLSX if what.endswith("xlsx") else CSV
-    filename = name.replace("_xlsx", "") + (".xlsx" if media == XLSX else ".csv")
-    with engine.begin() as conn:
-        audit.record(
-            conn, actor(request, who), "exported", f"{site.code} {day}", {"file": filename}
-        )
-    return Response(
-        data,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 @router.get("/exports")
@@ -68,7 +42,9 @@ def niis(
     """The NIIS upload file of the day (personal data: logged)."""
     with engine.connect() as conn:
         data = exports.niis_csv(conn, site, day, rules)
-    return _download(request, who, engine, site, day, "niis", data)
+    return logged_download(
+        request, who, engine, f"niis_{site.code}_{day}.csv", data, target=f"{site.code} {day}"
+    )
 
 
 @router.get("/sites/{code}/exports/stock/{day}.csv")
@@ -78,7 +54,9 @@ def stock_file(
     """The stock report per lot of the day."""
     with engine.connect() as conn:
         data = exports.stock_csv(conn, site, day, rules)
-    return _download(request, who, engine, site, day, "stock", data)
+    return logged_download(
+        request, who, engine, f"stock_{site.code}_{day}.csv", data, target=f"{site.code} {day}"
+    )
 
 
 @router.get("/sites/{code}/exports/reconciliation/{day}.{fmt}")
@@ -97,7 +75,8 @@ def reconciliation(
     with engine.connect() as conn:
         rec = reconcile.reconcile(conn, site, day, rules)
     data = reconcile.to_xlsx(rec) if fmt == "xlsx" else reconcile.to_csv(rec)
-    return _download(request, who, engine, site, day, f"reconciliation_{fmt}", data)
+    name = f"reconciliation_{site.code}_{day}.{fmt}"
+    return logged_download(request, who, engine, name, data, target=f"{site.code} {day}")
 
 
 @router.get("/stock")

@@ -22,7 +22,7 @@ from sync_server.services import audit
 from sync_server.services import rosters as svc
 from sync_server.services.accounts import Site
 from sync_server.services.spreadsheets import csv_bytes
-from sync_server.web.pages import PageRoute, actor, render, see_other
+from sync_server.web.pages import PageRoute, actor, logged_download, render, see_other
 from sync_server.web.routes.today import visible_sites
 from vaccination.ids import check_id, mask_id
 from vaccination.models import Booking, Person
@@ -234,12 +234,13 @@ def notices(
         ]
         for e in entries
     ]
-    with engine.begin() as conn:
-        audit.record(
-            conn, actor(request, who), "notices_exported", f"{site.code} {day}", {"rows": len(rows)}
-        )
-    return Response(
+    return logged_download(
+        request,
+        who,
+        engine,
+        f"notices_{site.code}_{day}.csv",
         csv_bytes(NOTICE_HEADER, rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="notices_{site.code}_{day}.csv"'},
+        action="notices_exported",
+        target=f"{site.code} {day}",
+        detail={"rows": len(rows)},
     )

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request, Response
 
 from sync_server.api.deps import EngineDep, ReaderDep
 from sync_server.errors import bad_request
-from sync_server.services import audit, statistics
-from sync_server.web.pages import PageRoute, actor, render
+from sync_server.services import statistics
+from sync_server.web.pages import PageRoute, logged_download, render
 from sync_server.web.routes.today import visible_sites
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -74,16 +74,11 @@ def statistics_csv(
     start, end = _range(start, end)
     with engine.connect() as conn:
         rows = statistics.daily_counts(conn, visible_sites(conn, who), start, end)
-    with engine.begin() as conn:
-        audit.record(
-            conn,
-            actor(request, who),
-            "exported",
-            "statistics",
-            {"from": str(start), "to": str(end)},
-        )
-    return Response(
+    return logged_download(
+        request,
+        who,
+        engine,
+        f"statistics_{start}_{end}.csv",
         statistics.counts_csv(rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="statistics_{start}_{end}.csv"'},
+        target="statistics",
     )
