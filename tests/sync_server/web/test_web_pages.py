@@ -19,7 +19,8 @@ from sqlalchemy import select, update
 from web_client import Browserless, sign_in
 
 from sync_server.db.engine import make_engine
-from sync_server.db.tables import audit_log, web_sessions
+from sync_server.db.tables import audit_log, desk_progress, sites, web_sessions
+from sync_server.services.accounts import now_utc
 from sync_server.services.statistics import age_band
 from vaccination.ids import mask_id
 
@@ -179,3 +180,33 @@ def test_an_idle_session_ends(shared_bureau: Bureau) -> None:
         conn.execute(update(web_sessions).values(last_seen_at=long_ago - timedelta(hours=2)))
     engine.dispose()
     assert staff.get("/").status_code == 303
+
+
+def test_a_site_whose_desks_went_quiet_stands_out_today(shared_bureau: Bureau) -> None:
+    today = date.today()
+    entry = {
+        "id_number": pid(90), "name": "林今天", "slot_start": f"{today}T09:00:00",
+        "product": "CoV_Moderna", "dose": 1,
+    }  # fmt: skip
+    r = shared_bureau.admin.call(
+        "POST", f"/api/v1/sites/{SITE_A}/rosters/{today}/entries", json=entry
+    )
+    assert r.status_code == 201
+    staff = sign_in(shared_bureau.url, "staff")
+    quiet = staff.get("/").text
+    assert 'class="stale" data-site="TN01"' in quiet  # bookings today, no desk has synced
+    engine = make_engine(shared_bureau.db_url)
+    with engine.begin() as conn:
+        site_id = conn.execute(select(sites.c.id).where(sites.c.code == SITE_A)).scalar_one()
+        conn.execute(
+            desk_progress.insert().values(
+                site_id=site_id, desk="A", acked_through=12, last_push_at=now_utc()
+            )
+        )
+    page = staff.get("/").text
+    assert 'class="" data-site="TN01"' in page and "未同步" not in page
+    with engine.begin() as conn:
+        conn.execute(update(desk_progress).values(last_push_at=now_utc() - timedelta(minutes=20)))
+    engine.dispose()
+    late = staff.get("/today/table").text
+    assert 'class="stale" data-site="TN01"' in late and "未同步" in late
