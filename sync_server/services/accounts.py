@@ -139,18 +139,8 @@ def site_by_id(conn: Connection, site_id: int) -> Site:
     return _site_from_row(row)
 
 
-def create_account(
-    conn: Connection,
-    *,
-    name: str,
-    role: Role,
-    site_code: str | None,
-    desk: str | None,
-    lifetime_days: int,
-    now: datetime | None = None,
-) -> NewAccount:
-    """Create an account (a desk when role is `desk`) and return its one-time token."""
-    now = now or now_utc()
+def _placement(conn: Connection, role: Role, site_code: str | None, desk: str | None) -> int | None:
+    """The site id an account of `role` belongs to; 422 when site or desk do not fit the role."""
     site_id: int | None = None
     if role in BUREAU_ROLES:
         if site_code or desk:
@@ -168,6 +158,22 @@ def create_account(
             )
     elif desk:
         raise bad_request("bad_account", "只有櫃台帳號有櫃台代號", "only desk accounts have a desk")
+    return site_id
+
+
+def create_account(
+    conn: Connection,
+    *,
+    name: str,
+    role: Role,
+    site_code: str | None,
+    desk: str | None,
+    lifetime_days: int,
+    now: datetime | None = None,
+) -> NewAccount:
+    """Create an account (a desk when role is `desk`) and return its one-time token."""
+    now = now or now_utc()
+    site_id = _placement(conn, role, site_code, desk)
     token = new_token()
     expires = now + timedelta(days=lifetime_days)
     try:
@@ -369,3 +375,15 @@ def reissue_token(
         .values(token_hash=hash_token(token), disabled=False, expires_at=expires)
     )
     return NewAccount(info.id, info.name, info.role, info.site_code, info.desk, expires, token)
+
+
+def change_role(conn: Connection, account_id: int, role: Role, site_code: str | None) -> None:
+    """Give a person's account another role (and site); desks keep theirs."""
+    if role is Role.DESK or account_by_id(conn, account_id).role is Role.DESK:
+        raise bad_request(
+            "bad_account", "櫃台帳號的角色不能更改", "a desk account's role cannot be changed"
+        )
+    site_id = _placement(conn, role, site_code or None, None)
+    conn.execute(
+        update(accounts).where(accounts.c.id == account_id).values(role=role.value, site_id=site_id)
+    )

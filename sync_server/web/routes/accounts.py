@@ -97,6 +97,29 @@ def disable(request: Request, account_id: int, who: AdminDep, engine: EngineDep)
     return see_other("/accounts")
 
 
+@router.post("/accounts/{account_id}/role")
+def change_role(
+    request: Request,
+    account_id: int,
+    who: AdminDep,
+    engine: EngineDep,
+    role: Annotated[Role, Form()],
+    site: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """Another role (and site) for a person's account; its sessions end so it signs in anew."""
+    with engine.begin() as conn:
+        svc.change_role(conn, account_id, role, site or None)
+        close_sessions_of(conn, account_id)
+        audit.record(
+            conn,
+            actor(request, who),
+            "account_role",
+            str(account_id),
+            {"role": role.value, "site": site or None},
+        )
+    return see_other("/accounts")
+
+
 @router.post("/accounts/{account_id}/networks")
 def networks(
     request: Request,

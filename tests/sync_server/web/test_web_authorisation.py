@@ -65,6 +65,7 @@ MATRIX: list[tuple[str, str, dict[str, str], set[str]]] = [
     ("POST", "/accounts/999/renew", {}, ADMIN),
     ("POST", "/accounts/999/disable", {}, ADMIN),
     ("POST", "/accounts/999/networks", {"allowed": ""}, ADMIN),
+    ("POST", "/accounts/999/role", {"role": "bureau_staff"}, ADMIN),
     ("GET", "/audit", {}, BUREAU),
 ]
 

@@ -15,12 +15,12 @@ import httpx
 from conftest import SITE_A, SITE_A_NAME, Bureau
 from desks import DAY as DESK_DAY
 from desks import make_desk, pid, seed_roster
-from sqlalchemy import select, update
-from web_client import Browserless, sign_in
+from sqlalchemy import delete, select, update
+from web_client import Browserless, add_user, sign_in
 
 from sync_server.db.engine import make_engine
 from sync_server.db.tables import audit_log, desk_progress, sites, web_sessions
-from sync_server.services.accounts import now_utc
+from sync_server.services.accounts import Role, now_utc
 from sync_server.services.statistics import age_band
 from vaccination.ids import mask_id
 
@@ -193,11 +193,13 @@ def test_a_site_whose_desks_went_quiet_stands_out_today(shared_bureau: Bureau) -
     )
     assert r.status_code == 201
     staff = sign_in(shared_bureau.url, "staff")
-    quiet = staff.get("/").text
-    assert 'class="stale" data-site="TN01"' in quiet  # bookings today, no desk has synced
     engine = make_engine(shared_bureau.db_url)
     with engine.begin() as conn:
         site_id = conn.execute(select(sites.c.id).where(sites.c.code == SITE_A)).scalar_one()
+        conn.execute(delete(desk_progress).where(desk_progress.c.site_id == site_id))
+    quiet = staff.get("/").text
+    assert 'class="stale" data-site="TN01"' in quiet  # bookings today, no desk has synced
+    with engine.begin() as conn:
         conn.execute(
             desk_progress.insert().values(
                 site_id=site_id, desk="A", acked_through=12, last_push_at=now_utc()
@@ -210,3 +212,18 @@ def test_a_site_whose_desks_went_quiet_stands_out_today(shared_bureau: Bureau) -
     engine.dispose()
     late = staff.get("/today/table").text
     assert 'class="stale" data-site="TN01"' in late and "未同步" in late
+
+
+def test_an_administrator_changes_a_role(shared_bureau: Bureau) -> None:
+    moved = add_user(shared_bureau.db_url, "moving", Role.BUREAU_STAFF)
+    before = sign_in(shared_bureau.url, "moving")
+    admin = sign_in(shared_bureau.url, "admin")
+    bad = admin.post(f"/accounts/{moved}/role", {"role": "site_manager", "site": ""})
+    assert bad.status_code == 422 and "此角色需要指定場所" in bad.text
+    ok = admin.post(f"/accounts/{moved}/role", {"role": "site_manager", "site": SITE_A})
+    assert ok.status_code == 303
+    assert before.get("/").status_code == 303  # signed out by the change
+    after = sign_in(shared_bureau.url, "moving")
+    assert after.get("/sites").status_code == 403  # a site manager now
+    assert after.get(f"/sites/{SITE_A}/days/{DAY}").status_code == 200
+    assert _audit(shared_bureau, "account_role")[0]["role"] == "site_manager"
