@@ -93,7 +93,7 @@ def stock_page(
     with engine.connect() as conn:
         sites = visible_sites(conn, who)
         chosen = next((s for s in sites if s.code == code), sites[0] if sites else None)
-        rows = exports.stock_rows(conn, chosen, day, rules) if chosen else []
+        every = [(s, row) for s in sites for row in exports.stock_rows(conn, s, day, rules)]
         delivered = exports.deliveries(conn, chosen) if chosen else []
     return render(
         request,
@@ -102,7 +102,7 @@ def stock_page(
         sites=sites,
         chosen=chosen,
         day=day,
-        rows=rows,
+        every=every,
         delivered=delivered,
         products=rules.products(),
     )
