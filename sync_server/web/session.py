@@ -103,24 +103,26 @@ def load_session(engine: Engine, secret: str, idle: timedelta) -> WebSession | N
     """The live session of a cookie secret, or None (unknown, idle too long, account stopped)."""
     digest = hash_token(secret)
     now = now_utc()
-    with engine.begin() as conn:
+    # Read first; write only when the session is to be touched (once a minute) or ended.
+    with engine.connect() as conn:
         row = conn.execute(
             select(web_sessions, accounts)
             .join(accounts, accounts.c.id == web_sessions.c.account_id)
             .where(web_sessions.c.token_hash == digest)
         ).first()
-        if row is None:
-            return None
-        expires = _aware(row.expires_at)
-        if row.disabled or expires <= now or _aware(row.last_seen_at) + idle <= now:
-            conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == digest))
-            return None
-        if _aware(row.last_seen_at) + _TOUCH_EVERY <= now:
-            conn.execute(
-                update(web_sessions)
-                .where(web_sessions.c.token_hash == digest)
-                .values(last_seen_at=now)
-            )
+    if row is None:
+        return None
+    expires = _aware(row.expires_at)
+    ended = row.disabled or expires <= now or _aware(row.last_seen_at) + idle <= now
+    if ended or _aware(row.last_seen_at) + _TOUCH_EVERY <= now:
+        with engine.begin() as conn:
+            where = web_sessions.c.token_hash == digest
+            if ended:
+                conn.execute(delete(web_sessions).where(where))
+            else:
+                conn.execute(update(web_sessions).where(where).values(last_seen_at=now))
+    if ended:
+        return None
     principal = Principal(row.id, row.name, Role(row.role), row.site_id, row.desk, expires)
     return WebSession(principal, row.csrf_token)
 

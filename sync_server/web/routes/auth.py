@@ -77,7 +77,8 @@ def sign_in(
     try:
         with engine.begin() as conn:
             who = passwords.sign_in(conn, hasher, login, password, address)
-            secret, _ = open_session(conn, who.account_id or 0, address)
+            assert who.account_id is not None  # password accounts are real accounts
+            secret, _ = open_session(conn, who.account_id, address)
             audit.record(conn, Actor.of(who, address), "sign_in", login)
     except ServiceError as exc:
         with engine.begin() as conn:

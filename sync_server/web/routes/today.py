@@ -89,7 +89,7 @@ def today(
 ) -> Response:
     """The Today page; it refreshes its table every `every` seconds."""
     day = day or date.today()
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         rows = site_rows(conn, who, day, rules)
     return render(request, "today.html", nav="today", day=day, rows=rows, refresh=every)
 
@@ -100,6 +100,6 @@ def today_table(
 ) -> Response:
     """The table alone, what the page fetches every few seconds."""
     day = day or date.today()
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         rows = site_rows(conn, who, day, rules)
     return render(request, "today_table.html", day=day, rows=rows)
