@@ -287,22 +287,25 @@ def run_user_add(args: argparse.Namespace) -> int:
     if not password:
         raise UserError("標準輸入沒有密碼 / no password on standard input")
     engine = _engine(args)
-    with engine.begin() as conn:
-        new = _service(
-            lambda: passwords.create_password_account(
-                conn,
-                passwords.hasher_for(settings),
-                login=args.login,
-                name=args.name,
-                role=Role(args.role),
-                site_code=args.site,
-                password=password,
-                networks=passwords.parse_networks(args.allow),
-                lifetime_days=settings.account_lifetime_days,
+    try:
+        with engine.begin() as conn:
+            new = _service(
+                lambda: passwords.create_password_account(
+                    conn,
+                    passwords.hasher_for(settings),
+                    login=args.login,
+                    name=args.name,
+                    role=Role(args.role),
+                    site_code=args.site,
+                    password=password,
+                    networks=passwords.parse_networks(args.allow),
+                    lifetime_days=settings.account_lifetime_days,
+                )
             )
-        )
-        actor = audit.Actor("vaxdesk server user add", None, "local")
-        audit.record(conn, actor, "account_created", args.login, {"role": args.role})
+            actor = audit.Actor("vaxdesk server user add", None, "local")
+            audit.record(conn, actor, "account_created", args.login, {"role": args.role})
+    finally:
+        engine.dispose()
     print(
         f"帳號 / account {new.id} {args.login} ({new.role.value}) "
         f"到期 / expires {new.expires_at:%Y-%m-%d}"
@@ -315,8 +318,11 @@ def run_audit_verify(args: argparse.Namespace) -> int:
     from sync_server.services import audit
 
     engine = _engine(args)
-    with engine.connect() as conn:
-        result = audit.verify(conn)
+    try:
+        with engine.connect() as conn:
+            result = audit.verify(conn)
+    finally:
+        engine.dispose()
     for problem in result.problems:
         print(problem)
     if not result.ok:
