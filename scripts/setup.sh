@@ -15,6 +15,7 @@ SYSTEM_PACKAGES=(
   xvfb xauth                                # a screen for machines without one
   poppler-utils                             # pdftotext / pdftoppm (PDF checks)
   socat                                     # pseudo-terminal pairs for serial tests
+  chromium                                  # the browser tests of the bureau's web pages
 )
 
 install_system_packages() {

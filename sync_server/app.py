@@ -28,6 +28,7 @@ from sync_server.db.engine import make_engine
 from sync_server.db.migrate import upgrade
 from sync_server.errors import FieldError, ServiceError
 from sync_server.services.accounts import Authenticator
+from sync_server.web.router import mount_static, web_router
 from vaccination.rules import load_rule_sets
 from vaccination.wire import PushRequest
 
@@ -80,6 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="衛生局同步伺服器 / the health bureau's sync server",
         version="1",
         lifespan=lifespan,
+        docs_url=None,  # served by sync_server.web with local assets (no CDN)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -134,6 +137,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(rosters.router)
     app.include_router(rosters.bureau_router)
     app.include_router(reports.router)
+    app.include_router(web_router())
+    mount_static(app)
     _declare_push_request(app)
     # The last added runs first: a body is read whole before a push may take a slot.
     app.add_middleware(PushGate, settings=settings)

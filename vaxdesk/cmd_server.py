@@ -1,4 +1,4 @@
-"""`vaxdesk server` (run, migrate, admin, site, desk) and `vaxdesk export` (NIIS, stock ...).
+"""`vaxdesk server` (run, migrate, admin, user, audit, site, desk) and `vaxdesk export`.
 
 The database is chosen by `--db URL` or VAXDESK_SERVER_DATABASE_URL (SQLite file by
 default, `postgresql+psycopg://...` in production). Tokens are printed once and
@@ -87,6 +87,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     add.add_argument("--code", required=True)
     add.add_argument("--name", required=True)
     add.add_argument("--institution", required=True, help="十碼院所代碼 / 10-digit code")
+
+    user_sub = _group(sub, "user", "網頁登入帳號 / web page accounts")
+    user = _db_command(
+        user_sub, "add", "建立以密碼登入的帳號 / add an account with a password", run_user_add
+    )
+    user.add_argument("--login", required=True, help="登入帳號 / login name")
+    user.add_argument("--name", default="", help="顯示名稱 / display name (default: the login)")
+    user.add_argument(
+        "--role", required=True, choices=["bureau_admin", "bureau_staff", "site_manager"]
+    )
+    user.add_argument("--site", help="場所代碼 / site code (site_manager)")
+    user.add_argument(
+        "--allow",
+        default="",
+        help="只允許這些網段登入 / sign-in only from these networks (e.g. 10.1.0.0/16)",
+    )
+    user.add_argument(
+        "--password-stdin",
+        action="store_true",
+        required=True,
+        help="從標準輸入讀密碼 / read the password from standard input (never an argument)",
+    )
+
+    audit_sub = _group(sub, "audit", "稽核紀錄 / the audit log")
+    _db_command(
+        audit_sub,
+        "verify",
+        "檢查稽核紀錄的雜湊鏈 / check the audit log's hash chain",
+        run_audit_verify,
+    )
 
     desk_sub = _group(sub, "desk", "櫃台 / desks")
     enrol = _db_command(desk_sub, "add", "登記櫃台並顯示憑證 / enrol a desk", run_desk_add)
@@ -241,6 +271,64 @@ def run_admin_renew(args: argparse.Namespace) -> int:
             lambda: renew_account(conn, args.account_id, load_settings().account_lifetime_days)
         )
     print(f"帳號 / account {args.account_id} 到期 / expires {expires:%Y-%m-%d}")
+    return 0
+
+
+def run_user_add(args: argparse.Namespace) -> int:
+    """Create a password account; the password is the first line of standard input."""
+    import sys
+
+    from sync_server.core.config import load_settings
+    from sync_server.services import audit, passwords
+    from sync_server.services.accounts import Role
+
+    settings = load_settings()
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise UserError("標準輸入沒有密碼 / no password on standard input")
+    engine = _engine(args)
+    try:
+        with engine.begin() as conn:
+            new = _service(
+                lambda: passwords.create_password_account(
+                    conn,
+                    passwords.hasher_for(settings),
+                    login=args.login,
+                    name=args.name,
+                    role=Role(args.role),
+                    site_code=args.site,
+                    password=password,
+                    networks=passwords.parse_networks(args.allow),
+                    lifetime_days=settings.account_lifetime_days,
+                )
+            )
+            actor = audit.Actor("vaxdesk server user add", None, "local")
+            audit.record(conn, actor, "account_created", args.login, {"role": args.role})
+    finally:
+        engine.dispose()
+    print(
+        f"帳號 / account {new.id} {args.login} ({new.role.value}) "
+        f"到期 / expires {new.expires_at:%Y-%m-%d}"
+    )
+    return 0
+
+
+def run_audit_verify(args: argparse.Namespace) -> int:
+    """Walk the audit log's hash chain; exit 1 when an entry was altered or removed."""
+    from sync_server.services import audit
+
+    engine = _engine(args)
+    try:
+        with engine.connect() as conn:
+            result = audit.verify(conn)
+    finally:
+        engine.dispose()
+    for problem in result.problems:
+        print(problem)
+    if not result.ok:
+        print(f"稽核紀錄遭竄改 / the audit log was tampered with ({result.checked} entries)")
+        return 1
+    print(f"稽核紀錄完整 / the audit log is intact: {result.checked} entries")
     return 0
 
 

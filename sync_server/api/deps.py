@@ -21,6 +21,7 @@ from sync_server.services.accounts import (
     site_by_code,
     site_by_id,
 )
+from sync_server.web.session import session_principal
 from vaccination.rules import RuleSetRegistry
 
 _bearer = HTTPBearer(auto_error=False, description="a desk or account token")
@@ -56,9 +57,13 @@ async def get_principal(
     engine: EngineDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The caller behind the bearer token (401 when missing, unknown or expired)."""
+    """The caller behind the bearer token or the web session (401 when neither is valid)."""
     auth: Authenticator = request.app.state.auth
     token = credentials.credentials if credentials is not None else None
+    if token is None:
+        session = await session_principal(request)  # CSRF-checked for changing requests
+        if session is not None:
+            return session
     principal = auth.cached(token)
     if principal is None:
         principal = await run_in_threadpool(auth.authenticate, engine.connect, token)

@@ -80,6 +80,19 @@ class Settings(BaseSettings):
     roster_max_rows: int = Field(
         default=200_000, ge=1, description="a roster file with more rows is refused"
     )
+    session_idle_minutes: int = Field(
+        default=60,
+        ge=1,
+        description="a web page session ends after this many minutes without a request",
+    )
+    password_time_cost: int = Field(
+        default=3, ge=1, description="argon2id passes over memory per password hash"
+    )
+    password_memory_kib: int = Field(
+        default=65536,
+        ge=8,
+        description="argon2id memory per password hash in KiB (64 MiB; lower only for tests)",
+    )
 
 
 def load_settings(**overrides: Any) -> Settings:

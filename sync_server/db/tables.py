@@ -140,3 +140,58 @@ stock_deliveries = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index(None, "site_id", "product", "lot"),
 )
+
+# The bureau's web pages (sync_server/web): password sign-in, sessions, the audit log.
+
+# A password for an account that signs in to the web pages (an account keeps its token).
+account_passwords = Table(
+    "account_passwords",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id"), primary_key=True),
+    Column("login", String(64), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),  # argon2id, with its parameters
+    Column("allowed_networks", JSON, nullable=False),  # ["10.1.0.0/16"]; empty: any address
+    Column("last_sign_in_at", DateTime(timezone=True)),
+)
+
+# A signed-in browser: only the digest of the cookie's secret is stored.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Index(None, "account_id"),
+)
+
+# Failed sign-ins, the base of the throttle (per login and per address).
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("login", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index(None, "login", "at"),
+    Index(None, "address", "at"),
+)
+
+# Every change and every read of personal data, each entry chained to the one before it.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", LogId, primary_key=True, autoincrement=True),
+    Column("at", String(40), nullable=False),  # ISO-8601 UTC, exactly as hashed
+    Column("actor", String(200), nullable=False),
+    Column("actor_id", Integer),
+    Column("address", String(64), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+    Index(None, "action", "id"),
+)

@@ -135,18 +135,8 @@ def site_by_id(conn: Connection, site_id: int) -> Site:
     return _site_from_row(row)
 
 
-def create_account(
-    conn: Connection,
-    *,
-    name: str,
-    role: Role,
-    site_code: str | None,
-    desk: str | None,
-    lifetime_days: int,
-    now: datetime | None = None,
-) -> NewAccount:
-    """Create an account (a desk when role is `desk`) and return its one-time token."""
-    now = now or now_utc()
+def _placement(conn: Connection, role: Role, site_code: str | None, desk: str | None) -> int | None:
+    """The site id an account of `role` belongs to; 422 when site or desk do not fit the role."""
     site_id: int | None = None
     if role in BUREAU_ROLES:
         if site_code or desk:
@@ -164,6 +154,22 @@ def create_account(
             )
     elif desk:
         raise bad_request("bad_account", "只有櫃台帳號有櫃台代號", "only desk accounts have a desk")
+    return site_id
+
+
+def create_account(
+    conn: Connection,
+    *,
+    name: str,
+    role: Role,
+    site_code: str | None,
+    desk: str | None,
+    lifetime_days: int,
+    now: datetime | None = None,
+) -> NewAccount:
+    """Create an account (a desk when role is `desk`) and return its one-time token."""
+    now = now or now_utc()
+    site_id = _placement(conn, role, site_code, desk)
     token = new_token()
     expires = now + timedelta(days=lifetime_days)
     try:
@@ -288,3 +294,86 @@ def _unexpired(principal: Principal) -> Principal:
             "the account has expired; ask the health bureau to renew it",
         )
     return principal
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """An account as the Accounts and Sites pages list it (no secrets)."""
+
+    id: int
+    name: str
+    role: Role
+    site_code: str | None
+    desk: str | None
+    login: str | None
+    created_at: datetime
+    expires_at: datetime
+    disabled: bool
+    last_sign_in_at: datetime | None
+    allowed_networks: list[str]
+
+
+def list_accounts(conn: Connection, *, desks: bool) -> list[AccountInfo]:
+    """Desk accounts (desks=True) or the others, by site then name."""
+    from sync_server.db.tables import account_passwords
+
+    cond = accounts.c.role == Role.DESK.value
+    rows = conn.execute(
+        select(accounts, sites.c.code, account_passwords)
+        .outerjoin(sites, sites.c.id == accounts.c.site_id)
+        .outerjoin(account_passwords, account_passwords.c.account_id == accounts.c.id)
+        .where(cond if desks else ~cond)
+        .order_by(sites.c.code, accounts.c.desk, accounts.c.name, accounts.c.id)
+    )
+    return [
+        AccountInfo(
+            r.id,
+            r.name,
+            Role(r.role),
+            r.code,
+            r.desk,
+            r.login,
+            _as_aware(r.created_at),
+            _as_aware(r.expires_at),
+            bool(r.disabled),
+            _as_aware(r.last_sign_in_at) if r.last_sign_in_at else None,
+            list(r.allowed_networks or []),
+        )
+        for r in rows
+    ]
+
+
+def account_by_id(conn: Connection, account_id: int) -> AccountInfo:
+    """One account (desk or not); 404 otherwise."""
+    for info in list_accounts(conn, desks=True) + list_accounts(conn, desks=False):
+        if info.id == account_id:
+            return info
+    raise not_found("帳號", "account")
+
+
+def reissue_token(
+    conn: Connection, account_id: int, lifetime_days: int, now: datetime | None = None
+) -> NewAccount:
+    """Re-enrol: a new token (shown once) for an account, enabled again and renewed."""
+    now = now or now_utc()
+    info = account_by_id(conn, account_id)
+    token = new_token()
+    expires = now + timedelta(days=lifetime_days)
+    conn.execute(
+        update(accounts)
+        .where(accounts.c.id == account_id)
+        .values(token_hash=hash_token(token), disabled=False, expires_at=expires)
+    )
+    return NewAccount(info.id, info.name, info.role, info.site_code, info.desk, expires, token)
+
+
+def change_role(conn: Connection, account_id: int, role: Role, site_code: str | None) -> None:
+    """Give a person's account another role (and site); desks keep theirs."""
+    if role is Role.DESK or account_by_id(conn, account_id).role is Role.DESK:
+        raise bad_request(
+            "bad_account", "櫃台帳號的角色不能更改", "a desk account's role cannot be changed"
+        )
+    site_id = _placement(conn, role, site_code or None, None)
+    conn.execute(
+        update(accounts).where(accounts.c.id == account_id).values(role=role.value, site_id=site_id)
+    )

@@ -171,3 +171,21 @@ def record_delivery(
             site_id=site.id, day=day, product=product, lot=lot.strip(), vials=vials, created_at=now
         )
     )
+
+
+def deliveries(conn: Connection, site: Site) -> list[dict[str, Any]]:
+    """Every delivery recorded for the site, newest first."""
+    return [
+        dict(r._mapping)
+        for r in conn.execute(
+            select(
+                stock_deliveries.c.day,
+                stock_deliveries.c.product,
+                stock_deliveries.c.lot,
+                stock_deliveries.c.vials,
+                stock_deliveries.c.created_at,
+            )
+            .where(stock_deliveries.c.site_id == site.id)
+            .order_by(stock_deliveries.c.day.desc(), stock_deliveries.c.id.desc())
+        )
+    ]

@@ -49,7 +49,7 @@ bureau_router = APIRouter(prefix="/api/v1", tags=["rosters"], responses=SITE_ERR
 _SUFFIXES = {".csv", ".txt", ".xlsx", ".xls", ".tsv"}
 
 
-async def _read_upload(
+async def read_upload_file(
     file: UploadFile, rules: RuleSetRegistry, settings: Settings, default_site: str | None
 ) -> ImportReport:
     """Parse the uploaded file in a worker thread, before any transaction is opened."""
@@ -83,7 +83,7 @@ async def upload(
     settings: SettingsDep,
 ) -> RosterSummaryOut:
     """Replace the site's roster of `day` with the file's rows of this site on that day."""
-    report = await _read_upload(file, rules, settings, site.name)
+    report = await read_upload_file(file, rules, settings, site.name)
 
     def store() -> svc.RosterSummary:
         with engine.begin() as conn:
@@ -149,7 +149,7 @@ async def upload_bureau(
     """File a roster of several sites and days (the Tainan back-office export) under each
     row's site and day, replacing those days; rows of sites the bureau does not have are
     listed and filed nowhere."""
-    report = await _read_upload(file, rules, settings, None)
+    report = await read_upload_file(file, rules, settings, None)
 
     def store() -> svc.BureauRosterSummary:
         with engine.begin() as conn:

@@ -1,0 +1,1 @@
+"""The health bureau's web pages: server-rendered, Traditional Chinese first, English selectable."""
