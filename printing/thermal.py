@@ -231,8 +231,8 @@ def qr_modules(content: str) -> Image.Image:
     from PIL import Image
 
     code = zxingcpp.create_barcode(content, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
-    view = memoryview(code.to_image(scale=1, add_quiet_zones=False))
-    height, width = view.shape[0], view.shape[1]
+    view = memoryview(code.to_image(scale=1, add_quiet_zones=False))  # type: ignore[arg-type]
+    height, width = view.shape[0], view.shape[1]  # type: ignore[index]
     return Image.frombytes("L", (width, height), view.tobytes())
 
 

@@ -228,7 +228,12 @@ def _first_run(settings: DeskSettings) -> tuple[DeskSettings, str, Path | None] 
     # A card scanned now is refused in the dialog, not typed into the site field.
     wedge = WedgeFilter()
     sounds = SoundPlayer(enabled=settings.sounds)
-    wedge.scanned.connect(lambda raw: dialog.take_scan(raw) or sounds.play("block"))
+
+    def refuse_unless_taken(raw: str) -> None:
+        if not dialog.take_scan(raw):
+            sounds.play("block")
+
+    wedge.scanned.connect(refuse_unless_taken)
     wedge.install()
     try:
         answer = dialog.exec()

@@ -92,7 +92,7 @@ def roster_rows(rows: list[tuple[Any, ...]]) -> list[RosterRow]:
     dates: dict[str, Any] = {}
     parse_date = date.fromisoformat
     parse_time = datetime.fromisoformat
-    out = []
+    out: list[RosterRow] = []
     append = out.append
     for (row_number, id_number, name, birth, phone, dose, label, history, site, slot,
          product, walk_in, flags, queue, at, vaccinated, decision) in rows:  # fmt: skip
@@ -271,25 +271,28 @@ class CheckinService:
             if not mine:
                 return None
             last = max(mine, key=lambda c: (c.at, len(c.queue_number), c.queue_number))
-            if last.vaccinated:
-                raise DeskActionError(
-                    f"{last.queue_number} 已接種，不能取消報到",
-                    f"{last.queue_number} is already vaccinated; the check-in cannot be undone",
-                    code="ALREADY_VACCINATED",
-                )
-            self._emit(
-                conn,
-                EventKind.CHECKIN_UNDONE,
-                {
-                    "id_number": last.id_number,
-                    "queue_number": last.queue_number,
-                    "day": self.day.isoformat(),
-                    "checkin_id": last.checkin_id,
-                    "reason": reason,
-                },
-                now,
-            )
+            self._undo(conn, last, reason, now)
         return last.queue_number
+
+    def _undo(self, conn: Connection, c: lookups.CheckinRecord, reason: str, now: datetime) -> None:
+        if c.vaccinated:
+            raise DeskActionError(
+                f"{c.queue_number} 已接種，不能取消報到",
+                f"{c.queue_number} is already vaccinated; the check-in cannot be undone",
+                code="ALREADY_VACCINATED",
+            )
+        self._emit(
+            conn,
+            EventKind.CHECKIN_UNDONE,
+            {
+                "id_number": c.id_number,
+                "queue_number": c.queue_number,
+                "day": c.day.isoformat(),
+                "checkin_id": c.checkin_id,
+                "reason": reason,
+            },
+            now,
+        )
 
     # -- roster views ---------------------------------------------------------------------
 
@@ -782,24 +785,7 @@ class CheckinService:
         reason = mask_ids_in_text(reason)
         with self.store.write() as conn:
             c = self._checkin(conn, checkin_id)
-            if c.vaccinated:
-                raise DeskActionError(
-                    f"{c.queue_number} 已接種，不能取消報到",
-                    f"{c.queue_number} is already vaccinated; the check-in cannot be undone",
-                    code="ALREADY_VACCINATED",
-                )
-            self._emit(
-                conn,
-                EventKind.CHECKIN_UNDONE,
-                {
-                    "id_number": c.id_number,
-                    "queue_number": c.queue_number,
-                    "day": c.day.isoformat(),
-                    "checkin_id": c.checkin_id,
-                    "reason": reason,
-                },
-                now,
-            )
+            self._undo(conn, c, reason, now)
         log.info("undo %s %s at desk %s", c.queue_number, mask_id(c.id_number), self.desk)
         return c.queue_number
 

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from station_app.i18n import pick
 from station_app.scan_routing import ScanDialog, mark_scan_window
 from station_app.settings import DeskSettings, describe
+from station_app.views.combo import editor as combo_editor
 from vaccination.assessment import site_key
 from vaccination.ids import check_id
 from vaccination.models import Person
@@ -99,7 +100,7 @@ class ReasonDialog(ScanDialog):
         self.reason_box = QComboBox()
         self.reason_box.setEditable(True)
         self.reason_box.addItems(["", *choices])
-        self.reason_box.lineEdit().setPlaceholderText(self.tr("選擇或輸入原因"))
+        combo_editor(self.reason_box).setPlaceholderText(self.tr("選擇或輸入原因"))
         layout.addWidget(self.reason_box)
         layout.addWidget(self.scan_line)
         self.buttons = answer_buttons(
@@ -299,7 +300,7 @@ class FirstRunDialog(ScanDialog):
         self.site_box = QComboBox()
         self.site_box.setEditable(True)
         self.site_box.addItems(list(sites))
-        self.site_edit = self.site_box.lineEdit()
+        self.site_edit = combo_editor(self.site_box)
         self.site_edit.setText(site)
         self.site_edit.setPlaceholderText(self.tr("從名冊讀取，或選擇接種站"))
         self.roster_button = QPushButton(self.tr("從名冊讀取…"))

@@ -12,6 +12,7 @@ person's name), and Enter clicks a focused button as Space does.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +161,10 @@ class DeskKeys(QObject):
     def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self.sequences = {QKeySequence(seq)[0].toCombined() for seq in DESK_SHORTCUTS}
+        self.sequences = {
+            QKeySequence(seq)[0].toCombined()  # type: ignore[index]
+            for seq in DESK_SHORTCUTS
+        }
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent):
@@ -248,7 +252,7 @@ class MainWindow(QMainWindow):
 
         for i in range(4):
             for seq in (f"F{i + 1}", f"Ctrl+{i + 1}"):
-                self._shortcut(seq, lambda i=i: self.show_view(i))
+                self._shortcut(seq, partial(self.show_view, i))
         actions = (
             self.checkin_view.ask_undo,
             self.checkin_view.reprint_last,

@@ -366,12 +366,15 @@ class SyncClient:
     def _pull(self, report: SyncReport) -> None:
         site, desk = self._whoami()
         cursor = self.book.cursor(self.server_url) or 0
+        # A PC that has written nothing yet (new, or replacing the desk's PC) first takes
+        # its desk's own events of the day too, and so continues its numbers.
+        own = not self.store.outbox.has_local_events()
         while True:
             page = self._reply(
                 PullPage,
                 "GET",
                 f"{API}/sites/{site}/events",
-                params={"after": cursor, "limit": 1000},
+                params={"after": cursor, "limit": 1000, "own": own},
             )
             events: list[Event] = []
             for entry in page.entries:
@@ -381,7 +384,7 @@ class SyncClient:
                     except EventError as exc:
                         self._set_aside(entry.log_id, entry.event, str(exc), report)
                         continue
-                    if event.desk != desk:
+                    if own or event.desk != desk:
                         events.append(event)
                     continue
                 # A roster change: apply the events before it first, keeping log order.

@@ -16,9 +16,10 @@ server's reconciliation reads counts and conflicts from it (sync_server/services
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
@@ -191,14 +192,7 @@ class SiteCounts:
 
     def as_dict(self) -> dict[str, int]:
         """The counters by name."""
-        return {
-            "booked": self.booked,
-            "checked_in": self.checked_in,
-            "vaccinated": self.vaccinated,
-            "not_approved": self.not_approved,
-            "no_show": self.no_show,
-            "walk_in": self.walk_in,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -472,8 +466,11 @@ def _conflicts(
                     {"products": [f"{v.site} {v.product}" for v in given]},
                 )
             )
+        # Sorted once, searched per dose: linear-logarithmic however many a person has.
+        ordered = sorted((d for _, d in decisions.get(person, ())), key=lambda d: d.order)
+        orders = [d.order for d in ordered]
         for v in given:
-            before = [d for _, d in decisions.get(person, ()) if d.order <= v.order]
+            before = bisect_right(orders, v.order)
             if not before:
                 out.append(
                     ConflictState(
@@ -481,7 +478,7 @@ def _conflicts(
                     )
                 )
                 continue
-            latest = max(before, key=lambda d: d.order)
+            latest = ordered[before - 1]
             if not latest.approved:
                 out.append(
                     ConflictState(

@@ -216,7 +216,7 @@ def sheet_from_bytes(data: bytes, limits: RosterLimits = DEFAULT_LIMITS) -> Rost
 
 
 def _read_xlsx(data: bytes, limits: RosterLimits) -> RosterSheet:
-    import openpyxl  # type: ignore[import-untyped]  # only XLSX imports pay for it
+    import openpyxl  # only XLSX imports pay for it
 
     budget = _Budget(limits)
     try:

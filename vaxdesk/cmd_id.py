@@ -56,7 +56,7 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         for r in results:
             verdict = "有效 valid" if r.valid else "無效 INVALID"
-            kind = f" [{r.kind.value}]" if r.kind else ""
+            label = f" [{r.kind.value}]" if r.kind else ""
             message = f"{r.message_zh or ''} / {r.message_en or ''}".strip(" /")
-            print(f"{r.input!s:<14} {r.masked:<12} {verdict}{kind}  {message}")
+            print(f"{r.input!s:<14} {r.masked:<12} {verdict}{label}  {message}")
     return 0 if all(r.valid for r in results) else 1

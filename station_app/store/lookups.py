@@ -15,6 +15,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    BindParameter,
     Connection,
     String,
     and_,
@@ -86,9 +87,9 @@ class CheckinRecord:
     vaccinated: bool
 
 
-_ID = bindparam("id_number")
-_DAY = bindparam("day")
-_SITE = bindparam("site")
+_ID: Final[BindParameter[str]] = bindparam("id_number")
+_DAY: Final[BindParameter[date]] = bindparam("day")
+_SITE: Final[BindParameter[str]] = bindparam("site")
 
 # One round trip each: the person, their bookings and dose history, and today's events
 # (check-ins, doctor refusals, vaccinations) as one UNION ALL, usually empty.
@@ -496,8 +497,10 @@ def roster_tuples(conn: Connection, site: str, day: date) -> list[tuple[Any, ...
     values = _ROSTER_SQL.params | {"site": site, "day": day.isoformat()}
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(_ROSTER_SQL.string, [values[name] for name in _ROSTER_SQL.positiontup])
-        return cursor.fetchall()
+        names = _ROSTER_SQL.positiontup or []
+        cursor.execute(_ROSTER_SQL.string, [values[name] for name in names])
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
     finally:
         cursor.close()
 

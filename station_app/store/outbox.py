@@ -31,6 +31,11 @@ def format_queue_number(desk: str, number: int) -> str:
     return f"{desk}{number:03d}"
 
 
+def queue_position(queue_number: str) -> int:
+    """`A028` -> 28."""
+    return int(queue_number.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") or 0)
+
+
 def _take_next(conn: Connection, scope: str, desk: str, site: str, day: str) -> int:
     """Return the next value of a counter and advance it (caller holds the write lock)."""
     stmt = (
@@ -86,6 +91,7 @@ class Outbox:
         .limit(bindparam("limit"))
     )
     _COUNT = select(func.count()).where(and_(events.c.origin == LOCAL, events.c.acked.is_(False)))
+    _ANY_LOCAL = select(events.c.event_id).where(events.c.origin == LOCAL).limit(1)
 
     def __init__(
         self,
@@ -117,6 +123,11 @@ class Outbox:
                 )
                 changed += result.rowcount
         return changed
+
+    def has_local_events(self) -> bool:
+        """True once this PC has written an event of its own."""
+        with self._read() as conn:
+            return conn.execute(self._ANY_LOCAL).first() is not None
 
     def count_pending(self) -> int:
         """How many local events still wait for the server."""

@@ -20,10 +20,10 @@ from typing import Any, Final
 from sqlalchemy import Connection
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from station_app.store.outbox import row_to_event
+from station_app.store.outbox import queue_position, row_to_event
 from station_app.store.tables import bookings, people, sites
 from vaccination.event_payloads import PersonPayload
-from vaccination.events import Event, VialOpenedEvent, WalkinAddedEvent
+from vaccination.events import CheckinEvent, Event, VialOpenedEvent, WalkinAddedEvent
 from vaccination.models import Booking, DoseRecord
 from vaccination.projection import CheckinState, SiteDayFold, SiteDayState, event_order
 
@@ -78,6 +78,13 @@ _INSERT_DOSE: Final = (
     " source = 'desk'"
 )
 # The lot's doses per vial are set by its first vial (AZ comes in 8 and 10).
+# The numbers a desk has used: a PC that learns of its own desk's events (a replacement
+# PC catching up) continues after them, instead of writing seq 1 and A001 again.
+_SEEN_SEQ: Final = (
+    "INSERT INTO desk_sequences (scope, desk, site, day, next_value) VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (scope, desk, site, day) DO UPDATE SET"
+    " next_value = max(next_value, excluded.next_value)"
+)
 _OPEN_VIAL: Final = (
     "INSERT INTO lots (site, day, product, lot, vials_opened, doses_per_vial)"
     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (site, day, product, lot) DO UPDATE SET"
@@ -181,6 +188,20 @@ def _write_state(conn: Connection, day: date, state: SiteDayState, origin: str) 
     )
 
 
+def _sequences_seen(new: Sequence[Event]) -> list[tuple[object, ...]]:
+    """desk_sequences rows: each desk's next event seq and next queue number of a day."""
+    seqs: dict[str, int] = {}
+    queues: dict[tuple[str, str, str], int] = {}
+    for e in new:
+        seqs[e.desk] = max(seqs.get(e.desk, 0), e.seq + 1)
+        if isinstance(e, CheckinEvent):
+            number = queue_position(e.payload.queue_number)
+            key = (e.desk, e.site, e.payload.day.isoformat())
+            queues[key] = max(queues.get(key, 0), number + 1)
+    rows: list[tuple[object, ...]] = [("event", desk, "", "", n) for desk, n in seqs.items()]
+    return rows + [("queue", desk, site, day, n) for (desk, site, day), n in queues.items()]
+
+
 def walk_in_booking(event: WalkinAddedEvent) -> Booking:
     """The Booking a WALKIN_ADDED event describes."""
     p = event.payload
@@ -264,6 +285,8 @@ def apply_events(
             touched[e.payload.day].add(e.payload.id_number)
     prior = _stored_events(conn, touched)
     conn.exec_driver_sql(_INSERT_EVENT, [_event_row(e, origin) for e in new])
+    if not fresh:
+        conn.exec_driver_sql(_SEEN_SEQ, _sequences_seen(new))
     for e in new:
         if isinstance(e, WalkinAddedEvent):
             _write_walk_in(conn, e)

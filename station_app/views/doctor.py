@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from station_app.desk_api import DeskService, QueueEntry, RecordCard
 from station_app.i18n import pick
+from station_app.views.combo import editor
 from station_app.views.person_card import age_on
 from station_app.views.table_parts import fill_table, readonly_table
 from vaccination.gs1 import parse_vial_code
@@ -117,7 +118,7 @@ class DoctorView(QWidget):
                 self.tr("民眾改變心意"),
             ]
         )
-        self.reason_box.lineEdit().setPlaceholderText(self.tr("選擇或輸入不同意的原因"))
+        editor(self.reason_box).setPlaceholderText(self.tr("選擇或輸入不同意的原因"))
         self.refuse_button = QPushButton(self.tr("醫生不同意"))
         self.refuse_button.setObjectName("dangerButton")
         decision = QGroupBox(self.tr("醫師評估"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Request
@@ -133,7 +133,7 @@ async def get_site(
 SiteDep = Annotated[Site, Depends(get_site)]
 
 
-def roles(*allowed: Role) -> Callable[[Principal], Principal]:
+def roles(*allowed: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets only the given roles through (403 otherwise)."""
 
     async def check(who: PrincipalDep) -> Principal:

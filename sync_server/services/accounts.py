@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, and_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sync_server.core.security import hash_token, new_token, same_secret
@@ -259,6 +259,13 @@ class Authenticator:
             return None
         return _unexpired(cached[1])
 
+    def forget(self, account_id: int) -> None:
+        """Trust none of an account's cached tokens (it was disabled or re-enrolled)."""
+        with self._lock:
+            for digest, (_, principal) in list(self._cache.items()):
+                if principal.account_id == account_id:
+                    del self._cache[digest]
+
     def authenticate(self, conn_factory: object, token: str | None) -> Principal:
         """The principal of `token`; ServiceError 401 when missing, unknown, expired or disabled.
 
@@ -349,6 +356,23 @@ def account_by_id(conn: Connection, account_id: int) -> AccountInfo:
         if info.id == account_id:
             return info
     raise not_found("帳號", "account")
+
+
+def desk_account_id(conn: Connection, site_code: str, desk: str) -> int:
+    """The account of a site's desk; 404 when the site has no such desk."""
+    site = site_by_code(conn, site_code)
+    found = conn.execute(
+        select(accounts.c.id).where(
+            and_(
+                accounts.c.site_id == site.id,
+                accounts.c.desk == desk,
+                accounts.c.role == Role.DESK.value,
+            )
+        )
+    ).scalar()
+    if found is None:
+        raise not_found("此櫃台", "desk")
+    return int(found)
 
 
 def reissue_token(

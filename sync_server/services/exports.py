@@ -3,8 +3,8 @@
 NIIS (seed 002, ch. 6): every dose with the NIIS vaccine code, dose number, date, lot
 number with the `-CDC` suffix, ID number, name, birth date and the site's 10-digit
 institution code. Stock (same chapter): `疫苗代號, 批號, 結存數量(瓶), 消耗數量(瓶)`,
-vials used counted from what desks report (`vials_opened` in the VACCINATION payload:
-the desk's vials opened of that lot that day) or else ceil(doses / doses per vial).
+vials used counted from the desks' VIAL_OPENED events (older desks: `vials_opened` in
+the VACCINATION payload, or else ceil(doses / doses per vial)).
 """
 
 from __future__ import annotations
@@ -114,26 +114,35 @@ def _doses_per_vial(rules: RuleSetRegistry, code: str) -> int:
 
 
 def stock_rows(conn: Connection, site: Site, day: date, rules: RuleSetRegistry) -> list[list[Any]]:
-    """Per lot: vials in stock after the day and vials used that day."""
+    """Per lot: vials in stock after the day and vials used that day.
+
+    Vials used are the vials the desks opened (VIAL_OPENED events, broken or expired ones
+    discarded unopened counted too); a day whose doses came with no vial event (a desk
+    older than the vial events) falls back to what its VACCINATION events report, else
+    to ceil(doses / doses per vial).
+    """
     doses: dict[tuple[date, str, str], int] = defaultdict(int)
+    opened: dict[tuple[date, str, str], int] = defaultdict(int)
     reported: dict[tuple[date, str, str, str], int] = {}
+    kinds = (EventKind.VACCINATION.value, EventKind.VIAL_OPENED.value)
     for v in conn.execute(
-        select(log.c.day, log.c.desk, log.c.payload).where(
-            and_(
-                log.c.site_id == site.id,
-                log.c.day <= day,
-                log.c.kind == EventKind.VACCINATION.value,
-            )
+        select(log.c.day, log.c.desk, log.c.kind, log.c.payload).where(
+            and_(log.c.site_id == site.id, log.c.day <= day, log.c.kind.in_(kinds))
         )
     ):
         key = (v.day, str(v.payload["product"]), str(v.payload["lot"]).strip())
+        if v.kind == EventKind.VIAL_OPENED.value:
+            opened[key] += 1
+            continue
         doses[key] += 1
-        opened = v.payload.get("vials_opened")
-        if isinstance(opened, int) and not isinstance(opened, bool) and opened >= 0:
+        said = v.payload.get("vials_opened")
+        if isinstance(said, int) and not isinstance(said, bool) and said >= 0:
             rkey = (*key, v.desk)
-            reported[rkey] = max(reported.get(rkey, 0), opened)
-    used: dict[tuple[date, str, str], int] = {}
+            reported[rkey] = max(reported.get(rkey, 0), said)
+    used: dict[tuple[date, str, str], int] = dict(opened)
     for key, n in doses.items():
+        if key in opened:
+            continue
         by_desk = [count for (d, p, lot, _), count in reported.items() if (d, p, lot) == key]
         used[key] = sum(by_desk) if by_desk else math.ceil(n / _doses_per_vial(rules, key[1]))
     delivered: dict[tuple[str, str], int] = defaultdict(int)

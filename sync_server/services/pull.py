@@ -58,10 +58,14 @@ def pull(
     after: int,
     limit: int,
     products: Collection[str] | None = None,
+    own: bool = False,
 ) -> PullPage:
-    """Up to `limit` log entries of the site after `after`, without the desk's own events."""
+    """Up to `limit` log entries of the site after `after`, without the desk's own events.
+
+    `own`: with them (a replacement PC catching up on its desk's day).
+    """
     cond = and_(log.c.site_id == site.id, log.c.log_id > after)
-    if principal.desk:
+    if principal.desk and not own:
         cond = and_(cond, or_(log.c.desk.is_(None), log.c.desk != principal.desk))
     rows = conn.execute(select(log).where(cond).order_by(log.c.log_id).limit(limit + 1)).all()
     more = len(rows) > limit

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
@@ -32,6 +32,7 @@ from vaccination.projection import (
     VACCINATED_WITHOUT_APPROVAL,
     BookingFact,
     ConflictState,
+    SiteCounts,
     SiteDayFold,
     interval_checker,
 )
@@ -92,15 +93,8 @@ class Reconciliation:
         }
 
     def counts(self) -> dict[str, int]:
-        """The counters by name."""
-        return {
-            "booked": self.booked,
-            "checked_in": self.checked_in,
-            "vaccinated": self.vaccinated,
-            "not_approved": self.not_approved,
-            "no_show": self.no_show,
-            "walk_in": self.walk_in,
-        }
+        """The counters by name (those of the projection's SiteCounts)."""
+        return {f.name: getattr(self, f.name) for f in fields(SiteCounts)}
 
 
 _COUNT_LABELS = [

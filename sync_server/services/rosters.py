@@ -193,6 +193,20 @@ def site_cursor(conn: Connection, site_id: int) -> int:
     return int(value or 0)
 
 
+def day_cursor(conn: Connection, site_id: int, day: date) -> int:
+    """Where a desk joining on `day` pulls from: just before the day's first event.
+
+    A desk started at 11:00, or a replacement PC, thus learns the morning's check-ins and
+    doses (its own desk's too) instead of starting blind at "now".
+    """
+    first = conn.execute(
+        select(func.min(log.c.log_id)).where(
+            and_(log.c.site_id == site_id, log.c.day >= day, log.c.entry == "event")
+        )
+    ).scalar()
+    return int(first) - 1 if first is not None else site_cursor(conn, site_id)
+
+
 def _existing(conn: Connection, site_id: int, day: date) -> dict[tuple[str, str], Any]:
     rows = conn.execute(
         select(roster_entries).where(
@@ -442,7 +456,7 @@ def download_days(
     A desk that holds its coming days can tell a person who came on the wrong day their
     booked date (WRONG_DATE) instead of NOT_ON_ROSTER.
     """
-    cursor = site_cursor(conn, site.id)
+    cursor = day_cursor(conn, site.id, start)
     rows = conn.execute(
         select(roster_entries)
         .where(

@@ -55,7 +55,7 @@ def test_a_dose_is_recorded_only_with_approval_in_one_action(gui: GuiDesk) -> No
     assert doctor.vaccinate_button.text() == "同意並記錄接種"
     doctor.vaccinate()
     (shot,) = _vaccinations(gui)
-    assert shot["id_number"] == pid(2) and shot["lot"] == "MOD001-CDC"
+    assert shot.id_number == pid(2) and shot.lot == "MOD001-CDC"
     assert doctor.entries[1].decision == "approved" and doctor.entries[1].vaccinated
     assert gui.counts()["vaccinated"] == 1
 

@@ -14,6 +14,7 @@ from store_fixtures import rules
 
 from station_app.checkin_service import CheckinService, DeskActionError
 from station_app.store import Store, lookups
+from station_app.sync_client import SyncRefused
 from vaccination.assessment import site_key
 from vaccination.demo_roster import write_demo_roster
 from vaccination.roster_import import read_roster
@@ -117,3 +118,83 @@ def test_a_double_checkin_is_one_person_for_the_doctor_and_a_manager_voids_it(
     finally:
         for desk in (a, b, doctor):
             desk.close()
+
+
+def test_a_desk_joining_at_noon_and_a_replacement_pc_know_the_morning(
+    server: ThreadServer, admin: Admin, tmp_path: Path
+) -> None:
+    """Defect 3: a desk started at 11:00 never learnt the morning's doses, and a PC replacing
+    a desk restarted at A001 and had its first check-in rejected for good (seq_taken)."""
+    admin.site(SITE_CODE, SITE)
+    seed_roster(admin, SITE_CODE, range(1, 8))
+    token_a = admin.desk(SITE_CODE, "A")
+    for pc in ("pc1", "late", "pc2", "old"):
+        (tmp_path / pc).mkdir()
+    morning = make_desk(tmp_path / "pc1", server.url, token_a, "A")
+    try:
+        morning.client.download_roster(DAY)
+        for n in (1, 2, 3):
+            assert morning.service.check_in(pid(n)).checked_in
+        first = morning.service.search(pid(1))[0]
+        (entry,) = [q for q in morning.service.doctor_queue() if q.id_number == pid(1)]
+        morning.service.doctor_decision(entry.checkin_id, approved=True, reason=None)
+        morning.service.record_vaccination(entry.checkin_id, "CoV_Moderna", "M1", 1, open_vial=True)
+        morning.client.sync_once()
+        assert first.queue_number == "A001"
+    finally:
+        morning.close()  # the PC dies
+    late = make_desk(tmp_path / "late", server.url, admin.desk(SITE_CODE, "C"), "C")
+    # The bureau re-enrols desk A for the replacement PC: a new token, the old one revoked.
+    r = admin.call("POST", f"/api/v1/sites/{SITE_CODE}/desks/A/token")
+    assert r.status_code == 200, r.text
+    replacement = make_desk(tmp_path / "pc2", server.url, r.json()["token"], "A")
+    try:
+        for desk in (late, replacement):
+            desk.client.download_roster(DAY)
+            desk.client.sync_once()
+            assert "ALREADY_VACCINATED" in desk.service.assess(pid(1)).codes()
+            assert "ALREADY_CHECKED_IN" in desk.service.assess(pid(2)).codes()
+            assert desk.service.counters().checked_in == 3
+        out = replacement.service.check_in(pid(4))
+        assert out.queue_number == "A004"  # the desk's numbering goes on
+        report = replacement.client.sync_once()
+        assert (report.pushed, report.rejected) == (1, 0)
+        old = make_desk(tmp_path / "old", server.url, token_a, "A")
+        try:
+            try:
+                old.client.download_roster(DAY)
+            except SyncRefused as refused:
+                assert refused.status == 401
+            else:
+                raise AssertionError("the revoked token still works")
+        finally:
+            old.close()
+    finally:
+        late.close()
+        replacement.close()
+
+
+def test_vials_opened_reach_the_bureau_and_its_stock_report_counts_them(
+    server: ThreadServer, admin: Admin, tmp_path: Path
+) -> None:
+    """Defect 7: 開一瓶 wrote only the desk's own table, and the stock report guessed
+    ceil(doses / doses per vial): 227 vials opened, 216 reported."""
+    admin.site(SITE_CODE, SITE)
+    seed_roster(admin, SITE_CODE, range(1, 4))
+    desk = make_desk(tmp_path, server.url, admin.desk(SITE_CODE, "A"), "A")
+    try:
+        desk.client.download_roster(DAY)
+        for _ in range(3):  # one dropped, one expired, one used
+            desk.service.open_vial("CoV_Moderna", "MOD9")
+        for n in (1, 2):
+            cid = desk.service.check_in(pid(n)).checkin_id
+            assert cid
+            desk.service.doctor_decision(cid, approved=True, reason=None)
+            desk.service.record_vaccination(cid, "CoV_Moderna", "MOD9", 1)
+        desk.client.sync_once()
+        r = admin.call("GET", f"/api/v1/sites/{SITE_CODE}/exports/stock/{DAY}")
+        rows = [line.split(",") for line in r.content.decode("utf-8-sig").splitlines()]
+        (lot,) = [row for row in rows if row[1] == "MOD9-CDC"]
+        assert lot[3] == "3"  # 消耗數量(瓶): the vials opened, not ceil(2 doses / 10)
+    finally:
+        desk.close()

@@ -148,6 +148,6 @@ def test_an_id_typed_into_the_reason_is_kept_masked(db: Path) -> None:
     store = Store.open(db)
     try:
         (event,) = store.outbox.pending(10)
-        assert event.payload["confirm_reason"] == f"核對 {mask_id(_id(3))} 的健保卡"
+        assert event.payload.confirm_reason == f"核對 {mask_id(_id(3))} 的健保卡"
     finally:
         store.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 
 from sync_server.api.deps import AdminDep, EngineDep, PrincipalDep, SettingsDep
 from sync_server.api.params import AccountIdPath
@@ -78,6 +80,28 @@ def enrol_desk(
     return _account_out(new)
 
 
+@router.post(
+    "/sites/{code}/desks/{desk}/token", response_model=AccountOut, responses=_CREATE_AT_SITE
+)
+def reenrol_desk(
+    request: Request,
+    code: str,
+    desk: Annotated[str, Path(max_length=2)],
+    _: AdminDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+) -> AccountOut:
+    """Re-enrol a desk (a replacement PC): a new token, shown once; the old one stops working.
+
+    The desk keeps its letter, so its events and numbers continue where they were.
+    """
+    with engine.begin() as conn:
+        account_id = svc.desk_account_id(conn, code, desk.upper())
+        new = svc.reissue_token(conn, account_id, settings.account_lifetime_days)
+    request.app.state.auth.forget(account_id)
+    return _account_out(new)
+
+
 @router.post("/accounts", response_model=AccountOut, status_code=201, responses=_CREATE_AT_SITE)
 def create_account(
     body: AccountIn, _: AdminDep, engine: EngineDep, settings: SettingsDep
@@ -106,7 +130,8 @@ def renew(
 
 
 @router.post("/accounts/{account_id}/disable", status_code=204, responses=_CHANGE)
-def disable(account_id: AccountIdPath, _: AdminDep, engine: EngineDep) -> None:
-    """Stop an account (a lost or stolen desk PC)."""
+def disable(request: Request, account_id: AccountIdPath, _: AdminDep, engine: EngineDep) -> None:
+    """Stop an account (a lost or stolen desk PC), at once."""
     with engine.begin() as conn:
         svc.disable_account(conn, account_id)
+    request.app.state.auth.forget(account_id)

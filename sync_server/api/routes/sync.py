@@ -114,8 +114,9 @@ def pull_events(
     _: ProtocolDep,
     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    own: Annotated[bool, Query(description="include this desk's own events")] = False,
 ) -> PullPage:
     """The site's log after `after`: roster changes and the other desks' events."""
     size = min(limit or settings.pull_page_size, settings.pull_page_size)
     with engine.connect() as conn:
-        return pull(conn, who, site, after, size, request.app.state.product_codes)
+        return pull(conn, who, site, after, size, request.app.state.product_codes, own)

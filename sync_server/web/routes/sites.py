@@ -11,8 +11,8 @@ import io
 import json
 from typing import Annotated
 
-import qrcode  # type: ignore[import-untyped]
-import qrcode.image.svg  # type: ignore[import-untyped]
+import qrcode
+import qrcode.image.svg
 from fastapi import APIRouter, Form, Request, Response
 from markupsafe import Markup
 

@@ -67,7 +67,8 @@ def test_a_desks_checkin_appears_on_today_and_in_the_downloads(
 
     out = desk_a.service.check_in(pid(1))
     assert out.checked_in and out.checkin_id
-    desk_a.service.record_vaccination(out.checkin_id, "CoV_Moderna", "MOD77", 1)
+    desk_a.service.doctor_decision(out.checkin_id, approved=True, reason=None)
+    desk_a.service.record_vaccination(out.checkin_id, "CoV_Moderna", "MOD77", 1, open_vial=True)
     desk_a.client.sync_once()
     # No reload: the page fetches its table again by itself.
     expect(row.locator("[data-count='checked_in']")).to_have_text("1")

@@ -31,7 +31,8 @@ def set_aside_old_tables() -> dict[str, list[str]]:
         if inspector.has_table(name):
             found[name] = [column["name"] for column in inspector.get_columns(name)]
             for index in inspector.get_indexes(name):  # their names are taken again below
-                op.drop_index(index["name"], table_name=name)
+                if index["name"]:
+                    op.drop_index(index["name"], table_name=name)
             op.rename_table(name, f"legacy_{name}")
     return found
 
