@@ -19,7 +19,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
@@ -196,6 +196,22 @@ class SiteCounts:
 
 
 @dataclass(frozen=True)
+class SitePeople:
+    """The people behind each counter of one site's day (ID numbers)."""
+
+    booked: frozenset[str]
+    checked_in: frozenset[str]
+    vaccinated: frozenset[str]
+    not_approved: frozenset[str]
+    no_show: frozenset[str]
+    walk_in: frozenset[str]
+
+    def counts(self) -> SiteCounts:
+        """How many people each counter holds."""
+        return SiteCounts(**{f.name: len(getattr(self, f.name)) for f in fields(SiteCounts)})
+
+
+@dataclass(frozen=True)
 class BookingFact:
     """A booking of the day as the projection needs it."""
 
@@ -216,8 +232,8 @@ class SiteDayState:
     vials_discarded: tuple[VialState, ...]
     conflicts: tuple[ConflictState, ...]
 
-    def counts(self, site: str, bookings: Iterable[BookingFact] = ()) -> SiteCounts:
-        """全部 / 已報到 / 已接種 / 醫生不同意 / 未到 / 現場增加 of one site (a site key)."""
+    def people(self, site: str, bookings: Iterable[BookingFact] = ()) -> SitePeople:
+        """Who of one site (a site key) was booked, came, was refused, vaccinated, walked in."""
         walk_ins = {p for p, sites in self.walk_in_sites.items() if site in sites}
         booked = set(walk_ins)
         for b in bookings:
@@ -227,16 +243,19 @@ class SiteDayState:
                     walk_ins.add(b.id_number)
         here = [c for c in self.checkins if c.site == site and c.active]
         arrived = {c.id_number for c in here}
-        refused = {c.id_number for c in here if c.decision_code == "not_approved"}
         vaccinated = {v.id_number for v in self.vaccinations if v.site == site}
-        return SiteCounts(
-            booked=len(booked),
-            checked_in=len(arrived),
-            vaccinated=len(vaccinated),
-            not_approved=len(refused),
-            no_show=len(booked - arrived - vaccinated),
-            walk_in=len(walk_ins),
+        return SitePeople(
+            booked=frozenset(booked),
+            checked_in=frozenset(arrived),
+            vaccinated=frozenset(vaccinated),
+            not_approved=frozenset(c.id_number for c in here if c.decision_code == "not_approved"),
+            no_show=frozenset(booked - arrived - vaccinated),
+            walk_in=frozenset(walk_ins),
         )
+
+    def counts(self, site: str, bookings: Iterable[BookingFact] = ()) -> SiteCounts:
+        """全部 / 已報到 / 已接種 / 醫生不同意 / 未到 / 現場增加 of one site (a site key)."""
+        return self.people(site, bookings).counts()
 
     def conflicts_at(self, site: str) -> list[ConflictState]:
         """The conflicts that involve a site."""

@@ -236,15 +236,19 @@ class DoctorView(QWidget):
         return False
 
     def handle_scan(self, raw: str) -> None:
-        """A scan at the doctor's desk: a vial's code picks the lot, a card the person."""
+        """A scan at the doctor's desk: a vial's code picks the lot; an ID card or the
+        ticket (its QR code holds the check-in id) picks the person."""
         vial = parse_vial_code(raw)
         if vial is not None:
             self.take_vial(raw)
             return
         self.refresh()
         wanted = normalize_id(raw)
+        text = raw.strip()
         for r, e in enumerate(self.entries):
-            if e.id_number == wanted or e.queue_number == raw.strip().upper():
+            # The card's ID, the ticket's QR code (the check-in id) or its queue number.
+            numbers = (e.queue_number, *e.also_checked_in_as)
+            if e.id_number == wanted or e.checkin_id == text or text.upper() in numbers:
                 self.table.selectRow(r)
                 return
         self.message_label.setText(self.tr("這位民眾不在今天的候診名單（尚未報到？）"))

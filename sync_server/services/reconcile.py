@@ -34,6 +34,8 @@ from vaccination.projection import (
     ConflictState,
     SiteCounts,
     SiteDayFold,
+    SiteDayState,
+    SitePeople,
     interval_checker,
 )
 from vaccination.rules import RuleSetRegistry
@@ -81,6 +83,9 @@ class Reconciliation:
     no_show: int
     walk_in: int
     conflicts: list[Conflict]
+    # The people behind the counters, to check the books to the person (IDs masked):
+    # "no_shows", "refusals" (with reasons), "walk_ins", "vaccinations" (product, lot).
+    lists: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -90,6 +95,7 @@ class Reconciliation:
             "day": self.day.isoformat(),
             "counts": self.counts(),
             "conflicts": [c.to_dict() for c in self.conflicts],
+            **self.lists,
         }
 
     def counts(self) -> dict[str, int]:
@@ -108,30 +114,61 @@ _COUNT_LABELS = [
 _CONFLICT_HEADER = ["衝突代碼 code", "身分證字號 ID", "姓名 name", "說明", "description"]
 
 
-def to_csv(rec: Reconciliation) -> bytes:
-    """Counts then conflicts in one CSV sheet."""
-    rows: list[list[Any]] = [["場所 site", rec.site], ["日期 day", rec.day.isoformat()]]
-    rows += [[f"{zh} {en}", rec.counts()[en]] for en, zh in _COUNT_LABELS]
-    rows.append([])
-    rows.append(_CONFLICT_HEADER)
-    rows += [
+# The per-person lists: (key, sheet title, columns as (field, header)).
+_LISTS: list[tuple[str, str, list[tuple[str, str]]]] = [
+    ("no_shows", "未到 no-shows", [("masked_id", "身分證字號 ID"), ("name", "姓名 name")]),
+    (
+        "refusals",
+        "醫生不同意 refusals",
+        [("masked_id", "身分證字號 ID"), ("name", "姓名 name"), ("queue_number", "報到號碼 no."),
+         ("desk", "櫃台 desk"), ("reason", "原因 reason")],
+    ),
+    (
+        "walk_ins",
+        "現場增加 walk-ins",
+        [("masked_id", "身分證字號 ID"), ("name", "姓名 name"), ("product", "疫苗 product"),
+         ("dose", "劑次 dose")],
+    ),
+    (
+        "vaccinations",
+        "已接種 vaccinations",
+        [("masked_id", "身分證字號 ID"), ("name", "姓名 name"), ("product", "疫苗 product"),
+         ("lot", "批號 lot"), ("dose", "劑次 dose"), ("desk", "櫃台 desk"), ("at", "時間 at")],
+    ),
+]  # fmt: skip
+
+
+Sheet = tuple[str, list[str], list[list[Any]]]
+
+
+def _sheets(rec: Reconciliation) -> list[Sheet]:
+    counts: list[list[Any]] = [[f"{zh} {en}", rec.counts()[en]] for en, zh in _COUNT_LABELS]
+    conflicts: list[list[Any]] = [
         [c.code, mask_id(c.id_number), c.name, c.message_zh, c.message_en] for c in rec.conflicts
     ]
+    sheets: list[Sheet] = [
+        (f"統計 {rec.day.isoformat()}", ["項目 item", "值 value"], counts),
+        ("衝突 conflicts", _CONFLICT_HEADER, conflicts),
+    ]
+    for key, title, columns in _LISTS:
+        rows = [[item[f] for f, _ in columns] for item in rec.lists.get(key, [])]
+        sheets.append((title, [header for _, header in columns], rows))
+    return sheets
+
+
+def to_csv(rec: Reconciliation) -> bytes:
+    """Counts, conflicts and the per-person lists, one after the other in one CSV sheet."""
+    rows: list[list[Any]] = [["場所 site", rec.site], ["日期 day", rec.day.isoformat()]]
+    for n, (title, header, body) in enumerate(_sheets(rec)):
+        if n:  # the counts come right under the site and day
+            rows += [[], [title], header]
+        rows += body
     return csv_bytes(["項目 item", "值 value"], rows)
 
 
 def to_xlsx(rec: Reconciliation) -> bytes:
-    """Two sheets: 統計 (counts) and 衝突 (conflicts)."""
-    counts = [[f"{zh} {en}", rec.counts()[en]] for en, zh in _COUNT_LABELS]
-    conflicts = [
-        [c.code, mask_id(c.id_number), c.name, c.message_zh, c.message_en] for c in rec.conflicts
-    ]
-    return xlsx_bytes(
-        [
-            (f"統計 {rec.day.isoformat()}", ["項目 item", "值 value"], counts),
-            ("衝突 conflicts", _CONFLICT_HEADER, conflicts),
-        ]
-    )
+    """Sheets: 統計 (counts), 衝突 (conflicts), and one per list of people."""
+    return xlsx_bytes(_sheets(rec))
 
 
 def _messages(c: ConflictState) -> tuple[str, str]:
@@ -249,7 +286,8 @@ def reconcile(conn: Connection, site: Site, day: date, rules: RuleSetRegistry) -
         names.setdefault(person, walk_in.name)
         births.setdefault(person, walk_in.birth_date)
     bookings = [BookingFact(r.id_number, site.code, bool(r.walk_in)) for r in roster]
-    counts = state.counts(site.code, bookings)
+    behind = state.people(site.code, bookings)
+    counts = behind.counts()
     conflicts = []
     for c in state.conflicts_at(site.code):
         zh, en = _messages(c)
@@ -262,5 +300,51 @@ def reconcile(conn: Connection, site: Site, day: date, rules: RuleSetRegistry) -
         site_name=site.name,
         day=day,
         conflicts=sorted(conflicts, key=lambda c: (c.code, c.id_number)),
+        lists=_person_lists(state, behind, site.code, names),
         **counts.as_dict(),
     )
+
+
+def _person_lists(
+    state: SiteDayState, people: SitePeople, site: str, names: dict[str, str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The people behind the counters, each with what the bureau checks them by."""
+
+    def who(id_number: str) -> dict[str, Any]:
+        return {"masked_id": mask_id(id_number), "name": names.get(id_number, "")}
+
+    refused = [
+        c
+        for c in state.checkins
+        if c.site == site and c.active and c.decision_code == "not_approved"
+    ]
+    walk_ins = sorted(people.walk_in)
+    return {
+        "no_shows": [who(p) for p in sorted(people.no_show, key=lambda p: names.get(p, p))],
+        "refusals": [
+            who(c.id_number)
+            | {"queue_number": c.queue_number, "desk": c.desk, "reason": c.decision.reason or ""}
+            for c in refused
+            if c.decision is not None
+        ],
+        "walk_ins": [
+            who(p)
+            | {
+                "product": state.walk_ins[p].product if p in state.walk_ins else "",
+                "dose": state.walk_ins[p].dose if p in state.walk_ins else "",
+            }
+            for p in walk_ins
+        ],
+        "vaccinations": [
+            who(v.id_number)
+            | {
+                "product": v.product,
+                "lot": v.lot,
+                "dose": v.dose,
+                "desk": v.desk,
+                "at": v.at.isoformat(),
+            }
+            for v in state.vaccinations
+            if v.site == site
+        ],
+    }

@@ -132,3 +132,15 @@ def test_the_manager_sees_the_observation_list_and_it_empties_after_the_time(
     )
     gui.service.clock.set(9, 36)  # observed long enough
     assert gui.service.observations(30) == []
+
+
+def test_scanning_the_ticket_opens_that_person(gui: GuiDesk) -> None:
+    """Issue 13, defect 9: the ticket's QR code holds the check-in id, and the doctor's desk
+    answered 「不在今天的候診名單」."""
+    doctor = _doctor_with(gui, 1, 2, 3)
+    (ticket,) = [q for q in gui.service.doctor_queue() if q.id_number == pid(2)]
+    doctor.table.selectRow(0)
+    doctor.handle_scan(ticket.checkin_id)
+    current = doctor.current()
+    assert current is not None and current.id_number == pid(2)
+    assert "不在" not in doctor.message_label.text()

@@ -72,6 +72,19 @@ def test_four_desks_a_doctor_and_the_server_agree_on_counts_and_conflicts(
             "walk_in": 0,
         }  # fmt: skip
         assert rec["counts"] == expected
+        # The books to the person (defect 10 of issue 13): who is behind each count.
+        assert len(rec["no_shows"]) == 8
+        assert [(r["masked_id"], r["reason"]) for r in rec["refusals"]] == [
+            (pid_mask(pid(3)), "發燒")
+        ]
+        assert sorted(r["masked_id"] for r in rec["vaccinations"]) == sorted(
+            pid_mask(pid(n)) for n in (1, 2, 4, 5, 8)
+        )
+        assert {r["lot"] for r in rec["vaccinations"]} == {"MOD1-CDC"}
+        sheet = admin.call("GET", f"/api/v1/sites/{SITE_CODE}/reconciliation/{DAY}?format=csv")
+        text = sheet.content.decode("utf-8-sig")
+        assert "未到 no-shows" in text and "醫生不同意 refusals" in text and "發燒" in text
+        assert pid(3) not in text  # masked
         server_conflicts = {(x["code"], x["masked_id"]) for x in rec["conflicts"]}
         for desk in desks.values():
             counters = desk.service.counters()
