@@ -222,7 +222,7 @@ async def push_all(url: str, jobs: list[tuple[str, str, list[bytes]]]) -> Pushed
                     # Never sooner than Retry-After (whole seconds), plus up to 1 s of jitter.
                     await asyncio.sleep(float(headers.get("retry-after", "1")) + rng.random())
                     continue
-                if status != 200 or json.loads(answer)["rejected"]:
+                if status != 200 or json.loads(answer).get("rejected", 0):
                     errors += 1
                 break
         desk.close()

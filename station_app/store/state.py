@@ -283,7 +283,9 @@ def apply_events(
     for e in new:
         if isinstance(e.payload, PersonPayload):
             touched[e.payload.day].add(e.payload.id_number)
-    prior = _stored_events(conn, touched)
+    # A new check-in of this desk changes no other row: nothing earlier to fold it with.
+    only_new_checkins = fresh and all(isinstance(e, CheckinEvent) for e in new)
+    prior = [] if only_new_checkins else _stored_events(conn, touched)
     conn.exec_driver_sql(_INSERT_EVENT, [_event_row(e, origin) for e in new])
     if not fresh:
         conn.exec_driver_sql(_SEEN_SEQ, _sequences_seen(new))
