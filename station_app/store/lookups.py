@@ -8,6 +8,7 @@ and the lot list. They return plain values, never rows or ORM objects.
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -31,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
+from station_app.store import driver
 from station_app.store.outbox import row_to_event
 from station_app.store.tables import (
     bookings,
@@ -169,48 +171,100 @@ def row_to_person(row: Any) -> Person:
     )
 
 
+class _Prepared:
+    """A Core query compiled once for SQLite, run on the driver with named rows.
+
+    The scan path reads four small queries per scan; SQLAlchemy's per-execution work
+    (cache key, result set-up) cost more than SQLite's. Values come back as SQLite holds
+    them: dates and times as text, booleans as 0/1.
+    """
+
+    def __init__(self, query: Any) -> None:
+        compiled = query.compile(dialect=sqlite_dialect())
+        self.sql = compiled.string
+        self.names = list(compiled.positiontup or [])
+        self.defaults = dict(compiled.params)  # the query's own literals ("checkin" ...)
+
+    def rows(self, conn: Connection, params: dict[str, Any]) -> list[sqlite3.Row]:
+        values = self.defaults | params
+        with driver.cursor(conn) as cur:
+            found: list[sqlite3.Row] = cur.execute(
+                self.sql, [values[name] for name in self.names]
+            ).fetchall()
+        return found
+
+
+_P_PERSON: Final = _Prepared(Q_PERSON)
+_P_BOOKINGS: Final = _Prepared(Q_BOOKINGS)
+_P_HISTORY: Final = _Prepared(Q_HISTORY)
+_P_DAY_EVENTS: Final = _Prepared(Q_DAY_EVENTS)
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _instant_text(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
 def person_facts(conn: Connection, id_number: str, day: date) -> PersonFacts:
     """Everything the assessment needs about `id_number` on `day`."""
-    params = {"id_number": id_number, "day": day}
-    prow = conn.execute(Q_PERSON, params).first()
-    if prow is None:
-        person = None
-        booking_rows: Sequence[Any] = ()
-        history: tuple[DoseRecord, ...] = ()
-    else:
-        person = row_to_person(prow)
-        booking_rows = conn.execute(Q_BOOKINGS, params).all()
+    params = {"id_number": id_number, "day": day.isoformat()}
+    found = _P_PERSON.rows(conn, params)
+    prow = found[0] if found else None
+    bookings_of: tuple[Booking, ...] = ()
+    history: tuple[DoseRecord, ...] = ()
+    person = None
+    if prow is not None:
+        person = Person(prow["id_number"], prow["name"], _day(prow["birth_date"]), prow["phone"])
+        bookings_of = tuple(
+            Booking(
+                id_number=r["id_number"],
+                site=r["site"],
+                slot_start=datetime.fromisoformat(r["slot_start"]),
+                product=r["product"],
+                dose=r["dose"],
+                slot_end=_instant_text(r["slot_end"]),
+                dose_label=r["dose_label"],
+                row_number=r["row_number"],
+                walk_in=bool(r["walk_in"]),
+            )
+            for r in _P_BOOKINGS.rows(conn, params)
+        )
         history = tuple(
-            DoseRecord(product=r.product, given_on=r.given_on, lot=r.lot, source=r.source)
-            for r in conn.execute(Q_HISTORY, params)
+            DoseRecord(r["product"], date.fromisoformat(r["given_on"]), r["lot"], r["source"])
+            for r in _P_HISTORY.rows(conn, params)
         )
     facts: list[CheckinFact] = []
     refusals: list[DoctorRefusal] = []
     vaccinated = False
-    for r in conn.execute(Q_DAY_EVENTS, params):
-        if r.kind == "checkin":
+    for r in _P_DAY_EVENTS.rows(conn, params):
+        if r["kind"] == "checkin":
             facts.append(
                 CheckinFact(
-                    site=r.site,
-                    desk=r.desk,
-                    queue_number=r.queue_number,
-                    at=local_time(r.at),
-                    undone=bool(r.undone),
+                    site=r["site"],
+                    desk=r["desk"],
+                    queue_number=r["queue_number"],
+                    at=local_time(r["at"]),
+                    undone=bool(r["undone"]),
                 )
             )
-        elif r.kind == "refusal":
-            refusals.append(DoctorRefusal(site=r.site, at=local_time(r.at), reason=r.reason or ""))
+        elif r["kind"] == "refusal":
+            refusals.append(
+                DoctorRefusal(site=r["site"], at=local_time(r["at"]), reason=r["reason"] or "")
+            )
         else:
             vaccinated = True
     facts.sort(key=lambda f: f.at)
     refusals.sort(key=lambda f: f.at)
     return PersonFacts(
         person=person,
-        bookings=tuple(row_to_booking(r) for r in booking_rows),
+        bookings=bookings_of,
         history=history,
-        infection_date=prow.infection_date if prow is not None else None,
-        infection_onset_date=prow.infection_onset_date if prow is not None else None,
-        other_vaccine_date=prow.other_vaccine_date if prow is not None else None,
+        infection_date=_day(prow["infection_date"]) if prow is not None else None,
+        infection_onset_date=_day(prow["infection_onset_date"]) if prow is not None else None,
+        other_vaccine_date=_day(prow["other_vaccine_date"]) if prow is not None else None,
         checkins=tuple(facts),
         refusals=tuple(refusals),
         vaccinated_today=vaccinated,

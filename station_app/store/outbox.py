@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, and_, bindparam, func, select, update
 
+from station_app.store import driver
 from station_app.store.tables import events
 from vaccination.events import Event, parse_event
 
@@ -46,8 +47,8 @@ _TAKE_NEXT: Final = (
 
 def _take_next(conn: Connection, scope: str, desk: str, site: str, day: str) -> int:
     """Return the next value of a counter and advance it (caller holds the write lock)."""
-    after = conn.exec_driver_sql(_TAKE_NEXT, (scope, desk, site, day)).scalar_one()
-    return int(after) - 1
+    after = driver.value(conn, _TAKE_NEXT, (scope, desk, site, day))
+    return int(str(after)) - 1
 
 
 def next_event_seq(conn: Connection, desk: str) -> int:

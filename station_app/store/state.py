@@ -20,6 +20,7 @@ from typing import Any, Final
 from sqlalchemy import Connection
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from station_app.store import driver
 from station_app.store.outbox import queue_position, row_to_event
 from station_app.store.tables import bookings, people, sites
 from vaccination.event_payloads import PersonPayload
@@ -172,10 +173,11 @@ def _write_state(conn: Connection, day: date, state: SiteDayState, origin: str) 
     text_day = day.isoformat()
     if state.checkins:
         rows = [_checkin_row(c, text_day, origin) for c in state.checkins]
-        conn.exec_driver_sql(_UPSERT_CHECKIN, rows)
+        driver.executemany(conn, _UPSERT_CHECKIN, rows)
     if not state.vaccinations:
         return
-    conn.exec_driver_sql(
+    driver.executemany(
+        conn,
         _INSERT_VACCINATION,
         [
             (v.vaccination_id, v.checkin_id, v.id_number, v.site_label, text_day, v.product,
@@ -183,8 +185,8 @@ def _write_state(conn: Connection, day: date, state: SiteDayState, origin: str) 
             for v in state.vaccinations
         ],
     )  # fmt: skip
-    conn.exec_driver_sql(
-        _INSERT_DOSE, [(v.id_number, v.product, text_day, v.lot) for v in state.vaccinations]
+    driver.executemany(
+        conn, _INSERT_DOSE, [(v.id_number, v.product, text_day, v.lot) for v in state.vaccinations]
     )
 
 
@@ -265,7 +267,7 @@ def _write_vials(conn: Connection, opened: Iterable[VialOpenedEvent]) -> None:
         doses.setdefault(key, p.doses)
     if counts:
         rows = [(*key, n, doses[key]) for key, n in counts.items()]
-        conn.exec_driver_sql(_OPEN_VIAL, rows)
+        driver.executemany(conn, _OPEN_VIAL, rows)
 
 
 def apply_events(
@@ -286,9 +288,9 @@ def apply_events(
     # A new check-in of this desk changes no other row: nothing earlier to fold it with.
     only_new_checkins = fresh and all(isinstance(e, CheckinEvent) for e in new)
     prior = [] if only_new_checkins else _stored_events(conn, touched)
-    conn.exec_driver_sql(_INSERT_EVENT, [_event_row(e, origin) for e in new])
+    driver.executemany(conn, _INSERT_EVENT, [_event_row(e, origin) for e in new])
     if not fresh:
-        conn.exec_driver_sql(_SEEN_SEQ, _sequences_seen(new))
+        driver.executemany(conn, _SEEN_SEQ, _sequences_seen(new))
     for e in new:
         if isinstance(e, WalkinAddedEvent):
             _write_walk_in(conn, e)
