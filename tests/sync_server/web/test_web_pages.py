@@ -112,6 +112,8 @@ def test_a_conflict_shows_a_full_id_only_after_a_reason(
     day_page = f"/sites/{SITE_A}/days/{DESK_DAY}"
     page = staff.get(day_page).text
     assert "CHECKED_IN_TWICE" in page and pid(7) not in page and mask_id(pid(7)) in page
+    assert "未處理" in page  # the conflict's state: nobody has voided a check-in yet
+    assert 'id="no_shows"' in page and mask_id(pid(8)) in page  # person 8 never came
     none = staff.post(f"{day_page}/reveal", {"conflict": "0", "reason": ""})
     assert none.status_code == 422 and "原因" in none.text and pid(7) not in none.text
     assert _audit(shared_bureau, "id_revealed") == []
