@@ -364,7 +364,7 @@ class SyncClient:
                 raise SyncUnavailable("伺服器未確認任何事件", "the server acknowledged nothing")
 
     def _pull(self, report: SyncReport) -> None:
-        site, desk = self._whoami()
+        site, _ = self._whoami()
         cursor = self.book.cursor(self.server_url) or 0
         # A PC that has written nothing yet (new, or replacing the desk's PC) first takes
         # its desk's own events of the day too, and so continues its numbers.
@@ -377,6 +377,7 @@ class SyncClient:
                 params={"after": cursor, "limit": 1000, "own": own},
             )
             events: list[Event] = []
+            elsewhere: list[Event] = []  # other sites' facts about people on this roster
             for entry in page.entries:
                 if isinstance(entry, PulledEvent):
                     try:
@@ -384,14 +385,16 @@ class SyncClient:
                     except EventError as exc:
                         self._set_aside(entry.log_id, entry.event, str(exc), report)
                         continue
-                    if own or event.desk != desk:
-                        events.append(event)
+                    (elsewhere if entry.other_site else events).append(event)
                     continue
                 # A roster change: apply the events before it first, keeping log order.
                 self._apply_events(events, report)
                 events = []
                 self._apply_roster_change(entry, report)
             self._apply_events(events, report)
+            if elsewhere:
+                report.pulled_events += len(elsewhere)
+                report.applied_events += self.store.apply_remote_events(elsewhere, own_site=False)
             cursor = page.cursor
             self.book.set_cursor(self.server_url, cursor)
             report.cursor = cursor

@@ -156,6 +156,7 @@ class PulledEvent(_Reply):
     log_id: int
     type: Literal["event"]
     event: dict[str, Any]
+    other_site: bool = False  # an event of another site about a person on this roster
 
 
 class PulledRosterChange(_Reply):

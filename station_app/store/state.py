@@ -271,12 +271,19 @@ def _write_vials(conn: Connection, opened: Iterable[VialOpenedEvent]) -> None:
 
 
 def apply_events(
-    conn: Connection, batch: Sequence[Event], origin: str, *, fresh: bool = False
+    conn: Connection,
+    batch: Sequence[Event],
+    origin: str,
+    *,
+    fresh: bool = False,
+    sequences: bool = True,
 ) -> list[Event]:
     """Store the new events of `batch` and project the people they touch; returns the new.
 
     Idempotent by event id: an event stored before changes nothing. `fresh`: the desk
-    made these events just now (new ids), so there is nothing to look up.
+    made these events just now (new ids), so there is nothing to look up. `sequences`:
+    the events' desks are this site's, whose numbers this desk continues when it is one
+    of them.
     """
     new = list(batch) if fresh else _new_events(conn, batch)
     if not new:
@@ -289,7 +296,7 @@ def apply_events(
     only_new_checkins = fresh and all(isinstance(e, CheckinEvent) for e in new)
     prior = [] if only_new_checkins else _stored_events(conn, touched)
     driver.executemany(conn, _INSERT_EVENT, [_event_row(e, origin) for e in new])
-    if not fresh:
+    if sequences and not fresh:
         driver.executemany(conn, _SEEN_SEQ, _sequences_seen(new))
     for e in new:
         if isinstance(e, WalkinAddedEvent):

@@ -151,13 +151,15 @@ class Store:
             )
             return result.rowcount == 1
 
-    def apply_remote_events(self, events: Sequence[Event]) -> int:
+    def apply_remote_events(self, events: Sequence[Event], *, own_site: bool = True) -> int:
         """Apply other desks' events to the local state in one transaction; returns the new.
 
         Idempotent by event_id: an event seen before (or this desk's own) is skipped.
+        `own_site=False`: other sites' events (their desk letters are not this site's, so
+        they do not move this desk's numbers).
         """
         with self.write() as conn:
-            return len(apply_events(conn, events, REMOTE))
+            return len(apply_events(conn, events, REMOTE, sequences=own_site))
 
     def main_site(self, day: date) -> str | None:
         """The site with the most bookings on `day` (the default site of the CLI)."""

@@ -1,7 +1,8 @@
 """Pull: a page of the site's log after a cursor, for one desk.
 
-The page holds roster changes and the other desks' events of the desk's site, in
-log order; the desk's own events are left out (it has them). The cursor is the last
+The page holds roster changes and the other desks' events of the desk's site, and the
+other sites' events about the people on its roster, in log order; the desk's own events
+are left out (it has them). The cursor is the last
 `log_id` looked at; a desk stores it and asks for what comes after. An event the
 server would not accept today (written into the database some other way) is never
 served: it is logged and passed over, and the cursor moves on.
@@ -15,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select
 
-from sync_server.db.tables import log
+from sync_server.db.tables import log, roster_entries
 from sync_server.services.accounts import Principal, Site
 from vaccination.events import EventError, parse_event
 from vaccination.wire import PulledEvent, PulledRosterChange, PullEntry, PullPage
@@ -36,8 +37,10 @@ def event_wire(row: Any) -> dict[str, Any]:
     }
 
 
-def log_entry(row: Any, products: Collection[str] | None = None) -> PullEntry | None:
-    """The wire form of one log row, or None for an event that does not parse."""
+def log_entry(
+    row: Any, products: Collection[str] | None = None, site_id: int | None = None
+) -> PullEntry | None:
+    """The wire form of one log row (pulled by `site_id`), or None for an invalid event."""
     if row.entry != "event":
         return PulledRosterChange(
             log_id=int(row.log_id), type="roster", kind=row.kind, change=row.payload
@@ -48,7 +51,8 @@ def log_entry(row: Any, products: Collection[str] | None = None) -> PullEntry | 
     except EventError as exc:
         _log.warning("log entry %s is not a valid event, not served: %s", row.log_id, exc)
         return None
-    return PulledEvent(log_id=int(row.log_id), type="event", event=wire)
+    other = site_id is not None and row.site_id != site_id
+    return PulledEvent(log_id=int(row.log_id), type="event", event=wire, other_site=other)
 
 
 def pull(
@@ -60,16 +64,23 @@ def pull(
     products: Collection[str] | None = None,
     own: bool = False,
 ) -> PullPage:
-    """Up to `limit` log entries of the site after `after`, without the desk's own events.
+    """Up to `limit` log entries for the site after `after`, without the desk's own events.
 
-    `own`: with them (a replacement PC catching up on its desk's day).
+    The site's own log, and the events of other sites about people on this site's roster:
+    a person vaccinated at another site this morning is known here before they are
+    checked in again. `own`: with the desk's own events (a replacement PC catching up).
     """
-    cond = and_(log.c.site_id == site.id, log.c.log_id > after)
+    on_roster = select(roster_entries.c.id_number).where(roster_entries.c.site_id == site.id)
+    here = log.c.site_id == site.id
     if principal.desk and not own:
-        cond = and_(cond, or_(log.c.desk.is_(None), log.c.desk != principal.desk))
+        here = and_(here, or_(log.c.desk.is_(None), log.c.desk != principal.desk))
+    elsewhere = and_(
+        log.c.site_id != site.id, log.c.entry == "event", log.c.id_number.in_(on_roster)
+    )
+    cond = and_(log.c.log_id > after, or_(here, elsewhere))
     rows = conn.execute(select(log).where(cond).order_by(log.c.log_id).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = int(rows[-1].log_id) if rows else after
-    entries = [e for e in (log_entry(r, products) for r in rows) if e is not None]
+    entries = [e for e in (log_entry(r, products, site.id) for r in rows) if e is not None]
     return PullPage(entries=entries, cursor=cursor, more=more)

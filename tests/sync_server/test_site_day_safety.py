@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desks import DAY, SITE, SITE_CODE, make_desk, pid, seed_roster
+from desks import DAY, OTHER_CODE, OTHER_SITE, SITE, SITE_CODE, make_desk, pid, seed_roster
 from live_server import Admin, ThreadServer
 from store_fixtures import rules
 
@@ -198,3 +198,39 @@ def test_vials_opened_reach_the_bureau_and_its_stock_report_counts_them(
         assert lot[3] == "3"  # 消耗數量(瓶): the vials opened, not ceil(2 doses / 10)
     finally:
         desk.close()
+
+
+def test_a_person_vaccinated_at_another_site_this_morning_is_known_here(
+    server: ThreadServer, admin: Admin, tmp_path: Path
+) -> None:
+    """Defect 4: desks pulled only their own site's log, so a person vaccinated at TN01 in
+    the morning was checked in and vaccinated again at TN02 in the afternoon."""
+    admin.site(SITE_CODE, SITE)
+    admin.site(OTHER_CODE, OTHER_SITE)
+    seed_roster(admin, SITE_CODE, range(1, 3))
+    seed_roster(admin, OTHER_CODE, range(1, 3))  # person 1 booked at both
+    for folder in ("tn01", "tn02"):
+        (tmp_path / folder).mkdir()
+    morning = make_desk(tmp_path / "tn01", server.url, admin.desk(SITE_CODE, "A"), "A")
+    afternoon = make_desk(
+        tmp_path / "tn02", server.url, admin.desk(OTHER_CODE, "A"), "A", site=OTHER_SITE
+    )
+    try:
+        for desk in (morning, afternoon):
+            desk.client.download_roster(DAY)
+        cid = morning.service.check_in(pid(1)).checkin_id
+        assert cid
+        morning.service.doctor_decision(cid, approved=True, reason=None)
+        morning.service.record_vaccination(cid, "CoV_Moderna", "M1", 1, open_vial=True)
+        morning.client.sync_once()
+        afternoon.client.sync_once()
+        codes = afternoon.service.assess(pid(1)).codes()
+        assert "ALREADY_VACCINATED" in codes, codes
+        assert not afternoon.service.check_in(pid(1)).checked_in
+        # The other site's desk A is not this site's desk A: its numbers go on as its own.
+        assert afternoon.service.check_in(pid(2)).queue_number == "A001"
+        assert afternoon.client.sync_once().rejected == 0
+        assert afternoon.service.counters().vaccinated == 0  # TN02's own counts
+    finally:
+        morning.close()
+        afternoon.close()
