@@ -33,7 +33,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -50,20 +49,12 @@ GIVEN = "家宜志明淑芬俊傑怡君建宏雅婷冠宇佩珊宗翰承恩子�
 PRODUCTS = ("CoV_Moderna", "CoV_BNT", "CoV_Novavax")
 
 
-@dataclass(frozen=True)
-class _Entry:
-    person: object
-    booking: object
-    history: tuple[object, ...] = ()
-    history_text: str = ""
-    flags: tuple[str, ...] = field(default_factory=tuple)
-
-
 def make_db(path: Path, people: int) -> None:
     """A store with `people` adults booked at SITE on DAY, slots 08:00-17:30."""
     from station_app.store import Store
     from vaccination.ids import make_national_id
     from vaccination.models import Booking, DoseRecord, Person
+    from vaccination.roster_import import RosterEntry
 
     entries = []
     letters = "ABCDEFGHJKLMNPQRSTUVXYWZIO"
@@ -78,7 +69,7 @@ def make_db(path: Path, people: int) -> None:
         )
         minutes = 8 * 60 + (n % 19) * 30
         entries.append(
-            _Entry(
+            RosterEntry(
                 Person(id_number, name, date(1950 + n % 50, 1 + n % 12, 1 + n % 28), f"09{n:08d}"),
                 Booking(
                     id_number=id_number,
