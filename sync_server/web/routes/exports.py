@@ -7,17 +7,20 @@ the reconciliation also for the site's manager.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
+from sqlalchemy import Connection, Engine
 
 from sync_server.api.deps import AdminDep, BureauDep, EngineDep, ReaderDep, RulesDep, SiteDep
 from sync_server.errors import not_found
 from sync_server.services import audit, exports, reconcile
-from sync_server.services.accounts import now_utc
+from sync_server.services.accounts import Principal, Site, now_utc
 from sync_server.web.pages import PageRoute, actor, logged_download, render, see_other
 from sync_server.web.routes.today import visible_sites
+from vaccination.rules import RuleSetRegistry
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -40,11 +43,7 @@ def niis(
     request: Request, day: date, who: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep
 ) -> Response:
     """The NIIS upload file of the day (personal data: logged)."""
-    with engine.connect() as conn:
-        data = exports.niis_csv(conn, site, day, rules)
-    return logged_download(
-        request, who, engine, f"niis_{site.code}_{day}.csv", data, target=f"{site.code} {day}"
-    )
+    return _day_file(request, who, engine, site, day, "niis", exports.niis_csv, rules)
 
 
 @router.get("/sites/{code}/exports/stock/{day}.csv")
@@ -52,10 +51,24 @@ def stock_file(
     request: Request, day: date, who: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep
 ) -> Response:
     """The stock report per lot of the day."""
+    return _day_file(request, who, engine, site, day, "stock", exports.stock_csv, rules)
+
+
+def _day_file(
+    request: Request,
+    who: Principal,
+    engine: Engine,
+    site: Site,
+    day: date,
+    kind: str,
+    make: Callable[[Connection, Site, date, RuleSetRegistry], bytes],
+    rules: RuleSetRegistry,
+) -> Response:
+    """One of a site day's CSV files, downloaded and logged."""
     with engine.connect() as conn:
-        data = exports.stock_csv(conn, site, day, rules)
+        data = make(conn, site, day, rules)
     return logged_download(
-        request, who, engine, f"stock_{site.code}_{day}.csv", data, target=f"{site.code} {day}"
+        request, who, engine, f"{kind}_{site.code}_{day}.csv", data, target=f"{site.code} {day}"
     )
 
 

@@ -6,10 +6,12 @@ from collections import Counter
 from datetime import date, timedelta
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy import Engine
 
 from sync_server.api.deps import EngineDep, ReaderDep
 from sync_server.errors import bad_request
 from sync_server.services import statistics
+from sync_server.services.accounts import Principal
 from sync_server.web.pages import PageRoute, logged_download, render
 from sync_server.web.routes.today import visible_sites
 
@@ -28,6 +30,15 @@ def _range(start: date | None, end: date | None) -> tuple[date, date]:
     return start, end
 
 
+def _counts(
+    engine: Engine, who: Principal, start: date | None, end: date | None
+) -> tuple[date, date, list[statistics.CountRow]]:
+    """The checked range and the daily counts of the sites the caller may see."""
+    first, last = _range(start, end)
+    with engine.connect() as conn:
+        return first, last, statistics.daily_counts(conn, visible_sites(conn, who), first, last)
+
+
 @router.get("/statistics")
 def statistics_page(
     request: Request,
@@ -37,9 +48,7 @@ def statistics_page(
     end: date | None = None,
 ) -> Response:
     """Counts as a table, and per day and per age band as bars."""
-    start, end = _range(start, end)
-    with engine.connect() as conn:
-        rows = statistics.daily_counts(conn, visible_sites(conn, who), start, end)
+    start, end, rows = _counts(engine, who, start, end)
     per_day: Counter[date] = Counter()
     per_band: Counter[str] = Counter()
     for r in rows:
@@ -71,9 +80,7 @@ def statistics_csv(
     end: date | None = None,
 ) -> Response:
     """The same counts as a CSV download (logged)."""
-    start, end = _range(start, end)
-    with engine.connect() as conn:
-        rows = statistics.daily_counts(conn, visible_sites(conn, who), start, end)
+    start, end, rows = _counts(engine, who, start, end)
     return logged_download(
         request,
         who,
