@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from live_server import Admin
-from store_fixtures import DAY, OTHER_SITE, SITE, clock_at, rules
+from store_fixtures import DAY, OTHER_SITE, SITE, Clock, clock_at, rules
 
 from station_app.checkin_service import CheckinService
 from station_app.store import Store
@@ -75,10 +75,17 @@ class Desk:
 
 
 def make_desk(
-    tmp_path: Path, url: str, token: str, letter: str, site: str = SITE, **client_kw: Any
+    tmp_path: Path,
+    url: str,
+    token: str,
+    letter: str,
+    site: str = SITE,
+    *,
+    clock: Clock | None = None,
+    **client_kw: Any,
 ) -> Desk:
     store = Store.open(tmp_path / f"desk_{letter}_{site_slug(site)}.db")
-    service = CheckinService(store, rules(), site, letter, DAY, clock_at(9, 5))
+    service = CheckinService(store, rules(), site, letter, DAY, clock or clock_at(9, 5))
     client_kw.setdefault("product_codes", frozenset(p.code for p in rules().products()))
     client = SyncClient(store, url, token, interval=0.05, **client_kw)
     return Desk(store, service, client)
