@@ -64,7 +64,7 @@ def agreement(result: DayResult) -> list[str]:
         if rec["counts"] != truth.counts():
             wrong.append(f"{code} counts {rec['counts']} != {truth.counts()}")
         doses = sorted(
-            (r["masked_id"], r["name"], r["product"], r["lot"], r["dose"], r["desk"])
+            (r["masked_id"], r["name"], r["product"], r["lot"], r["dose"], r["desk"], r["at"])
             for r in rec["vaccinations"]
         )
         if doses != truth.expected_vaccinations():

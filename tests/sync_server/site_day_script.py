@@ -226,6 +226,7 @@ class Dose:
     lot: str
     dose: int
     desk: str
+    at: str  # the desk clock's time of the record, ISO with +08:00
 
 
 @dataclass
@@ -235,11 +236,12 @@ class SiteTruth:
     code: str
     booked: dict[str, Person] = field(default_factory=dict)
     checked_in: set[str] = field(default_factory=set)
+    numbers: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (number, desk)
     vaccinated: dict[str, Dose] = field(default_factory=dict)
     refusals: dict[str, str] = field(default_factory=dict)
     vials: Counter[tuple[str, str]] = field(default_factory=Counter)  # opened today
     delivered: Counter[tuple[str, str]] = field(default_factory=Counter)
-    double_checkins: dict[str, str] = field(default_factory=dict)  # id -> resolution state
+    double_checkins: dict[str, str | None] = field(default_factory=dict)  # id -> resolved by
 
     def counts(self) -> dict[str, int]:
         return {
@@ -260,17 +262,22 @@ class SiteTruth:
     def expected_no_shows(self) -> list[tuple[str, str]]:
         return sorted((mask(i), self.name(i)) for i in self.no_shows())
 
-    def expected_refusals(self) -> list[tuple[str, str, str]]:
-        return sorted((mask(i), self.name(i), why) for i, why in self.refusals.items())
-
-    def expected_vaccinations(self) -> list[tuple[str, str, str, str, int, str]]:
+    def expected_refusals(self) -> list[tuple[str, str, str, str, str]]:
         return sorted(
-            (mask(i), self.name(i), d.product, d.lot, d.dose, d.desk)
+            (mask(i), self.name(i), *self.numbers[i], why) for i, why in self.refusals.items()
+        )
+
+    def expected_vaccinations(self) -> list[tuple[str, str, str, str, int, str, str]]:
+        return sorted(
+            (mask(i), self.name(i), d.product, d.lot, d.dose, d.desk, d.at)
             for i, d in self.vaccinated.items()
         )
 
-    def expected_conflicts(self) -> list[tuple[str, str, str]]:
-        return sorted(("CHECKED_IN_TWICE", mask(i), s) for i, s in self.double_checkins.items())
+    def expected_conflicts(self) -> list[tuple[str, str, str, str | None]]:
+        return sorted(
+            ("CHECKED_IN_TWICE", mask(i), "resolved" if by else "open", by)
+            for i, by in self.double_checkins.items()
+        )
 
     def expected_niis(self) -> list[list[str]]:
         return sorted(
@@ -628,7 +635,7 @@ class SiteDay:
             except DeskActionError as exc:
                 self.surprises.append(f"void of the double check-in at {letter}: {exc.message_en}")
             else:
-                self.truth[SITE_CODE].double_checkins[p.id_number] = "resolved"
+                self.truth[SITE_CODE].double_checkins[p.id_number] = f"desk {letter}"
 
     # -- check-in desks ----------------------------------------------------------------------
 
@@ -638,7 +645,7 @@ class SiteDay:
             if p.fate is Fate.DOUBLE:
                 for letter in "AB":
                     self.double[letter] = self._check_in(code, letter, p, expect=True) or ""
-                self.truth[code].double_checkins[p.id_number] = "open"
+                self.truth[code].double_checkins[p.id_number] = None
                 continue
             letter = p.desk or letters[i % len(letters)]
             self._check_in(code, letter, p, expect=p.fate is not Fate.CANCELLED_COMES)
@@ -672,6 +679,7 @@ class SiteDay:
 
     def _took(self, code: str, letter: str, p: Person, out: CheckinOutcome) -> None:
         self.truth[code].checked_in.add(p.id_number)
+        self.truth[code].numbers.setdefault(p.id_number, (out.queue_number or "", letter))
         self.numbers[(code, letter)] += 1
         if p.fate is Fate.JAMMED:
             self.seen["jammed_checkin_id"] = out.checkin_id
@@ -734,7 +742,8 @@ class SiteDay:
             except DeskActionError as exc:
                 self.surprises.append(f"{mask(p.id_number)} at {code} doctor: {exc.message_en}")
                 continue
-            self.truth[code].vaccinated[p.id_number] = Dose(p.product, lot, 1, DOCTOR)
+            at_desk = self.clock().isoformat()
+            self.truth[code].vaccinated[p.id_number] = Dose(p.product, lot, 1, DOCTOR, at_desk)
             self.vial_left[(code, p.product, lot)] -= 1
 
     def _vial(self, code: str, doctor: Desk, product: str, at: time) -> str:
