@@ -514,9 +514,20 @@ class SiteDay:
         if at == SERVER_STOPPED[0][1]:
             self._void_the_double(plan)
         if at == BUREAU_CHANGES:
+            # C and D must have heard the bureau before the two people come (the proxy's
+            # faults may have cost them this round).
+            for letter in "CD":
+                self._synced(self._desk(letter))
             self.seen["added_after_sync_codes"] = (
                 self._desk("D").service.assess(plan.by_fate(Fate.ADDED).id_number).codes()
             )
+
+    def _synced(self, desk: Desk) -> None:
+        """Sync `desk` until a cycle goes through (bounded; a desk left offline shows)."""
+        for _ in range(CLOSING_ROUNDS):
+            desk.client.run_cycle()
+            if desk.client.status.state is SyncState.ONLINE:
+                return
 
     def _server_back(self) -> None:
         started = wall.perf_counter()
