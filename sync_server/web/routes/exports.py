@@ -15,6 +15,7 @@ from fastapi import APIRouter, Form, Request, Response
 from sqlalchemy import Connection, Engine
 
 from sync_server.api.deps import AdminDep, BureauDep, EngineDep, ReaderDep, RulesDep, SiteDep
+from sync_server.api.params import IsoDate
 from sync_server.db.engine import reading
 from sync_server.errors import not_found
 from sync_server.services import audit, exports, reconcile
@@ -28,7 +29,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 @router.get("/exports")
 def exports_page(
-    request: Request, who: ReaderDep, engine: EngineDep, code: str = "", day: date | None = None
+    request: Request, who: ReaderDep, engine: EngineDep, code: str = "", day: IsoDate | None = None
 ) -> Response:
     """Choose a site and a day; the files of that day."""
     with reading(engine) as conn:
@@ -41,7 +42,12 @@ def exports_page(
 
 @router.get("/sites/{code}/exports/niis/{day}.csv")
 def niis(
-    request: Request, day: date, who: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep
+    request: Request,
+    day: IsoDate,
+    who: BureauDep,
+    site: SiteDep,
+    engine: EngineDep,
+    rules: RulesDep,
 ) -> Response:
     """The NIIS upload file of the day (personal data: logged)."""
     return _day_file(request, who, engine, site, day, "niis", exports.niis_csv, rules)
@@ -49,7 +55,12 @@ def niis(
 
 @router.get("/sites/{code}/exports/stock/{day}.csv")
 def stock_file(
-    request: Request, day: date, who: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep
+    request: Request,
+    day: IsoDate,
+    who: BureauDep,
+    site: SiteDep,
+    engine: EngineDep,
+    rules: RulesDep,
 ) -> Response:
     """The stock report per lot of the day."""
     return _day_file(request, who, engine, site, day, "stock", exports.stock_csv, rules)
@@ -60,7 +71,7 @@ def _day_file(
     who: Principal,
     engine: Engine,
     site: Site,
-    day: date,
+    day: IsoDate,
     kind: str,
     make: Callable[[Connection, Site, date, RuleSetRegistry], bytes],
     rules: RuleSetRegistry,
@@ -76,7 +87,7 @@ def _day_file(
 @router.get("/sites/{code}/exports/reconciliation/{day}.{fmt}")
 def reconciliation(
     request: Request,
-    day: date,
+    day: IsoDate,
     fmt: str,
     who: ReaderDep,
     site: SiteDep,
@@ -100,7 +111,7 @@ def stock_page(
     engine: EngineDep,
     rules: RulesDep,
     code: str = "",
-    day: date | None = None,
+    day: IsoDate | None = None,
 ) -> Response:
     """Per lot and site: vials in stock and used on the day, and the deliveries recorded."""
     day = day or date.today()

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 
 from sync_server.api.deps import EngineDep, ReaderDep, RulesDep, SiteDep
+from sync_server.api.params import IsoDate
 from sync_server.db.engine import reading
 from sync_server.errors import bad_request, not_found
 from sync_server.services import audit, reconcile
@@ -48,7 +49,7 @@ def _page(
 
 @router.get("/sites/{code}/days/{day}")
 def site_day(
-    request: Request, day: date, _: ReaderDep, site: SiteDep, engine: EngineDep, rules: RulesDep
+    request: Request, day: IsoDate, _: ReaderDep, site: SiteDep, engine: EngineDep, rules: RulesDep
 ) -> Response:
     """Counts and conflicts of the site's day."""
     return _page(request, engine, site, day, rules)
@@ -57,7 +58,7 @@ def site_day(
 @router.post("/sites/{code}/days/{day}/reveal")
 def reveal(
     request: Request,
-    day: date,
+    day: IsoDate,
     who: ReaderDep,
     site: SiteDep,
     engine: EngineDep,

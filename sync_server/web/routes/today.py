@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Connection, select
 
 from sync_server.api.deps import EngineDep, ReaderDep, RulesDep
+from sync_server.api.params import IsoDate
 from sync_server.db.engine import reading
 from sync_server.db.tables import desk_progress
 from sync_server.services import reconcile
@@ -86,7 +87,7 @@ def today(
     who: ReaderDep,
     engine: EngineDep,
     rules: RulesDep,
-    day: date | None = None,
+    day: IsoDate | None = None,
     every: Annotated[int, Query(ge=2, le=600)] = REFRESH_SECONDS,
 ) -> Response:
     """The Today page; it refreshes its table every `every` seconds."""
@@ -98,7 +99,7 @@ def today(
 
 @router.get("/today/table")
 def today_table(
-    request: Request, who: ReaderDep, engine: EngineDep, rules: RulesDep, day: date | None = None
+    request: Request, who: ReaderDep, engine: EngineDep, rules: RulesDep, day: IsoDate | None = None
 ) -> Response:
     """The table alone, what the page fetches every few seconds."""
     day = day or date.today()
