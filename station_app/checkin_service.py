@@ -232,9 +232,12 @@ class CheckinService:
     ) -> Event:
         """Build the desk's next event, apply its state change and put it in the outbox.
 
-        The event names the staff member signed in as its operator.
+        The event names the staff member signed in as its operator; on a desk with a staff
+        list nothing is written with nobody signed in.
         """
         operator = self.session.operator()
+        if operator is None and self.session.enforced:
+            raise DeskActionError("請先登入", "sign in first", code="SIGNED_OUT")
         if operator is not None:
             payload = {**payload, "operator": operator}
         event = Event.new(

@@ -483,6 +483,9 @@ class MainWindow(QMainWindow):
         if self.session.member is None:
             self._ask_sign_in(locked=False)
             return
+        if not self.session.still_listed():
+            self.lock_screen()  # taken off the site's list since signing in
+            return
         minutes = self.settings.lock_idle_minutes
         if minutes and self.idle.idle_seconds() >= minutes * 60:
             self.lock_screen()

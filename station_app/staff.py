@@ -83,6 +83,11 @@ class DeskSession:
     def sign_out(self) -> None:
         self.member = None
 
+    def still_listed(self) -> bool:
+        """False when the member signed in has left the site's list (disabled by the bureau)."""
+        m = self.member
+        return m is None or self.book is None or m in self.book.members()
+
     def operator(self) -> dict[str, str] | None:
         """The `operator` of the events written now (None when nobody signs in here)."""
         m = self.member

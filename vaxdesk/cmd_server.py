@@ -365,8 +365,11 @@ def run_site_add(args: argparse.Namespace) -> int:
     from sync_server.services.accounts import create_site
 
     engine = _engine(args)
-    with engine.begin() as conn:
-        site = _service(lambda: create_site(conn, args.code, args.name, args.institution))
+    try:
+        with engine.begin() as conn:
+            site = _service(lambda: create_site(conn, args.code, args.name, args.institution))
+    finally:
+        engine.dispose()  # no pooled PostgreSQL connection left behind
     print(f"場所 / site {site.code} {site.name} ({site.institution_code})")
     return 0
 

@@ -5,7 +5,7 @@ the lot is one of today's open vials of the booked product (picked, or scanned f
 the vial's GS1 DataMatrix; an expired vial is refused). Each patient starts with empty
 fields, so nothing of the person before carries over. After the dose the person is in
 the observation list (留觀) with the time they may leave, and the record card entry
-(小黃卡) is shown.
+(小黃卡) is shown; 列印小黃卡 prints it on the ticket printer.
 """
 
 from __future__ import annotations

@@ -181,7 +181,11 @@ def test_the_record_card_entry_prints_on_the_ticket_printer(qtbot, tmp_path: Pat
     uri = f"file://{out}?mode=text&profile=TM-T88V"
     desk = desk_with(tmp_path, DeskSettings(site=SITE, ticket_printer=uri))
     try:
-        desk.window.checkin_view.handle_scan(pid(1))
+        view = desk.window.checkin_view
+        view.handle_scan(pid(1))
+        # The ticket is queued once the card is on screen: before the record card, so the
+        # file printer's last job is the card.
+        qtbot.waitUntil(lambda: view.message_label.text() == "號碼單 A001 已送出列印")
         desk.service.open_vial("CoV_Moderna", "MOD001-CDC")
         desk.window.show_view(1)
         doctor = desk.window.doctor_view
@@ -257,3 +261,18 @@ def test_tickets_dropped_after_a_jam_are_listed_and_reprinted_marked(qtbot, tmp_
         assert '"reprint": true' in payload  # printed marked 補印
     finally:
         desk.close()
+
+
+def test_a_member_taken_off_the_list_is_locked_out_and_nothing_is_written_signed_out(
+    qtbot, staffed: GuiDesk
+) -> None:  # type: ignore[no-untyped-def]
+    g = staffed
+    _sign_in(qtbot, g, "D1", "1111")
+    qtbot.waitUntil(lambda: g.window.sign_in_dialog is None)
+    book = g.window.session.book
+    book.replace([m for m in book.members() if m.staff_id != "D1"])  # the next download
+    g.window.refresh_status()
+    assert g.window.sign_in_dialog is not None and g.window.session.member is None
+    with pytest.raises(ValueError, match="請先登入"):
+        g.service.check_in(pid(1))
+    assert _checkins(g) == [] and g.service.counters().checked_in == 0

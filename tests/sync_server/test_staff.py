@@ -6,6 +6,7 @@ Real server on loopback (SQLite and PostgreSQL), real desk stores and sync clien
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy import create_engine, select
 from station_app.checkin_service import DeskActionError
 from station_app.staff import DeskSession, StaffBook
 from sync_server.db.tables import log
+from vaxdesk.cli import main
 
 DOCTOR_CARD = "STAFF-CARD-0042"
 
@@ -95,3 +97,22 @@ def test_a_disabled_member_leaves_the_desks_list_and_pins_are_checked(
         assert [m.staff_id for m in StaffBook(desk.store).members()] == [kept]
     finally:
         desk.close()
+
+
+def test_the_bureau_adds_staff_from_the_command_line_pin_on_stdin(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["server", "site", "add", "--db", db_url, "--code", SITE_CODE, "--name", SITE,
+                 "--institution", "2321010010"]) == 0  # fmt: skip
+    monkeypatch.setattr("sys.stdin", io.StringIO("2468\nSTAFF-CARD-9\n"))
+    assert main(["server", "staff", "add", "--db", db_url, "--site", SITE_CODE, "--name",
+                 "林醫師", "--role", "doctor", "--pin-stdin", "--card-stdin"]) == 0  # fmt: skip
+    added = capsys.readouterr().out
+    assert "林醫師 (doctor)" in added and "2468" not in added and "STAFF-CARD-9" not in added
+    monkeypatch.setattr("sys.stdin", io.StringIO("12\n"))
+    assert main(["server", "staff", "add", "--db", db_url, "--site", SITE_CODE, "--name", "X",
+                 "--role", "clerk", "--pin-stdin"]) != 0  # fmt: skip
+    assert "PIN 必須是 4 到 8 位數字" in capsys.readouterr().err
+    assert main(["server", "staff", "list", "--db", db_url, "--site", SITE_CODE]) == 0
+    listed = capsys.readouterr().out
+    assert listed.startswith("S1\t林醫師\tdoctor") and "$argon2" not in listed
