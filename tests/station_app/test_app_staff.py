@@ -276,3 +276,29 @@ def test_a_member_taken_off_the_list_is_locked_out_and_nothing_is_written_signed
     with pytest.raises(ValueError, match="請先登入"):
         g.service.check_in(pid(1))
     assert _checkins(g) == [] and g.service.counters().checked_in == 0
+
+
+@pytest.mark.parametrize("screen", ["1366x768", "1024x600"])
+def test_a_signed_in_desk_fits_the_small_screens(qtbot, staffed: GuiDesk, screen: str) -> None:  # type: ignore[no-untyped-def]
+    from test_app_screens import SCREENS, clipped
+
+    g = staffed
+    _sign_in(qtbot, g, "D2", "2222")
+    qtbot.waitUntil(lambda: g.window.sign_in_dialog is None)
+    g.window.dropped_button.setText("卡紙未印號碼單 3 張：補印…")
+    g.window.dropped_button.show()  # the longest status bar a jam leaves
+    g.window.handle_scan(pid(1))
+    g.service.open_vial("CoV_Moderna", "MOD001-CDC")
+    g.window.resize(*SCREENS[screen])
+    problems = {}
+    for index in range(g.window.tabs.count()):
+        g.window.show_view(index)
+        if index == 1:
+            g.window.doctor_view.table.selectRow(0)
+            g.window.doctor_view.vaccinate()  # the record card and its print button shown
+            assert g.window.doctor_view.last_card is not None
+        QApplication.processEvents()
+        found = clipped(g.window)
+        if found:
+            problems[g.window.tabs.tabText(index)] = found
+    assert problems == {}
