@@ -223,6 +223,9 @@ def _create_account(
 # Longer than the desks' HTTP clients keep an idle connection (httpx: 5 s), so a desk
 # coming back after Retry-After never reuses a connection the server is closing.
 KEEP_ALIVE_SECONDS = 30
+# On SIGTERM, requests still open after this long are cut: a client that never finishes
+# its request cannot keep the server from stopping.
+GRACEFUL_SHUTDOWN_SECONDS = 10
 
 
 def server_workers(args: argparse.Namespace) -> int:
@@ -262,6 +265,7 @@ def run_server(args: argparse.Namespace) -> int:
         http="httptools",
         ws="none",
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         log_level="info",
     )
     return 0

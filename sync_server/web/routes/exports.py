@@ -15,6 +15,7 @@ from fastapi import APIRouter, Form, Request, Response
 from sqlalchemy import Connection, Engine
 
 from sync_server.api.deps import AdminDep, BureauDep, EngineDep, ReaderDep, RulesDep, SiteDep
+from sync_server.db.engine import reading
 from sync_server.errors import not_found
 from sync_server.services import audit, exports, reconcile
 from sync_server.services.accounts import Principal, Site, now_utc
@@ -30,7 +31,7 @@ def exports_page(
     request: Request, who: ReaderDep, engine: EngineDep, code: str = "", day: date | None = None
 ) -> Response:
     """Choose a site and a day; the files of that day."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         sites = visible_sites(conn, who)
     chosen = next((s for s in sites if s.code == code), sites[0] if sites else None)
     return render(
@@ -65,7 +66,7 @@ def _day_file(
     rules: RuleSetRegistry,
 ) -> Response:
     """One of a site day's CSV files, downloaded and logged."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         data = make(conn, site, day, rules)
     return logged_download(
         request, who, engine, f"{kind}_{site.code}_{day}.csv", data, target=f"{site.code} {day}"
@@ -85,7 +86,7 @@ def reconciliation(
     """The day's counts and conflicts as CSV or XLSX."""
     if fmt not in ("csv", "xlsx"):
         raise not_found("此格式", "this format")
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rec = reconcile.reconcile(conn, site, day, rules)
     data = reconcile.to_xlsx(rec) if fmt == "xlsx" else reconcile.to_csv(rec)
     name = f"reconciliation_{site.code}_{day}.{fmt}"
@@ -103,7 +104,7 @@ def stock_page(
 ) -> Response:
     """Per lot and site: vials in stock and used on the day, and the deliveries recorded."""
     day = day or date.today()
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         sites = visible_sites(conn, who)
         chosen = next((s for s in sites if s.code == code), sites[0] if sites else None)
         every = [(s, row) for s in sites for row in exports.stock_rows(conn, s, day, rules)]

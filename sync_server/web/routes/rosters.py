@@ -24,6 +24,7 @@ from sync_server.api.deps import (
     SiteDep,
 )
 from sync_server.api.routes.rosters import read_upload_file
+from sync_server.db.engine import reading
 from sync_server.errors import bad_request, not_found
 from sync_server.services import audit
 from sync_server.services import rosters as svc
@@ -47,7 +48,7 @@ def booking_ref(site: Site, day: date, id_number: str, product: str) -> str:
 
 
 def _entries(engine: EngineDep, site: Site, day: date) -> list[dict[str, Any]]:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         entries, _ = svc.download(conn, site, day)
     for e in entries:
         e["ref"] = booking_ref(site, day, e["id_number"], e["product"])
@@ -57,7 +58,7 @@ def _entries(engine: EngineDep, site: Site, day: date) -> list[dict[str, Any]]:
 @router.get("/rosters")
 def rosters_start(request: Request, who: ReaderDep, engine: EngineDep) -> Response:
     """Choose a site and a day."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         sites = visible_sites(conn, who)
     return render(request, "rosters_start.html", nav="rosters", sites=sites)
 

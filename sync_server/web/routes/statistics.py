@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import Engine
 
 from sync_server.api.deps import EngineDep, ReaderDep
+from sync_server.db.engine import reading
 from sync_server.errors import bad_request
 from sync_server.services import statistics
 from sync_server.services.accounts import Principal
@@ -35,7 +36,7 @@ def _counts(
 ) -> tuple[date, date, list[statistics.CountRow]]:
     """The checked range and the daily counts of the sites the caller may see."""
     first, last = _range(start, end)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return first, last, statistics.daily_counts(conn, visible_sites(conn, who), first, last)
 
 
