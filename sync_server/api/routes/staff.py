@@ -12,6 +12,7 @@ from sync_server.api.deps import EngineDep, RosterWriterDep, SiteDep, roles
 from sync_server.api.protocol import ProtocolDep
 from sync_server.api.responses import SITE_ERRORS, errors
 from sync_server.api.schemas import StaffIn, StaffOut
+from sync_server.db.engine import reading
 from sync_server.services import staff as svc
 from sync_server.services.accounts import Principal, Role
 from sync_server.web.session import HasherDep
@@ -47,7 +48,7 @@ async def add(
 @router.get("", response_model=StaffList, responses=errors(426))
 def download(_: StaffReaderDep, site: SiteDep, engine: EngineDep, __: ProtocolDep) -> StaffList:
     """The members who may sign in at the site's desks, with their PIN hashes."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         members = svc.staff_list(conn, site)
     return StaffList(site=site.code, staff=members)
 
