@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from vaccination.models import Assessment, DoseRecord, IdKind, Person
+from vaccination.staff import DeskAction
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +232,10 @@ class DeskService(Protocol):
 
     def reveal_id(self, id_number: str, reason: str) -> str:
         """The full ID number for display; the reveal is logged (without the number)."""
+        ...
+
+    def check_allowed(self, action: DeskAction) -> None:
+        """Raise DeskActionError unless the staff member signed in may take `action`."""
         ...
 
     def log_export(self, kind: str, rows: int, full_ids_reason: str | None = None) -> None:
