@@ -427,6 +427,7 @@ class CheckinService:
         out = []
         for person_id, entries in by_person.items():
             c = min(entries, key=lambda e: (not e.vaccinated, e.decision is None, e.at))
+            others = [e for e in entries if e is not c]
             person = persons.get(person_id)
             out.append(
                 QueueEntry(
@@ -443,7 +444,8 @@ class CheckinService:
                     decision_reason=c.decision_reason,
                     vaccinated=any(e.vaccinated for e in entries),
                     history=histories.get(c.id_number, ()),
-                    also_checked_in_as=tuple(e.queue_number for e in entries if e is not c),
+                    also_checked_in_as=tuple(e.queue_number for e in others),
+                    duplicate_checkin_ids=tuple(e.checkin_id for e in others),
                 )
             )
         out.sort(key=lambda q: _queue_order(q.queue_number))

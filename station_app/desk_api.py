@@ -82,8 +82,10 @@ class QueueEntry:
     decision_reason: str | None
     vaccinated: bool
     history: tuple[DoseRecord, ...]
-    # The person's other active check-ins of the day (checked in twice): queue numbers.
+    # The person's other active check-ins of the day (checked in twice): queue numbers,
+    # and their check-in ids in the same order (what a manager voids).
     also_checked_in_as: tuple[str, ...] = ()
+    duplicate_checkin_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -331,6 +331,34 @@
         <source>下一劑最早 {day}</source>
         <translation>Next dose from {day}</translation>
     </message>
+    <message>
+        <source>重複報到：作廢 {numbers}</source>
+        <translation>Checked in twice: void {numbers}</translation>
+    </message>
+    <message>
+        <source>作廢重複報到</source>
+        <translation>Void a duplicate check-in</translation>
+    </message>
+    <message>
+        <source>{name} 同時報到為 {kept} 與 {others}。作廢 {others}，保留 {kept}。請說明原因：</source>
+        <translation>{name} is checked in as {kept} and {others}. {others} will be voided, {kept} kept. Give the reason:</translation>
+    </message>
+    <message>
+        <source>兩個櫃台離線時重複報到</source>
+        <translation>Checked in at two desks while offline</translation>
+    </message>
+    <message>
+        <source>掃描兩次</source>
+        <translation>Scanned twice</translation>
+    </message>
+    <message>
+        <source>先完成或取消作廢，再掃描下一位</source>
+        <translation>Finish or cancel the void before scanning the next person</translation>
+    </message>
+    <message>
+        <source>已作廢 {numbers}，保留 {kept}</source>
+        <translation>Voided {numbers}; {kept} kept</translation>
+    </message>
 </context>
 <context>
     <name>DroppedTicketsDialog</name>
