@@ -21,6 +21,7 @@ from station_app.i18n import pick
 from station_app.settings import DeskSettings
 
 if TYPE_CHECKING:
+    from station_app.staff import StaffBook
     from station_app.store import Store
     from station_app.sync_client import SyncStatus
     from vaccination.rules import RuleSetRegistry
@@ -72,6 +73,7 @@ class SyncBridge(QObject):
         settings: DeskSettings,
         product_codes: Collection[str],
         parent: QObject | None = None,
+        staff: StaffBook | None = None,
     ) -> None:
         super().__init__(parent)
         from station_app.sync_client import SyncClient
@@ -85,6 +87,7 @@ class SyncBridge(QObject):
             product_codes=product_codes,
             ca_bundle=settings.ca_bundle or None,
             on_status=self._status.emit,
+            staff=staff,
         )
 
     def _show(self, status: SyncStatus) -> None:
@@ -107,12 +110,14 @@ def start_sync(
     settings: DeskSettings,
     rules: RuleSetRegistry,
     parent: QObject | None = None,
+    staff: StaffBook | None = None,
 ) -> SyncBridge | str | None:
     """The running SyncBridge, or a zh/en text saying why sync is off (None: not configured)."""
     if not settings.server_url:
         return None
     try:
-        bridge = SyncBridge(store, settings, frozenset(p.code for p in rules.products()), parent)
+        codes = frozenset(p.code for p in rules.products())
+        bridge = SyncBridge(store, settings, codes, parent, staff)
     except SyncSetupError as exc:
         log.warning("sync not started: %s", exc.message_en)
         return pick(f"同步：{exc.message_zh}", f"Sync: {exc.message_en}")

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sync_server.api.deps import DeskDep, EngineDep, PrincipalDep, SettingsDep, SiteDep
 from sync_server.api.protocol import ProtocolDep
+from sync_server.db.engine import reading
 from sync_server.errors import ServiceError, bad_request
 from sync_server.services.ingest import push_events
 from sync_server.services.pull import pull
@@ -118,5 +119,5 @@ def pull_events(
 ) -> PullPage:
     """The site's log after `after`: roster changes and the other desks' events."""
     size = min(limit or settings.pull_page_size, settings.pull_page_size)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return pull(conn, who, site, after, size, request.app.state.product_codes, own)
