@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TOKEN_ENV = "VAXDESK_DESK_TOKEN"
+RULES_INTERVAL = 900.0  # seconds between looks at the bureau's rule sets
 
 
 class SyncSetupError(Exception):
@@ -64,6 +65,7 @@ class SyncBridge(QObject):
     """A SyncClient for the window; `status_changed(text)` arrives on the GUI thread."""
 
     status_changed = Signal(str)
+    rules_changed = Signal(object)  # RuleSetRegistry: new versions from the bureau
     _status = Signal(object)  # SyncStatus, emitted from the sync thread
 
     def __init__(
@@ -71,6 +73,7 @@ class SyncBridge(QObject):
         store: Store,
         settings: DeskSettings,
         product_codes: Collection[str],
+        bundled_rules: RuleSetRegistry | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -85,6 +88,9 @@ class SyncBridge(QObject):
             product_codes=product_codes,
             ca_bundle=settings.ca_bundle or None,
             on_status=self._status.emit,
+            bundled_rules=bundled_rules,
+            on_rules=self.rules_changed.emit,  # queued to the GUI thread
+            rules_interval=RULES_INTERVAL,
         )
 
     def _show(self, status: SyncStatus) -> None:
@@ -107,12 +113,14 @@ def start_sync(
     settings: DeskSettings,
     rules: RuleSetRegistry,
     parent: QObject | None = None,
+    bundled_rules: RuleSetRegistry | None = None,
 ) -> SyncBridge | str | None:
     """The running SyncBridge, or a zh/en text saying why sync is off (None: not configured)."""
     if not settings.server_url:
         return None
     try:
-        bridge = SyncBridge(store, settings, frozenset(p.code for p in rules.products()), parent)
+        codes = frozenset(p.code for p in rules.products())
+        bridge = SyncBridge(store, settings, codes, bundled_rules, parent)
     except SyncSetupError as exc:
         log.warning("sync not started: %s", exc.message_en)
         return pick(f"同步：{exc.message_zh}", f"Sync: {exc.message_en}")
