@@ -370,7 +370,8 @@ class SyncClient:
         return self._bundled
 
     def _download_rule_sets(self) -> RuleDownload:
-        reply = self._reply(RuleSetDownload, "GET", f"{API}/rule-sets/download")
+        site, _ = self._whoami()
+        reply = self._reply(RuleSetDownload, "GET", f"{API}/sites/{site}/rule-sets")
         got = take_published(self.store, self.bundled_rules(), reply.rule_sets, self.server_url)
         mark_checked(self.book, datetime.now(UTC))
         self._rules_due = time.monotonic() + (self.rules_interval or 0.0)
