@@ -22,6 +22,7 @@ from station_app.desk_rules import STALE_ZH, rules_status, stored_rule_sets
 from station_app.sync_client import SyncClient, SyncUnavailable
 from sync_server.db.tables import rule_sets
 from vaccination.rules import DEFAULT_RULES_DIR
+from vaxdesk.cli import main
 
 TOMORROW = DAY + timedelta(days=1)
 FIRST_DOSE = DAY - timedelta(days=34)  # 34 days before today, 35 before tomorrow
@@ -242,3 +243,34 @@ def test_a_desk_that_has_not_heard_from_the_bureau_says_its_rules_may_be_out_of_
         assert later[1].endswith("(rules may be out of date)")
     finally:
         d.close()
+
+
+def test_the_bureau_publishes_and_lists_from_the_command_line_and_vaxdesk_sync_says_the_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{tmp_path / 'server.db'}"
+    good, broken = tmp_path / "covid19_2026.json", tmp_path / "broken.json"
+    good.write_text(json.dumps(new_version(effective=DAY), ensure_ascii=False), encoding="utf-8")
+    broken.write_text(json.dumps(new_version("2026.12", colour="red")), encoding="utf-8")
+    assert main(["server", "rules", "list", "--db", db]) == 0
+    assert "no rule set published" in capsys.readouterr().out
+    assert main(["server", "rules", "publish", "--db", db, str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert "broken.json: colour: Extra inputs are not permitted" in err and "Traceback" not in err
+    assert main(["server", "rules", "publish", "--db", db, "--by", "疾管科", str(good)]) == 0
+    assert f"covid19 {NEW}" in capsys.readouterr().out
+    assert main(["server", "rules", "list", "--db", db]) == 0
+    assert capsys.readouterr().out.startswith(f"covid19\t{NEW}\t{DAY}\tCOVID-19 疫苗\t疾管科\t")
+
+    srv = ThreadServer(db).start()
+    try:
+        admin = Admin(srv.url)
+        admin.site(SITE_CODE, SITE)
+        token_file = tmp_path / "desk.token"
+        token_file.write_text(admin.desk(SITE_CODE, "A"), encoding="utf-8")
+        assert main(["sync", "--db", str(tmp_path / "desk.db"), "--server", srv.url,
+                     "--token-file", str(token_file), "--roster-day", str(DAY),
+                     "--once"]) == 0  # fmt: skip
+    finally:
+        srv.stop()
+    assert f"規則 covid19 {NEW}、flu 2025-26.2、mpox 2023.05" in capsys.readouterr().out
