@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from vaccination.models import Assessment, DoseRecord, IdKind, Person
+from vaccination.staff import DeskAction
 
 if TYPE_CHECKING:
     from vaccination.rules import RuleSetRegistry
@@ -84,8 +85,10 @@ class QueueEntry:
     decision_reason: str | None
     vaccinated: bool
     history: tuple[DoseRecord, ...]
-    # The person's other active check-ins of the day (checked in twice): queue numbers.
+    # The person's other active check-ins of the day (checked in twice): queue numbers,
+    # and their check-in ids in the same order (what a manager voids).
     also_checked_in_as: tuple[str, ...] = ()
+    duplicate_checkin_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +241,10 @@ class DeskService(Protocol):
 
     def reveal_id(self, id_number: str, reason: str) -> str:
         """The full ID number for display; the reveal is logged (without the number)."""
+        ...
+
+    def check_allowed(self, action: DeskAction) -> None:
+        """Raise DeskActionError unless the staff member signed in may take `action`."""
         ...
 
     def log_export(self, kind: str, rows: int, full_ids_reason: str | None = None) -> None:

@@ -4,7 +4,8 @@ Scans arrive from the keyboard-wedge filter (or any other scan source) through
 `handle_scan`: while a dialog is open the dialog takes the scan or refuses it (never
 the view behind it); at the doctor's view a scan picks the person from the queue,
 anywhere else it goes to check-in. F1-F4 (and Ctrl+1..4) switch views; Ctrl+Z undoes
-a check-in, Ctrl+P reprints a ticket, Ctrl+N adds a walk-in person. These shortcuts
+a check-in, Ctrl+P reprints a ticket, Ctrl+N adds a walk-in person, Ctrl+L locks the
+desk for the next staff member (station_app.sign_in). These shortcuts
 win over a text field's own (a search field's Ctrl+Z would restore the previous
 person's name), and Enter clicks a focused button as Space does.
 """
@@ -34,9 +35,12 @@ from PySide6.QtWidgets import (
 from hardware.wedge import WedgeTiming
 from station_app.desk_api import Counters, DeskService
 from station_app.dialogs import SettingsDialog
+from station_app.dropped_tickets import DroppedTicketsDialog
 from station_app.scan_routing import mark_scan_window, open_dialog
 from station_app.settings import DeskSettings, save_settings
+from station_app.sign_in import IdleGuard, SignInDialog, member_label
 from station_app.sounds import SoundPlayer
+from station_app.staff import DeskSession
 from station_app.ticket_hook import TicketHook
 from station_app.views.after_paint import PaintFirstBackground
 from station_app.views.checkin import CheckinView
@@ -46,6 +50,7 @@ from station_app.views.manager import ManagerView
 from station_app.views.person_card import card_style
 from station_app.wedge_filter import WedgeFilter
 from vaccination.rules import RuleSetRegistry
+from vaccination.wire import StaffMember
 
 # The window's type sizes: full size, and compact for screens under 760 px of window
 # height (1366x768, 1024x600, 1920x1080 at 150 %), where the full sizes push the
@@ -193,10 +198,14 @@ class MainWindow(QMainWindow):
         rules_state: Callable[[], str] | None = None,
         settings: DeskSettings | None = None,
         settings_dir: Path | None = None,
+        session: DeskSession | None = None,
+        idle_clock: Callable[[], float] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.service = service
+        self.session = session or DeskSession()
+        self.sign_in_dialog: SignInDialog | None = None
         self.settings = settings or DeskSettings(site=service.site, desk=service.desk)
         self.settings_dir = settings_dir
         self.settings_dialog: SettingsDialog | None = None
@@ -224,7 +233,9 @@ class MainWindow(QMainWindow):
             auto_checkin=auto_checkin,
             background=self.background,
         )
-        self.doctor_view = DoctorView(service, rules, self.settings.observation_minutes)
+        self.doctor_view = DoctorView(
+            service, rules, self.settings.observation_minutes, tickets=self.tickets
+        )
         self.manager_view = ManagerView(service, background=self.background)
         self.manager_view.observation_minutes = self.settings.observation_minutes
         self.lots_view = LotsView(service, rules)
@@ -247,12 +258,25 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         for w in (self.scanner_label, self.printer_label, self.rules_label, self.sync_label):
             bar.addPermanentWidget(w)
+        self.dropped_button = QPushButton()
+        self.dropped_button.setFlat(True)
+        self.dropped_button.hide()
+        self.dropped_button.clicked.connect(self.open_dropped_tickets)
+        self.dropped_dialog: DroppedTicketsDialog | None = None
+        bar.addPermanentWidget(self.dropped_button)
+        self.staff_label = QLabel()
+        self.staff_label.setObjectName("staffLabel")
+        self.lock_button = QPushButton(self.tr("鎖定／換人 (Ctrl+L)"))
+        self.lock_button.setFlat(True)
+        self.lock_button.clicked.connect(self.lock_screen)
+        bar.addPermanentWidget(self.staff_label)
+        bar.addPermanentWidget(self.lock_button)
         self.settings_button = QPushButton(self.tr("設定 (Ctrl+,)"))
         self.settings_button.setFlat(True)
         self.settings_button.clicked.connect(self.open_settings)
         bar.addPermanentWidget(self.settings_button)
         self.tickets.status_changed.connect(self.printer_label.setText)
-        self.tickets.message.connect(lambda text: self.statusBar().showMessage(text, 30_000))
+        self.tickets.message.connect(self._ticket_message)
 
         for i in range(4):
             for seq in (f"F{i + 1}", f"Ctrl+{i + 1}"):
@@ -265,10 +289,13 @@ class MainWindow(QMainWindow):
         )
         for seq, action in zip(DESK_SHORTCUTS, actions, strict=True):
             self._shortcut(seq, action)
+        self._shortcut("Ctrl+L", self.lock_screen)
+        self.idle = IdleGuard(self, idle_clock) if idle_clock else IdleGuard(self)
         self.desk_keys = DeskKeys(self)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.desk_keys)
+            app.installEventFilter(self.idle)
         mark_scan_window(self)
 
         for view in (self.checkin_view, self.doctor_view, self.manager_view, self.lots_view):
@@ -339,6 +366,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(index)
 
     def handle_scan(self, raw: str) -> None:
+        self.idle.touch()
         dialog = open_dialog(self)
         if dialog is not None:
             # Never behind a dialog: it takes the scan into its field or refuses it.
@@ -399,7 +427,85 @@ class MainWindow(QMainWindow):
         # Counting a large roster takes a while: off the GUI thread, the newest count wins.
         self.background.submit("counters", self.service.counters, self.counters.show_counters)
 
+    # -- dropped tickets --------------------------------------------------------------------
+
+    def _ticket_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 30_000)
+        self._show_dropped()
+
+    def _show_dropped(self) -> None:
+        n = len(self.tickets.dropped_tickets())
+        self.dropped_button.setVisible(n > 0)
+        self.dropped_button.setText(self.tr("卡紙未印號碼單 {n} 張：補印…").format(n=n))
+
+    def open_dropped_tickets(self) -> None:
+        """The tickets dropped after a jam, to reprint the chosen ones (marked 補印)."""
+        dialog = DroppedTicketsDialog(self.tickets, self)
+
+        def reprint() -> None:
+            self.statusBar().showMessage(self.tickets.reprint_dropped(dialog.chosen()), 8000)
+            self._show_dropped()
+
+        dialog.accepted.connect(reprint)
+        self.dropped_dialog = dialog
+        dialog.open()
+
+    # -- staff ----------------------------------------------------------------------------
+
+    def lock_screen(self) -> None:
+        """Ctrl+L, or idle too long: sign out and show the lock screen (no staff list: nothing)."""
+        if not self.session.enforced:
+            return
+        self.session.sign_out()
+        self._ask_sign_in(locked=True)
+
+    def _ask_sign_in(self, locked: bool) -> None:
+        if self.session.book is None or self.sign_in_dialog is not None:
+            return
+        dialog = SignInDialog(self.session.book, self, locked=locked)
+        dialog.signed_in.connect(self._signed_in)
+        dialog.finished.connect(self._sign_in_closed)
+        self.sign_in_dialog = dialog
+        self._show_staff()
+        dialog.open()
+
+    def _signed_in(self, member: StaffMember) -> None:
+        self.session.sign_in(member)
+        self.idle.touch()
+        self._show_staff()
+        self.statusBar().showMessage(self.tr("{who} 已登入").format(who=member_label(member)), 8000)
+
+    def _sign_in_closed(self) -> None:
+        self.sign_in_dialog = None
+
+    def _show_staff(self) -> None:
+        enforced = self.session.enforced
+        self.staff_label.setVisible(enforced)
+        self.lock_button.setVisible(enforced)
+        member = self.session.member
+        self.staff_label.setText(
+            self.tr("值班：{who}").format(who=member_label(member)) if member else self.tr("未登入")
+        )
+
+    def _check_sign_in(self) -> None:
+        """Someone must be signed in on a desk with a staff list; idle too long locks."""
+        if not self.session.enforced:
+            self._show_staff()
+            return
+        if self.session.member is None:
+            self._ask_sign_in(locked=False)
+            return
+        if not self.session.still_listed():
+            self.lock_screen()  # taken off the site's list since signing in
+            return
+        minutes = self.settings.lock_idle_minutes
+        if minutes and self.idle.idle_seconds() >= minutes * 60:
+            self.lock_screen()
+        else:
+            self._show_staff()
+
     def refresh_status(self) -> None:
+        self._check_sign_in()
         if self.extra_scanners is not None:
             pass  # serial/webcam sources report their own state (scan_bridge.state_changed)
         elif self.wedge is None or not self.wedge.enabled:
@@ -445,6 +551,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.desk_keys)
+            app.removeEventFilter(self.idle)
         stop_all = getattr(self.extra_scanners, "stop_all", None)
         if stop_all is not None:
             stop_all()  # camera and serial threads end with the window

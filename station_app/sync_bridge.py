@@ -21,6 +21,7 @@ from station_app.i18n import pick
 from station_app.settings import DeskSettings
 
 if TYPE_CHECKING:
+    from station_app.staff import StaffBook
     from station_app.store import Store
     from station_app.sync_client import SyncStatus
     from vaccination.rules import RuleSetRegistry
@@ -75,6 +76,7 @@ class SyncBridge(QObject):
         product_codes: Collection[str],
         bundled_rules: RuleSetRegistry | None = None,
         parent: QObject | None = None,
+        staff: StaffBook | None = None,
     ) -> None:
         super().__init__(parent)
         from station_app.sync_client import SyncClient
@@ -88,6 +90,7 @@ class SyncBridge(QObject):
             product_codes=product_codes,
             ca_bundle=settings.ca_bundle or None,
             on_status=self._status.emit,
+            staff=staff,
             bundled_rules=bundled_rules,
             on_rules=self.rules_changed.emit,  # queued to the GUI thread
             rules_interval=RULES_INTERVAL,
@@ -113,6 +116,7 @@ def start_sync(
     settings: DeskSettings,
     rules: RuleSetRegistry,
     parent: QObject | None = None,
+    staff: StaffBook | None = None,
     bundled_rules: RuleSetRegistry | None = None,
 ) -> SyncBridge | str | None:
     """The running SyncBridge, or a zh/en text saying why sync is off (None: not configured)."""
@@ -120,7 +124,7 @@ def start_sync(
         return None
     try:
         codes = frozenset(p.code for p in rules.products())
-        bridge = SyncBridge(store, settings, codes, bundled_rules, parent)
+        bridge = SyncBridge(store, settings, codes, bundled_rules, parent, staff)
     except SyncSetupError as exc:
         log.warning("sync not started: %s", exc.message_en)
         return pick(f"同步：{exc.message_zh}", f"Sync: {exc.message_en}")

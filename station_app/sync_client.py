@@ -2,7 +2,8 @@
 
 Never runs on the GUI thread. One cycle pushes every waiting event in batches (marking
 as sent only the events the server acknowledged), then pulls the site's log from the
-stored cursor and applies it (other desks' events, roster changes). When the server
+stored cursor and applies it (other desks' events, roster changes), and now and then
+fetches the site's staff list (kept for offline sign-in). When the server
 is unreachable or busy the client waits with exponential back-off and jitter,
 honouring `Retry-After`, and keeps the desk working offline. The state (offline /
 syncing / online, and how many events wait) goes to a callback for the status bar.
@@ -31,6 +32,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from station_app.desk_rules import Refusal, RuleDownload, mark_checked, take_published
+from station_app.staff import StaffBook
 from station_app.store.importing import booking_key_of
 from station_app.sync_state import SyncBook
 from vaccination.events import Event, EventError, error_text, parse_event
@@ -49,6 +51,7 @@ from vaccination.wire import (
     RosterDays,
     RosterEntry,
     RuleSetDownload,
+    StaffList,
 )
 
 log = logging.getLogger(__name__)
@@ -121,6 +124,7 @@ class SyncReport:
     cursor: int = 0
     set_aside: int = 0  # pulled entries the desk could not apply (see SyncBook.set_aside)
     rejections: list[EventResult] = field(default_factory=list)
+    staff: int | None = None  # the staff list's size, when this cycle fetched it
 
 
 class SyncUnavailable(Exception):
@@ -218,11 +222,17 @@ class SyncClient:
         on_status: Callable[[SyncStatus], None] | None = None,
         rng: random.Random | None = None,
         transport: httpx.BaseTransport | None = None,
+        staff: StaffBook | None = None,
+        staff_every: float = 60.0,
         bundled_rules: RuleSetRegistry | None = None,
         on_rules: Callable[[RuleSetRegistry], None] | None = None,
         rules_interval: float | None = None,
     ) -> None:
         self.store = store
+        # The site's staff list, fetched at the first cycle and every `staff_every` seconds.
+        self.staff = staff or StaffBook(store)
+        self.staff_every = staff_every
+        self._staff_at: float | None = None
         # Pulled events naming a product the desk's rule sets lack are set aside.
         self.product_codes = product_codes
         self.server_url = server_url.rstrip("/")
@@ -355,6 +365,21 @@ class SyncClient:
                 self.book.set_cursor(self.server_url, roster.cursor)
             self._download_rule_sets()
             return len(entries)
+
+    def download_staff(self) -> int:
+        """Fetch the site's staff list and keep it for offline sign-in; returns its size."""
+        with self._lock:
+            return self._download_staff()
+
+    def _download_staff(self) -> int:
+        site, _ = self._whoami()
+        listed = self._reply(StaffList, "GET", f"{API}/sites/{site}/staff")
+        self.staff.replace(listed.staff)
+        self._staff_at = time.monotonic()
+        return len(listed.staff)
+
+    def _staff_due(self) -> bool:
+        return self._staff_at is None or time.monotonic() - self._staff_at >= self.staff_every
 
     def download_rule_sets(self) -> RuleDownload:
         """Fetch the bureau's published rule sets now; keeps those that parse."""
@@ -489,6 +514,8 @@ class SyncClient:
             try:
                 self._push(report)
                 self._pull(report)
+                if self._staff_due():
+                    report.staff = self._download_staff()
                 if self.rules_interval is not None and time.monotonic() >= self._rules_due:
                     self._download_rule_sets()
             except (SyncUnavailable, SyncRefused) as exc:

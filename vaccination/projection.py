@@ -20,7 +20,7 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Final
 
 from vaccination.assessment import interval_violation, site_key
@@ -53,9 +53,10 @@ def event_order(event: Event) -> Order:
     """The order of a day's facts: instant (UTC), then desk, then the desk's own sequence.
 
     The greatest doctor decision is the one in force; two events of one desk at the same
-    instant keep the order the desk wrote them in.
+    instant keep the order the desk wrote them in. `at` is timezone-aware, and aware
+    datetimes compare by their instant whatever their offsets: no conversion needed.
     """
-    return (event.at.astimezone(UTC), event.desk, event.seq, event.event_id)
+    return (event.at, event.desk, event.seq, event.event_id)
 
 
 @dataclass(frozen=True)

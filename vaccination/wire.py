@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictInt
 from vaccination.event_payloads import HistoryDose, IsoDay, LocalTime
 from vaccination.events import AnyEvent
 from vaccination.models import Booking, DoseRecord, Person
+from vaccination.staff import StaffRole
 
 PROTOCOL: Final[int] = 2
 MIN_PROTOCOL: Final[int] = 2  # the oldest desk protocol the server still answers
@@ -178,6 +179,28 @@ class PullPage(_Reply):
     entries: list[PullEntry]
     cursor: int
     more: bool
+
+
+class StaffMember(_Reply):
+    """One person working at a site, as desks download them to sign in offline.
+
+    `pin_hash` is an argon2id hash (its parameters inside it); `card_digest` the
+    SHA-256 of the staff card's code (vaccination.staff.card_digest), or None.
+    """
+
+    staff_id: Annotated[str, Field(min_length=1, max_length=40)]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    role: StaffRole
+    pin_hash: Annotated[str, Field(min_length=1, max_length=200)]
+    card_digest: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
+
+
+class StaffList(_Reply):
+    """A site's staff who may sign in at its desks (disabled members left out)."""
+
+    protocol: int = PROTOCOL
+    site: str
+    staff: list[StaffMember]
 
 
 class RuleSetInfo(_Reply):

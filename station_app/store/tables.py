@@ -205,6 +205,19 @@ audit_log = Table(
     Column("action", String, nullable=False),
     Column("masked_id", String, nullable=False),
     Column("reason", String, nullable=False),
+    Column("operator", String),  # the staff member signed in (none on a desk without staff)
+)
+
+# The site's staff as the server last listed them (vaccination.wire.StaffMember), so
+# staff sign in offline. An empty table: the desk works without sign-in, as before.
+staff = Table(
+    "staff",
+    metadata,
+    Column("staff_id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("pin_hash", Text, nullable=False),  # argon2id, its parameters inside
+    Column("card_digest", Text, unique=True),  # vaccination.staff.card_digest
 )
 
 # The sync client's own bookkeeping (station_app/sync_state.py): the pull cursor per

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 
 from sync_server.core.config import Settings
+from sync_server.db.engine import reading
 from sync_server.errors import forbidden
 from sync_server.services.accounts import (
     BUREAU_ROLES,
@@ -120,7 +121,7 @@ class SiteCache:
 
 
 def _load_site(engine: Engine, find: Callable[[Connection, _K], Site], key: _K) -> Site:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return find(conn, key)
 
 

@@ -20,6 +20,7 @@ from sync_server.api.deps import (
     SiteDep,
 )
 from sync_server.api.protocol import ProtocolDep
+from sync_server.db.engine import reading
 from sync_server.errors import ServiceError, bad_request
 from sync_server.services.ingest import push_events
 from sync_server.services.pull import pull
@@ -125,5 +126,5 @@ def pull_events(
 ) -> PullPage:
     """The site's log after `after`: roster changes and the other desks' events."""
     size = min(limit or settings.pull_page_size, settings.pull_page_size)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return pull(conn, who, site, after, size, products, own)

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Form, Request, Response
 from markupsafe import Markup
 
 from sync_server.api.deps import AdminDep, BureauDep, EngineDep, SettingsDep
+from sync_server.db.engine import reading
 from sync_server.errors import forbidden
 from sync_server.services import accounts as svc
 from sync_server.services import audit, rule_sets
@@ -40,7 +41,7 @@ def enrolment_qr(payload: str) -> Markup:
 def _sites_page(
     request: Request, engine: EngineDep, status: int = 200, **extra: object
 ) -> Response:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         sites = svc.list_sites(conn)
         desks = svc.list_accounts(conn, desks=True)
         published = rule_sets.listing(conn)
@@ -113,7 +114,7 @@ def enrol_desk(
 
 
 def _desk(engine: EngineDep, account_id: int) -> svc.AccountInfo:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         info = svc.account_by_id(conn, account_id)
     if info.role is not Role.DESK:
         raise forbidden()

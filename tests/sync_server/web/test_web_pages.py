@@ -148,6 +148,22 @@ def test_statistics_refuses_a_range_over_a_year(shared_bureau: Bureau) -> None:
     assert r.status_code == 422
 
 
+def test_a_day_in_a_page_address_is_an_iso_date_only(shared_bureau: Bureau) -> None:
+    """`0` or `20261123` in an address was read as Unix time (a page of 1970); now every
+    page refuses a day that is not written YYYY-MM-DD, with a page that says which field."""
+    staff = sign_in(shared_bureau.url, "staff")
+    for path in (
+        f"/sites/{SITE_A}/days/0",
+        f"/sites/{SITE_A}/rosters/20261123",
+        "/statistics?start=0",
+        "/?day=1700000000",
+    ):
+        r = staff.get(path)
+        assert r.status_code == 422, path
+        assert "欄位不正確" in r.text and "1970" not in r.text, path
+    assert staff.get(f"/sites/{SITE_A}/days/{DESK_DAY}").status_code == 200
+
+
 def test_english_is_selectable(shared_bureau: Bureau) -> None:
     staff = sign_in(shared_bureau.url, "staff")
     home = staff.get("/")
