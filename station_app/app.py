@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -119,9 +119,11 @@ def build_desk(
 ) -> Desk:
     """A ready window over `store` (the wedge filter installed on the application)."""
     from station_app.checkin_service import CheckinService, taipei_now
+    from station_app.desk_rules import desk_rules
     from vaccination.rules import load_rule_sets
 
-    rules = rules or load_rule_sets()
+    bundled = rules or load_rule_sets()
+    rules = desk_rules(store, bundled)  # with the versions downloaded from the bureau
     clock = clock or taipei_now
     day = day or clock().date()
     site = settings.site or store.main_site(day) or ""
@@ -148,6 +150,13 @@ def build_desk(
             )
         return QCoreApplication.translate("Desk", "同步：{n} 筆待傳送").format(n=pending)
 
+    def rules_state() -> str:
+        from station_app.desk_rules import rules_status
+
+        max_age = timedelta(hours=settings.rules_max_age_hours)
+        stale_after = max_age if settings.server_url else None
+        return pick(*rules_status(service.rules, service.day, store, clock(), stale_after))
+
     from station_app.main_window import MainWindow
 
     window = MainWindow(
@@ -158,6 +167,7 @@ def build_desk(
         wedge=wedge,
         auto_checkin=settings.auto_checkin,
         sync_state=sync_state,
+        rules_state=rules_state,
         settings=settings,
         settings_dir=folder or config_dir(),
         session=session,
@@ -168,7 +178,7 @@ def build_desk(
     desk = Desk(store, service, rules, window, wedge, settings, start_scanners(settings, window))
     from station_app.sync_bridge import SyncBridge, start_sync
 
-    sync = start_sync(store, settings, rules, window, session.book)
+    sync = start_sync(store, settings, rules, window, session.book, bundled)
     window.attach_sync(sync)
     if isinstance(sync, SyncBridge):
         desk.sync = sync

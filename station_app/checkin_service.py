@@ -165,6 +165,10 @@ class CheckinService:
         self.clock = clock
         self.session = session or DeskSession()
 
+    def use_rules(self, rules: RuleSetRegistry) -> None:
+        """Judge with these rule sets from now on (new versions came from the bureau)."""
+        self.rules = rules
+
     # -- time -----------------------------------------------------------------------------
 
     def _now(self) -> datetime:
@@ -578,10 +582,18 @@ class CheckinService:
                 "dose": int(dose),
                 "checkin_id": c.checkin_id,
                 "queue_number": c.queue_number,
+                "rule_set_version": self._rule_set_version(resolved.code),
             }
             if changed:
                 payload |= {"booked_product": c.product, "booked_dose": c.dose, "reason": why}
             self._emit(conn, EventKind.VACCINATION, payload, now)
+
+    def _rule_set_version(self, product: str) -> str | None:
+        """The version of the rule set in force today for `product` (the event records it)."""
+        try:
+            return self.rules.for_product(product, self.day).version
+        except RuleSetLookupError:
+            return None
 
     def _check_may_vaccinate(self, conn: Connection, c: lookups.CheckinRecord) -> None:
         if c.decision == lookups.NOT_APPROVED:

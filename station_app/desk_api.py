@@ -12,10 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from vaccination.models import Assessment, DoseRecord, IdKind, Person
 from vaccination.staff import DeskAction
+
+if TYPE_CHECKING:
+    from vaccination.rules import RuleSetRegistry
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +159,10 @@ class DeskService(Protocol):
 
     def assess(self, raw: str) -> Assessment:
         """Normalise a scanned or typed value and assess it; changes nothing."""
+        ...
+
+    def use_rules(self, rules: RuleSetRegistry) -> None:
+        """Judge with these rule sets from now on (new versions came from the bureau)."""
         ...
 
     def check_in(self, raw: str, confirm_reason: str | None = None) -> CheckinOutcome:

@@ -195,6 +195,7 @@ class MainWindow(QMainWindow):
         wedge: WedgeFilter | None = None,
         auto_checkin: bool = True,
         sync_state: Callable[[], str] | None = None,
+        rules_state: Callable[[], str] | None = None,
         settings: DeskSettings | None = None,
         settings_dir: Path | None = None,
         session: DeskSession | None = None,
@@ -213,6 +214,7 @@ class MainWindow(QMainWindow):
         self.wedge = wedge
         self.extra_scanners: object | None = None  # serial/webcam sources (scan_bridge)
         self.sync_state = sync_state
+        self.rules_state = rules_state  # 「規則 covid19 2023.05.2」, and whether it may be stale
         self.sync_bridge: Any = None  # station_app.sync_bridge.SyncBridge when a server is set
         self.sync_note: str | None = None  # why sync is configured but not running
         self.setWindowTitle(
@@ -251,8 +253,10 @@ class MainWindow(QMainWindow):
         self.scanner_label = QLabel()
         self.printer_label = QLabel(self.tickets.state_text())
         self.sync_label = QLabel()
+        self.rules_label = QLabel()
+        self.rules_label.setObjectName("rulesLabel")
         bar = self.statusBar()
-        for w in (self.scanner_label, self.printer_label, self.sync_label):
+        for w in (self.scanner_label, self.printer_label, self.rules_label, self.sync_label):
             bar.addPermanentWidget(w)
         self.dropped_button = QPushButton()
         self.dropped_button.setFlat(True)
@@ -409,6 +413,14 @@ class MainWindow(QMainWindow):
         elif sync is not None:
             self.sync_bridge = sync
             sync.status_changed.connect(self.sync_label.setText)
+            sync.rules_changed.connect(self.use_rules)
+        self.refresh_status()
+
+    def use_rules(self, rules: RuleSetRegistry) -> None:
+        """New rule set versions came from the bureau: the desk judges with them from now on."""
+        self.service.use_rules(rules)
+        self.checkin_view.rules = rules
+        self.doctor_view.rules = rules
         self.refresh_status()
 
     def refresh_counters(self) -> None:
@@ -501,6 +513,8 @@ class MainWindow(QMainWindow):
         else:
             self.scanner_label.setText(self.tr("掃描器：鍵盤模式就緒"))
         self.printer_label.setText(self.tickets.state_text())
+        if self.rules_state is not None:
+            self.background.submit("rules_state", self.rules_state, self.rules_label.setText)
         if self.sync_bridge is not None:
             pass  # the sync client reports its own state (SyncBridge.status_changed)
         elif self.sync_note is not None:

@@ -68,6 +68,11 @@ class DeskSettings:
     ca_bundle: str = _spec(
         "", "衛生局憑證機構檔（空白：系統預設）", "bureau CA bundle (blank: system default)"
     )
+    rules_max_age_hours: int = _spec(
+        24,
+        "超過幾小時沒有收到衛生局的規則，就提醒規則可能不是最新",
+        "warn that the rules may be out of date after this many hours without the bureau",
+    )
 
     @property
     def configured(self) -> bool:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TOKEN_ENV = "VAXDESK_DESK_TOKEN"
+RULES_INTERVAL = 900.0  # seconds between looks at the bureau's rule sets
 
 
 class SyncSetupError(Exception):
@@ -65,6 +66,7 @@ class SyncBridge(QObject):
     """A SyncClient for the window; `status_changed(text)` arrives on the GUI thread."""
 
     status_changed = Signal(str)
+    rules_changed = Signal(object)  # RuleSetRegistry: new versions from the bureau
     _status = Signal(object)  # SyncStatus, emitted from the sync thread
 
     def __init__(
@@ -72,6 +74,7 @@ class SyncBridge(QObject):
         store: Store,
         settings: DeskSettings,
         product_codes: Collection[str],
+        bundled_rules: RuleSetRegistry | None = None,
         parent: QObject | None = None,
         staff: StaffBook | None = None,
     ) -> None:
@@ -88,6 +91,9 @@ class SyncBridge(QObject):
             ca_bundle=settings.ca_bundle or None,
             on_status=self._status.emit,
             staff=staff,
+            bundled_rules=bundled_rules,
+            on_rules=self.rules_changed.emit,  # queued to the GUI thread
+            rules_interval=RULES_INTERVAL,
         )
 
     def _show(self, status: SyncStatus) -> None:
@@ -111,13 +117,14 @@ def start_sync(
     rules: RuleSetRegistry,
     parent: QObject | None = None,
     staff: StaffBook | None = None,
+    bundled_rules: RuleSetRegistry | None = None,
 ) -> SyncBridge | str | None:
     """The running SyncBridge, or a zh/en text saying why sync is off (None: not configured)."""
     if not settings.server_url:
         return None
     try:
         codes = frozenset(p.code for p in rules.products())
-        bridge = SyncBridge(store, settings, codes, parent, staff)
+        bridge = SyncBridge(store, settings, codes, bundled_rules, parent, staff)
     except SyncSetupError as exc:
         log.warning("sync not started: %s", exc.message_en)
         return pick(f"同步：{exc.message_zh}", f"Sync: {exc.message_en}")

@@ -12,10 +12,10 @@ aside by the desk) on its own and never stops the rest of the page.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictInt
 
 from vaccination.event_payloads import HistoryDose, IsoDay, LocalTime
 from vaccination.events import AnyEvent
@@ -201,3 +201,35 @@ class StaffList(_Reply):
     protocol: int = PROTOCOL
     site: str
     staff: list[StaffMember]
+
+
+class RuleSetInfo(_Reply):
+    """One rule set version the bureau published (older versions stay published)."""
+
+    id: int = Field(description="the server's number of the publication, in order")
+    rule_set_id: str
+    version: str
+    effective_from: date
+    disease: str
+    name_zh: str
+    published_by: str
+    published_at: datetime
+
+
+class PublishedRuleSet(RuleSetInfo):
+    """A published version with its file; the desk validates `body` itself before using it."""
+
+    body: JsonValue
+
+
+class RuleSetList(_Reply):
+    """Every published version, newest publication first."""
+
+    rule_sets: list[RuleSetInfo]
+
+
+class RuleSetDownload(_Reply):
+    """What a desk downloads with its roster: every published version with its file."""
+
+    protocol: int = PROTOCOL
+    rule_sets: list[PublishedRuleSet]

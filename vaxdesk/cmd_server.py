@@ -1,4 +1,5 @@
-"""`vaxdesk server` (run, migrate, admin, user, audit, site, staff, desk) and `vaxdesk export`.
+"""`vaxdesk server` (run, migrate, admin, user, audit, site, staff, desk, rules) and
+`vaxdesk export`.
 
 The database is chosen by `--db URL` or VAXDESK_SERVER_DATABASE_URL (SQLite file by
 default, `postgresql+psycopg://...` in production). Tokens are printed once and
@@ -151,6 +152,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     enrol.add_argument("--site", required=True)
     enrol.add_argument("--desk", required=True)
     enrol.add_argument("--token-out", type=Path, help="寫入憑證檔 / write the token to a file")
+
+    rules_sub = _group(sub, "rules", "規則集 / rule sets the desks download")
+    publish = _db_command(
+        rules_sub,
+        "publish",
+        "發布新版規則集（舊版保留） / publish a new rule set version (old ones kept)",
+        run_rules_publish,
+    )
+    publish.add_argument("file", type=Path, help="規則集檔案 / rule set file (JSON)")
+    publish.add_argument("--by", default="vaxdesk server rules publish", help="發布者 / publisher")
+    _db_command(rules_sub, "list", "列出已發布版本 / list published versions", run_rules_list)
 
     export = subparsers.add_parser(
         "export",
@@ -361,6 +373,51 @@ def run_audit_verify(args: argparse.Namespace) -> int:
         print(f"稽核紀錄遭竄改 / the audit log was tampered with ({result.checked} entries)")
         return 1
     print(f"稽核紀錄完整 / the audit log is intact: {result.checked} entries")
+    return 0
+
+
+def run_rules_publish(args: argparse.Namespace) -> int:
+    """Publish a rule set file; refused with the parser's reason when it cannot be used."""
+    from sync_server.services import audit, rule_sets
+    from vaccination.rules import load_rule_sets
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise UserError(f"無法讀取 / cannot read {args.file}: {exc.strerror}") from None
+    engine = _engine(args)
+    try:
+        with engine.begin() as conn:
+            actor = audit.Actor(args.by, None, "local")
+            info = _service(
+                lambda: rule_sets.publish(conn, data, args.file.name, actor, load_rule_sets())
+            )
+    finally:
+        engine.dispose()
+    print(
+        f"已發布 / published: {info.rule_set_id} {info.version}，"
+        f"{info.effective_from} 起生效 / effective from {info.effective_from}"
+    )
+    return 0
+
+
+def run_rules_list(args: argparse.Namespace) -> int:
+    """Every published version, newest publication first."""
+    from sync_server.services import rule_sets
+
+    engine = _engine(args)
+    try:
+        with engine.connect() as conn:
+            found = rule_sets.listing(conn)
+    finally:
+        engine.dispose()
+    if not found:
+        print("尚未發布規則集 / no rule set published")
+    for r in found:
+        print(
+            f"{r.rule_set_id}\t{r.version}\t{r.effective_from}\t{r.name_zh}\t"
+            f"{r.published_by}\t{r.published_at:%Y-%m-%d %H:%M}"
+        )
     return 0
 
 

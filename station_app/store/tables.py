@@ -251,6 +251,19 @@ sync_client_set_aside = Table(
     Column("at", Text, nullable=False),
 )
 
+# Rule sets the bureau published, as downloaded with the roster (station_app/desk_rules.py):
+# only versions that parsed and fit the bundled ones are kept; every version stays.
+rule_sets = Table(
+    "rule_sets",
+    metadata,
+    Column("rule_set_id", Text, primary_key=True),
+    Column("version", Text, primary_key=True),
+    Column("effective_from", Date, nullable=False),
+    Column("body", Text, nullable=False),  # the file as published (JSON)
+    Column("server", Text, nullable=False),
+    Column("downloaded_at", Text, nullable=False),
+)
+
 # The desk's print queue (printing/print_queue.py, plain sqlite3). printing/ may not import
 # the store, and creates this table itself in a file of its own, so the table is written
 # twice: test_store_migrations checks that both give SQLite the same table. The index names

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ from live_server import Admin
 from store_fixtures import DAY, OTHER_SITE, SITE, Clock, clock_at, rules
 
 from station_app.checkin_service import CheckinService
+from station_app.desk_rules import desk_rules
 from station_app.store import Store
 from station_app.sync_client import SyncClient
 from vaccination.ids import make_national_id
@@ -80,13 +81,20 @@ def make_desk(
     token: str,
     letter: str,
     site: str = SITE,
+    day: date = DAY,
     *,
     clock: Clock | None = None,
     **client_kw: Any,
 ) -> Desk:
+    """A desk of `site` on `day` (09:05 there unless `clock` says), judging with the bundled
+    rule sets and the versions its store downloaded; new downloads reach its service as a
+    running desk's do."""
     store = Store.open(tmp_path / f"desk_{letter}_{site_slug(site)}.db")
-    service = CheckinService(store, rules(), site, letter, DAY, clock or clock_at(9, 5))
-    client_kw.setdefault("product_codes", frozenset(p.code for p in rules().products()))
+    in_use = desk_rules(store, rules())
+    service = CheckinService(store, in_use, site, letter, day, clock or clock_at(9, 5, day))
+    client_kw.setdefault("product_codes", frozenset(p.code for p in in_use.products()))
+    client_kw.setdefault("bundled_rules", rules())
+    client_kw.setdefault("on_rules", service.use_rules)
     client = SyncClient(store, url, token, interval=0.05, **client_kw)
     return Desk(store, service, client)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from sync_server.db.tables import audit_log, desk_progress, sites, web_sessions
 from sync_server.services.accounts import Role, now_utc
 from sync_server.services.statistics import age_band
 from vaccination.ids import mask_id
+from vaccination.rules import DEFAULT_RULES_DIR
 
 DAY = "2026-12-02"
 ROSTER = f"/sites/{SITE_A}/rosters/{DAY}"
@@ -245,3 +247,15 @@ def test_an_administrator_changes_a_role(shared_bureau: Bureau) -> None:
     assert after.get("/sites").status_code == 403  # a site manager now
     assert after.get(f"/sites/{SITE_A}/days/{DAY}").status_code == 200
     assert _audit(shared_bureau, "account_role")[0]["role"] == "site_manager"
+
+
+def test_the_sites_page_lists_the_published_rule_set_versions(bureau: Bureau) -> None:
+    staff = sign_in(bureau.url, "staff")
+    assert "尚未發布" in staff.get("/sites").text
+    body = json.loads((DEFAULT_RULES_DIR / "covid19_2023.json").read_text(encoding="utf-8"))
+    body |= {"version": "2026.11", "effective_from": "2026-12-03"}
+    r = bureau.admin.call("POST", "/api/v1/rule-sets", content=json.dumps(body).encode())
+    assert r.status_code == 201, r.text
+    page = staff.get("/sites").text
+    table = page[page.index('id="rule_sets"') :]
+    assert "<td>covid19</td><td>2026.11</td><td>2026-12-03</td>" in table
