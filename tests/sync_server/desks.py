@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -38,13 +38,15 @@ def pid(n: int) -> str:
     return make_national_id("A", 1 + n % 2, 2_000_000 + n)
 
 
-def roster_entry(n: int, *, product: str = "CoV_Moderna", dose: int = 1, **extra: Any) -> dict:
-    """The JSON the bureau posts to add one booking centrally."""
+def roster_entry(
+    n: int, *, product: str = "CoV_Moderna", dose: int = 1, day: date = DAY, **extra: Any
+) -> dict:
+    """The JSON the bureau posts to add one booking centrally (on `day`, 09:00)."""
     body = {
         "id_number": pid(n),
         "name": extra.pop("name", f"王小{n}"),
         "birth_date": "1980-05-01",
-        "slot_start": datetime.combine(DAY, time(9, 0)).isoformat(),
+        "slot_start": datetime.combine(day, time(9, 0)).isoformat(),
         "product": product,
         "dose": dose,
         "dose_label": f"第{dose}劑",
@@ -53,10 +55,14 @@ def roster_entry(n: int, *, product: str = "CoV_Moderna", dose: int = 1, **extra
     return body
 
 
-def seed_roster(admin: Admin, site: str, people: range, **extra: Any) -> None:
+def seed_roster(
+    admin: Admin, site: str, people: range | list[int], day: date = DAY, **extra: Any
+) -> None:
     for n in people:
         r = admin.call(
-            "POST", f"/api/v1/sites/{site}/rosters/{DAY}/entries", json=roster_entry(n, **extra)
+            "POST",
+            f"/api/v1/sites/{site}/rosters/{day}/entries",
+            json=roster_entry(n, day=day, **extra),
         )
         assert r.status_code == 201, r.text
 
@@ -75,10 +81,17 @@ class Desk:
 
 
 def make_desk(
-    tmp_path: Path, url: str, token: str, letter: str, site: str = SITE, **client_kw: Any
+    tmp_path: Path,
+    url: str,
+    token: str,
+    letter: str,
+    site: str = SITE,
+    day: date = DAY,
+    **client_kw: Any,
 ) -> Desk:
-    store = Store.open(tmp_path / f"desk_{letter}_{site_slug(site)}.db")
-    service = CheckinService(store, rules(), site, letter, DAY, clock_at(9, 5))
+    """A desk of `site` working on `day` (its clock at 09:05 that day)."""
+    store = Store.open(tmp_path / f"desk_{letter}_{site_slug(site)}_{day}.db")
+    service = CheckinService(store, rules(), site, letter, day, clock_at(9, 5, day))
     client_kw.setdefault("product_codes", frozenset(p.code for p in rules().products()))
     client = SyncClient(store, url, token, interval=0.05, **client_kw)
     return Desk(store, service, client)

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query, UploadFile
+from fastapi import APIRouter, Query, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from sync_server.api.deps import (
@@ -35,6 +35,7 @@ from sync_server.api.schemas import (
 from sync_server.core.config import Settings
 from sync_server.errors import bad_request
 from sync_server.services import rosters as svc
+from sync_server.services.pull import elsewhere_history
 from vaccination.models import Booking, DoseRecord, Person
 from vaccination.roster_files import RosterLimits
 from vaccination.roster_import import ImportReport
@@ -165,12 +166,28 @@ def download_days(
     _: PrincipalDep,
     site: SiteDep,
     engine: EngineDep,
+    rules: RulesDep,
+    request: Request,
     __: ProtocolDep,
     days: Annotated[int, Query(ge=1, le=svc.MAX_DOWNLOAD_DAYS)] = 1,
 ) -> RosterDays:
-    """The site's bookings of `days` days from `from` (a desk's coming days), and the cursor."""
+    """The site's bookings of `days` days from `from` (a desk's coming days), the cursor,
+    and what other sites know of these people up to it (their doses of the rule sets'
+    look-back before `from` too)."""
     with engine.begin() as conn:
         entries, cursor = svc.download_days(conn, site, start, days)
+        people = svc.booked_people(site, start, days)
+        elsewhere = elsewhere_history(
+            conn, site, people, start, rules.history_days(), cursor,
+            request.app.state.product_codes,
+        )  # fmt: skip
     return RosterDays.model_validate(
-        {"site": site.code, "from": start, "days": days, "cursor": cursor, "entries": entries}
+        {
+            "site": site.code,
+            "from": start,
+            "days": days,
+            "cursor": cursor,
+            "entries": entries,
+            "elsewhere": elsewhere,
+        }
     )

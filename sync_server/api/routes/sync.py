@@ -119,4 +119,7 @@ def pull_events(
     """The site's log after `after`: roster changes and the other desks' events."""
     size = min(limit or settings.pull_page_size, settings.pull_page_size)
     with engine.connect() as conn:
-        return pull(conn, who, site, after, size, request.app.state.product_codes, own)
+        return pull(
+            conn, who, site, after, size, request.app.state.product_codes, own,
+            request.app.state.rules.history_days(),
+        )  # fmt: skip
