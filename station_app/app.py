@@ -163,7 +163,7 @@ def build_desk(
     desk = Desk(store, service, rules, window, wedge, settings, start_scanners(settings, window))
     from station_app.sync_bridge import SyncBridge, start_sync
 
-    sync = start_sync(store, settings, rules, window)
+    sync = start_sync(store, settings, rules, window, clock)
     window.attach_sync(sync)
     if isinstance(sync, SyncBridge):
         desk.sync = sync

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
 from vaccination.models import Assessment, DoseRecord, IdKind, Person
+from vaccination.vials import OpenVial
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +252,22 @@ class DeskService(Protocol):
 
     def approve_and_record(self, checkin_id: str, lot: str) -> RecordCard:
         """同意 (when not yet approved) and record the booked dose from an open vial of `lot`."""
+        ...
+
+    def open_vials(self) -> list[OpenVial]:
+        """The site's vials still open today, soonest to expire first."""
+        ...
+
+    def discard_vial(self, vial_id: str, reason: str) -> None:
+        """丟棄: throw an open vial away with the reason (writes a VIAL_DISCARDED event)."""
+        ...
+
+    def other_sites_age(self) -> timedelta | None:
+        """The age of this desk's knowledge of other sites (None: never downloaded)."""
+        ...
+
+    def now(self) -> datetime:
+        """The desk's clock (aware)."""
         ...
 
     def observations(self, minutes: int) -> list[Observation]:

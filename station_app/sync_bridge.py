@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,9 +73,10 @@ class SyncBridge(QObject):
         settings: DeskSettings,
         product_codes: Collection[str],
         parent: QObject | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__(parent)
-        from station_app.sync_client import SyncClient
+        from station_app.sync_client import SyncClient, utc_now
 
         self.last_status: SyncStatus | None = None
         self._status.connect(self._show)
@@ -85,6 +87,7 @@ class SyncBridge(QObject):
             product_codes=product_codes,
             ca_bundle=settings.ca_bundle or None,
             on_status=self._status.emit,
+            clock=clock or utc_now,
         )
 
     def _show(self, status: SyncStatus) -> None:
@@ -107,12 +110,17 @@ def start_sync(
     settings: DeskSettings,
     rules: RuleSetRegistry,
     parent: QObject | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> SyncBridge | str | None:
-    """The running SyncBridge, or a zh/en text saying why sync is off (None: not configured)."""
+    """The running SyncBridge, or a zh/en text saying why sync is off (None: not configured).
+
+    `clock`: the desk's, so the age of what it knows of other sites is told on one clock.
+    """
     if not settings.server_url:
         return None
     try:
-        bridge = SyncBridge(store, settings, frozenset(p.code for p in rules.products()), parent)
+        codes = frozenset(p.code for p in rules.products())
+        bridge = SyncBridge(store, settings, codes, parent, clock)
     except SyncSetupError as exc:
         log.warning("sync not started: %s", exc.message_en)
         return pick(f"同步：{exc.message_zh}", f"Sync: {exc.message_en}")

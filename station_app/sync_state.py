@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from station_app.store import Store
 
 _PULLED_AT = "pulled_at"
+# Older than this, the desk's knowledge of other sites is said on the person card (an
+# online desk pulls every few seconds).
+STALE_AFTER: Final = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
