@@ -47,7 +47,7 @@ from vaccination.models import Assessment, Booking, IdKind, Person
 from vaccination.projection import SiteDayFold, SiteDayState, interval_checker
 from vaccination.redact import mask_ids_in_text
 from vaccination.rules import Product, RuleSetLookupError, RuleSetRegistry, VialSizeError
-from vaccination.vials import DoseDrawn, OpenVial, open_vials
+from vaccination.vials import DoseDrawn, OpenVial, VialDay, vial_day
 
 if TYPE_CHECKING:  # the roster reader loads at the first import, not at start-up
     from vaccination.roster_import import ImportReport
@@ -687,6 +687,7 @@ class CheckinService:
         """The vaccine lots opened or used today at the site."""
         with self.store.read() as conn:
             rows = lookups.lot_rows(conn, self.site, self.day)
+        thrown = self._vial_day().thrown_away
         out = []
         for product, lot, opened, given, declared in rows:
             try:
@@ -695,7 +696,8 @@ class CheckinService:
                 per_vial = declared or 1
             except VialSizeError:
                 per_vial = declared or 1  # stored by an older rule set: the lot says so
-            out.append(LotUsage(product, lot, opened, per_vial, given))
+            lost = thrown.get((product, lot), 0)
+            out.append(LotUsage(product, lot, opened, per_vial, given, lost))
         return out
 
     def open_vial(self, product: str, lot: str, doses_per_vial: int | None = None) -> None:
@@ -890,6 +892,9 @@ class CheckinService:
     def open_vials(self) -> list[OpenVial]:
         """The site's vials still open today (not empty, not discarded), soonest to expire
         first, each with the time it expires (the rule set's hours after opening)."""
+        return self._vial_day().open
+
+    def _vial_day(self) -> VialDay:
         here = site_key(self.site)
         with self.store.read() as conn:
             vial_events = lookups.vial_events(conn, self.day)
@@ -898,7 +903,7 @@ class CheckinService:
                 for product, lot, at in lookups.doses_drawn(conn, self.site, self.day)
             ]
         ours = [e for e in vial_events if site_key(e.site) == here]
-        return open_vials(
+        return vial_day(
             [e for e in ours if isinstance(e, VialOpenedEvent)],
             [e for e in ours if isinstance(e, VialDiscardedEvent)],
             drawn,

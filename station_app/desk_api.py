@@ -95,11 +95,13 @@ class LotUsage:
     vials_opened: int
     doses_per_vial: int
     doses_given: int
+    doses_thrown_away: int = 0  # left in vials discarded (丟棄)
 
     @property
     def doses_left_in_open_vials(self) -> int:
-        """Doses still to draw from the vials already opened."""
-        return max(0, self.vials_opened * self.doses_per_vial - self.doses_given)
+        """Doses still to draw from the vials already opened (and not thrown away)."""
+        held = self.vials_opened * self.doses_per_vial
+        return max(0, held - self.doses_given - self.doses_thrown_away)
 
 
 @dataclass(frozen=True, slots=True)

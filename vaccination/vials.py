@@ -52,7 +52,7 @@ class OpenVial:
 class _Vial:
     event: VialOpenedEvent
     left: int
-    closed: bool = False
+    closed: bool = False  # discarded (its `left` doses thrown away with it)
 
 
 @dataclass
@@ -72,17 +72,42 @@ class _Lot:
                 return
 
 
-def open_vials(
+@dataclass(frozen=True)
+class VialDay:
+    """What a site day's vial events and doses come to."""
+
+    open: list[OpenVial]  # the soonest to expire first
+    thrown_away: dict[tuple[str, str], int]  # (product, lot) -> doses left in discarded vials
+
+
+def vial_day(
     opened: Iterable[VialOpenedEvent],
     discarded: Iterable[VialDiscardedEvent],
     doses: Iterable[DoseDrawn],
     hours_after_opening: Callable[[str], float | None],
-) -> list[OpenVial]:
-    """The vials still open after these events, the soonest to expire first.
+) -> VialDay:
+    """The vials still open after these events, and the doses thrown away by lot.
 
     A discard that names no vial (an older desk) closes the lot's oldest open vial.
     `hours_after_opening(product)` gives the product's hours (None: no limit).
     """
+    lots = _replay(opened, discarded, doses)
+    still_open = [
+        _open_vial(v, hours_after_opening(v.event.payload.product))
+        for lot in lots.values()
+        for v in lot.vials
+        if not v.closed and v.left > 0
+    ]
+    still_open.sort(key=lambda v: (v.expires_at is None, v.expires_at or v.opened_at, v.vial_id))
+    thrown = {key: sum(v.left for v in lot.vials if v.closed) for key, lot in lots.items()}
+    return VialDay(still_open, {key: n for key, n in thrown.items() if n})
+
+
+def _replay(
+    opened: Iterable[VialOpenedEvent],
+    discarded: Iterable[VialDiscardedEvent],
+    doses: Iterable[DoseDrawn],
+) -> dict[tuple[str, str], _Lot]:
     timeline: list[tuple[datetime, int, object]] = []
     timeline += [(e.at, 0, e) for e in opened]
     timeline += [(d.at, 1, d) for d in doses]
@@ -98,14 +123,7 @@ def open_vials(
         elif isinstance(item, VialDiscardedEvent):
             d = item.payload
             lots[(d.product, d.lot)].discard(d.vial)
-    out = [
-        _open_vial(v, hours_after_opening(v.event.payload.product))
-        for lot in lots.values()
-        for v in lot.vials
-        if not v.closed and v.left > 0
-    ]
-    out.sort(key=lambda v: (v.expires_at is None, v.expires_at or v.opened_at, v.vial_id))
-    return out
+    return lots
 
 
 def _open_vial(vial: _Vial, hours: float | None) -> OpenVial:

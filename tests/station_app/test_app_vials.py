@@ -61,11 +61,13 @@ def test_an_open_vial_counts_down_warns_and_is_discarded_once_expired(gui: GuiDe
     assert lots.vial_table.item(0, 0).background().color().name() == COLOURS["block"][1]
     assert gui.window.vial_label.text() == f"莫德納 批號 {LOT} 開瓶已過期，請丟棄（F4）"
 
+    assert lots.table.item(0, 5).text() == "10"  # 開瓶剩餘劑數
     lots.vial_table.selectRow(0)
     lots.discard_button.click()
     (discard,) = [e for e in gui.desk.store.outbox.pending(50) if isinstance(e, VialDiscardedEvent)]
     assert discard.payload.lot == LOT and discard.payload.reason == "開瓶逾 6 小時"
     assert discard.payload.vial == opened.event_id
     assert lots.vial_table.rowCount() == 0
+    assert lots.table.item(0, 5).text() == "0"  # the vial's doses went with it
     _check(gui, 15, 7)
     assert gui.window.vial_label.isHidden()

@@ -7,7 +7,7 @@ from itertools import count
 
 from vaccination.events import Event, EventKind, VialDiscardedEvent, VialOpenedEvent
 from vaccination.rules import load_rule_sets
-from vaccination.vials import DoseDrawn, open_vials
+from vaccination.vials import DoseDrawn, vial_day
 
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 09:00 in Taipei
 _seq = count(1)
@@ -36,7 +36,7 @@ def _doses(n: int, minutes: int) -> list[DoseDrawn]:
 
 def test_doses_empty_the_oldest_vial_first_and_each_expires_after_its_hours() -> None:
     first, second = _opened(0), _opened(30, doses=8)
-    left = open_vials([first, second], [], _doses(12, 40), lambda _: 6.0)
+    left = vial_day([first, second], [], _doses(12, 40), lambda _: 6.0).open
     # 12 doses: the first vial's 10, then 2 of the second's 8.
     assert [(v.vial_id, v.doses_left) for v in left] == [(second.event_id, 6)]
     assert left[0].expires_at == START + timedelta(minutes=30, hours=6)
@@ -48,12 +48,13 @@ def test_a_discard_closes_the_vial_it_names_and_later_doses_come_from_the_next()
     first, second = _opened(0), _opened(5)
     thrown = _event(EventKind.VIAL_DISCARDED, 10, reason="瓶身破損", vial=second.event_id)
     assert isinstance(thrown, VialDiscardedEvent)
-    left = open_vials([first, second], [thrown], _doses(3, 20), lambda _: 6.0)
-    assert [(v.vial_id, v.doses_left) for v in left] == [(first.event_id, 7)]
+    day = vial_day([first, second], [thrown], _doses(3, 20), lambda _: 6.0)
+    assert [(v.vial_id, v.doses_left) for v in day.open] == [(first.event_id, 7)]
+    assert day.thrown_away == {("CoV_AZ", "AZ1"): 10}  # the second vial, unused
 
 
 def test_a_product_without_hours_after_opening_has_no_timer() -> None:
-    (vial,) = open_vials([_opened(0)], [], [], lambda _: None)
+    (vial,) = vial_day([_opened(0)], [], [], lambda _: None).open
     assert vial.expires_at is None and vial.time_left(START) is None and not vial.expired(START)
 
 
