@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from printing.errors import PrinterError, PrinterState, PrinterStatus
-from printing.printers import JOB_CONSENT_SLIP, JOB_KINDS, JOB_TICKET, Printer
+from printing.printers import JOB_CONSENT_SLIP, JOB_KINDS, JOB_RECORD_CARD, JOB_TICKET, Printer
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +191,10 @@ class PrintQueue:
         """Store a queue ticket (a printing.ticket.TicketData)."""
         return self._enqueue_checkin_document(JOB_TICKET, "ticket", ticket)
 
+    def enqueue_record_card(self, card: Any) -> int:
+        """Store a record card entry (a printing.record_card.RecordCardData)."""
+        return self._enqueue_checkin_document(JOB_RECORD_CARD, "record-card", card)
+
     def enqueue_consent_slip(self, consent: Any) -> int:
         """Store a short consent slip (a printing.consent.ConsentData)."""
         return self._enqueue_checkin_document(JOB_CONSENT_SLIP, "consent", consent)
@@ -221,6 +225,19 @@ class PrintQueue:
             rows = conn.execute(
                 "SELECT * FROM print_jobs WHERE state = ? ORDER BY id", (state,)
             ).fetchall()
+        return [self._row(r) for r in rows]
+
+    def dropped_tickets(self) -> list[PrintJob]:
+        """Tickets dropped after a jam and not reprinted since, oldest first."""
+        rows = (
+            self._connect()
+            .execute(
+                "SELECT * FROM print_jobs AS j WHERE state = ? AND kind = ? AND NOT EXISTS"
+                " (SELECT 1 FROM print_jobs AS r WHERE r.reprint_of = j.id) ORDER BY id",
+                (DROPPED, JOB_TICKET),
+            )
+            .fetchall()
+        )
         return [self._row(r) for r in rows]
 
     def waiting_count(self) -> int:

@@ -38,7 +38,10 @@ from printing.transports import (
 JOB_TICKET: Final[str] = "ticket"
 JOB_CONSENT_SLIP: Final[str] = "consent_slip"
 JOB_TEST_PAGE: Final[str] = "test_page"
-JOB_KINDS: Final[frozenset[str]] = frozenset({JOB_TICKET, JOB_CONSENT_SLIP, JOB_TEST_PAGE})
+JOB_RECORD_CARD: Final[str] = "record_card"
+JOB_KINDS: Final[frozenset[str]] = frozenset(
+    {JOB_TICKET, JOB_CONSENT_SLIP, JOB_TEST_PAGE, JOB_RECORD_CARD}
+)
 
 _USB = re.compile(r"^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$")
 
@@ -71,10 +74,13 @@ def test_page_document(uri: str, profile: ThermalProfile | None = None) -> Therm
 def thermal_job_document(kind: str, payload: dict[str, Any], paper_mm: int) -> ThermalDocument:
     """The receipt of a stored job."""
     from printing.consent import ConsentData, consent_slip_document
+    from printing.record_card import RecordCardData, record_card_document
     from printing.ticket import TicketData, ticket_document
 
     if kind == JOB_TICKET:
         return ticket_document(TicketData.from_json(payload), paper_mm)
+    if kind == JOB_RECORD_CARD:
+        return record_card_document(RecordCardData.from_json(payload))
     if kind == JOB_CONSENT_SLIP:
         return consent_slip_document(ConsentData.from_json(payload))
     if kind == JOB_TEST_PAGE:
@@ -137,6 +143,12 @@ class PdfPrinter:
             return render_ticket_pdf(TicketData.from_json(payload))
         if kind == JOB_CONSENT_SLIP:
             return render_consent_pdf(ConsentData.from_json(payload))
+        if kind == JOB_RECORD_CARD:
+            from printing.record_card import RecordCardData, record_card_document
+            from printing.ticket import render_document_pdf
+
+            card = RecordCardData.from_json(payload)
+            return render_document_pdf(record_card_document(card), f"小黃卡 {card.queue_number}")
         if kind == JOB_TEST_PAGE:
             from printing.ticket import TicketData
 

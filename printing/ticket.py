@@ -108,10 +108,17 @@ def ticket_image(data: TicketData, width_px: int = 576) -> Image.Image:
 
 
 def render_ticket_pdf(data: TicketData, paper_mm: int = 80) -> bytes:
-    """A small PDF of the ticket (paper width x content height) for a desk without a printer.
+    """A small PDF of the ticket (paper width x content height) for a desk without a printer."""
+    return render_document_pdf(
+        ticket_document(data, paper_mm), f"號碼牌 {data.queue_number}", paper_mm
+    )
+
+
+def render_document_pdf(doc: ThermalDocument, title: str, paper_mm: int = 80) -> bytes:
+    """A receipt's lines as a small PDF (paper width x content height).
 
     Text is real PDF text in the embedded CJK font, so it can be searched and copied;
-    the QR code is drawn as vector squares.
+    the scan code (a QR code) is drawn as vector squares.
     """
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
@@ -120,18 +127,17 @@ def render_ticket_pdf(data: TicketData, paper_mm: int = 80) -> bytes:
     from printing.thermal import qr_modules
 
     font = register_pdf_font()
-    doc = ticket_document(data, paper_mm)
     width = paper_mm * mm
     margin = 4 * mm
     pt_per_scale = 9.0
-    modules = qr_modules(data.checkin_id) if doc.code else None
+    modules = qr_modules(doc.code) if doc.code else None
     module = 1.0 * mm if paper_mm == 80 else 0.8 * mm
     code_h = (modules.width + 8) * module if modules else 0.0
     text_h = sum(line.scale * pt_per_scale * 1.35 for line in doc.lines)
     height = margin * 2 + text_h + code_h
     buf = io.BytesIO()
     pdf = canvas.Canvas(buf, pagesize=(width, height), pageCompression=1, initialFontName=font)
-    pdf.setTitle(f"號碼牌 {data.queue_number}")
+    pdf.setTitle(title)
     y = height - margin
     for line in doc.lines:
         size = line.scale * pt_per_scale

@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +36,7 @@ from station_app.settings import (
     save_settings,
 )
 from station_app.sounds import SoundPlayer
+from station_app.staff import DeskSession, StaffBook
 from station_app.ticket_hook import TicketHook
 from station_app.wedge_filter import WedgeFilter
 
@@ -47,6 +48,7 @@ if TYPE_CHECKING:  # loaded lazily at run time: start-up speed
     from station_app.sync_bridge import SyncBridge
     from vaccination.roster_import import ImportReport
     from vaccination.rules import RuleSetRegistry
+    from vaccination.wire import StaffMember
 
 log = logging.getLogger(__name__)
 
@@ -117,13 +119,16 @@ def build_desk(
 ) -> Desk:
     """A ready window over `store` (the wedge filter installed on the application)."""
     from station_app.checkin_service import CheckinService, taipei_now
+    from station_app.desk_rules import desk_rules
     from vaccination.rules import load_rule_sets
 
-    rules = rules or load_rule_sets()
+    bundled = rules or load_rule_sets()
+    rules = desk_rules(store, bundled)  # with the versions downloaded from the bureau
     clock = clock or taipei_now
     day = day or clock().date()
     site = settings.site or store.main_site(day) or ""
-    service = CheckinService(store, rules, site, settings.desk, day, clock)
+    session = DeskSession(StaffBook(store))
+    service = CheckinService(store, rules, site, settings.desk, day, clock, session)
     timing = WedgeTiming(max_gap_ms=settings.wedge_max_gap_ms, min_length=settings.wedge_min_length)
     wedge = WedgeFilter(timing, key_clock) if key_clock else WedgeFilter(timing)
     wedge.enabled = settings.wedge_enabled
@@ -145,6 +150,13 @@ def build_desk(
             )
         return QCoreApplication.translate("Desk", "同步：{n} 筆待傳送").format(n=pending)
 
+    def rules_state() -> str:
+        from station_app.desk_rules import rules_status
+
+        max_age = timedelta(hours=settings.rules_max_age_hours)
+        stale_after = max_age if settings.server_url else None
+        return pick(*rules_status(service.rules, service.day, store, clock(), stale_after))
+
     from station_app.main_window import MainWindow
 
     window = MainWindow(
@@ -155,15 +167,18 @@ def build_desk(
         wedge=wedge,
         auto_checkin=settings.auto_checkin,
         sync_state=sync_state,
+        rules_state=rules_state,
         settings=settings,
         settings_dir=folder or config_dir(),
+        session=session,
+        idle_clock=key_clock,
     )
     tickets.setParent(window)
     gc.freeze()  # modules, rule sets and widgets live as long as the desk (see ManagerView)
     desk = Desk(store, service, rules, window, wedge, settings, start_scanners(settings, window))
     from station_app.sync_bridge import SyncBridge, start_sync
 
-    sync = start_sync(store, settings, rules, window, clock)
+    sync = start_sync(store, settings, rules, window, session.book, bundled, clock)
     window.attach_sync(sync)
     if isinstance(sync, SyncBridge):
         desk.sync = sync
@@ -289,7 +304,10 @@ def open_desk(
         rules = load_rule_sets()
         probe = CheckinService(store, rules, "-", settings.desk, taipei_now().date())
         load_demo_roster(probe, Path(folder_for_desk), people)
+        StaffBook(store).replace(demo_staff())
     desk = build_desk(store, settings, rules=rules, folder=folder_for_desk)
+    if demo:
+        show_demo_staff(desk.window)
     desk.temp_dir = tmp
     desk.window.fit_screen()
     if choice == "import":
@@ -309,6 +327,47 @@ def open_desk(
                  "The roster has no bookings today: import one under Manage."),
         )  # fmt: skip
     return desk
+
+
+# The demo's staff, one of each role, with the PINs its banner shows: the clerk is signed
+# in at start, so a scan checks someone in at once; Ctrl+L switches to the others.
+DEMO_STAFF = (
+    ("D1", "陳報到", "clerk", "1111"),
+    ("D2", "林醫師", "doctor", "2222"),
+    ("D3", "黃護理師", "vaccinator", "3333"),
+    ("D4", "王站長", "manager", "4444"),
+)
+
+
+def demo_staff() -> list[StaffMember]:
+    """The demo's staff members (cheap argon2 hashes: a practice desk, not a real one)."""
+    from argon2 import PasswordHasher
+
+    from vaccination.staff import StaffRole
+    from vaccination.wire import StaffMember
+
+    quick = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return [
+        StaffMember(staff_id=i, name=n, role=StaffRole(r), pin_hash=quick.hash(pin))
+        for i, n, r, pin in DEMO_STAFF
+    ]
+
+
+def show_demo_staff(window: MainWindow) -> None:
+    """Sign the demo's clerk in and name every demo PIN in the status bar."""
+    from PySide6.QtWidgets import QLabel
+
+    members = window.session.book.members() if window.session.book else []
+    first = next((m for m in members if m.staff_id == DEMO_STAFF[0][0]), None)
+    if first is not None:
+        window.session.sign_in(first)
+        if window.sign_in_dialog is not None:
+            window.sign_in_dialog.done(0)
+    pins = "　".join(f"{name} {pin}" for _i, name, _r, pin in DEMO_STAFF)
+    note = QLabel(pick(f"示範：換人 Ctrl+L，PIN {pins}", f"Demo: switch staff Ctrl+L, PINs {pins}"))
+    note.setObjectName("demoStaff")
+    window.statusBar().insertPermanentWidget(0, note)
+    window.refresh_status()
 
 
 def warm_up() -> None:

@@ -28,6 +28,7 @@ from station_app.desk_api import (
     RecordCard,
     RosterRow,
 )
+from station_app.staff import DeskSession
 from station_app.store import Store, lookups
 from station_app.store.lookups import TAIPEI
 from station_app.store.outbox import LOCAL, next_event_seq, next_queue_number
@@ -47,6 +48,7 @@ from vaccination.models import Assessment, Booking, IdKind, Person
 from vaccination.projection import SiteDayFold, SiteDayState, interval_checker
 from vaccination.redact import mask_ids_in_text
 from vaccination.rules import Product, RuleSetLookupError, RuleSetRegistry, VialSizeError
+from vaccination.staff import DeskAction
 from vaccination.vials import DoseDrawn, OpenVial, VialDay, vial_day
 
 if TYPE_CHECKING:  # the roster reader loads at the first import, not at start-up
@@ -156,6 +158,7 @@ class CheckinService:
         desk: str,
         day: date,
         clock: Callable[[], datetime] = taipei_now,
+        session: DeskSession | None = None,
     ) -> None:
         if not desk or not desk.isalpha():
             raise DeskActionError(
@@ -167,6 +170,11 @@ class CheckinService:
         self.desk = desk.upper()
         self.day = day
         self.clock = clock
+        self.session = session or DeskSession()
+
+    def use_rules(self, rules: RuleSetRegistry) -> None:
+        """Judge with these rule sets from now on (new versions came from the bureau)."""
+        self.rules = rules
 
     # -- time -----------------------------------------------------------------------------
 
@@ -220,12 +228,29 @@ class CheckinService:
         with self.store.read() as conn:
             return self._assess_in(conn, raw, now)
 
+    # -- staff ----------------------------------------------------------------------------
+
+    def check_allowed(self, action: DeskAction) -> None:
+        """Raise DeskActionError (code NOT_ALLOWED) unless the signed-in staff may act."""
+        why = self.session.refusal(action)
+        if why is not None:
+            raise DeskActionError(*why, code="NOT_ALLOWED")
+
     # -- events ---------------------------------------------------------------------------
 
     def _emit(
         self, conn: Connection, kind: EventKind, payload: dict[str, Any], now: datetime
     ) -> Event:
-        """Build the desk's next event, apply its state change and put it in the outbox."""
+        """Build the desk's next event, apply its state change and put it in the outbox.
+
+        The event names the staff member signed in as its operator; on a desk with a staff
+        list nothing is written with nobody signed in.
+        """
+        operator = self.session.operator()
+        if operator is None and self.session.enforced:
+            raise DeskActionError("請先登入", "sign in first", code="SIGNED_OUT")
+        if operator is not None:
+            payload = {**payload, "operator": operator}
         event = Event.new(
             site=self.site,
             desk=self.desk,
@@ -413,6 +438,7 @@ class CheckinService:
         out = []
         for person_id, entries in by_person.items():
             c = min(entries, key=lambda e: (not e.vaccinated, e.decision is None, e.at))
+            others = [e for e in entries if e is not c]
             person = persons.get(person_id)
             out.append(
                 QueueEntry(
@@ -429,7 +455,8 @@ class CheckinService:
                     decision_reason=c.decision_reason,
                     vaccinated=any(e.vaccinated for e in entries),
                     history=histories.get(c.id_number, ()),
-                    also_checked_in_as=tuple(e.queue_number for e in entries if e is not c),
+                    also_checked_in_as=tuple(e.queue_number for e in others),
+                    duplicate_checkin_ids=tuple(e.checkin_id for e in others),
                 )
             )
         out.sort(key=lambda q: _queue_order(q.queue_number))
@@ -440,6 +467,7 @@ class CheckinService:
 
         The reconciliation then shows the double check-in as resolved, by whom.
         """
+        self.check_allowed(DeskAction.VOID)
         why = reason.strip()
         if not why:
             raise DeskActionError("請填寫作廢原因", "give the reason for voiding", code="NO_REASON")
@@ -481,6 +509,7 @@ class CheckinService:
 
     def doctor_decision(self, checkin_id: str, approved: bool, reason: str | None) -> None:
         """Record 同意 or 醫生不同意 (with its reason) for a check-in; writes an event."""
+        self.check_allowed(DeskAction.DECIDE)
         now = self._now()
         with self.store.write() as conn:
             c = self._checkin(conn, checkin_id)
@@ -525,6 +554,7 @@ class CheckinService:
         opens one in the same step). A product or dose other than the booked one needs a
         `reason`, which the event carries for the bureau.
         """
+        self.check_allowed(DeskAction.RECORD_DOSE)
         now = self._now()
         resolved, lot = self._product_and_lot(product, lot)
         why = (reason or "").strip() or None
@@ -559,10 +589,18 @@ class CheckinService:
                 "dose": int(dose),
                 "checkin_id": c.checkin_id,
                 "queue_number": c.queue_number,
+                "rule_set_version": self._rule_set_version(resolved.code),
             }
             if changed:
                 payload |= {"booked_product": c.product, "booked_dose": c.dose, "reason": why}
             self._emit(conn, EventKind.VACCINATION, payload, now)
+
+    def _rule_set_version(self, product: str) -> str | None:
+        """The version of the rule set in force today for `product` (the event records it)."""
+        try:
+            return self.rules.for_product(product, self.day).version
+        except RuleSetLookupError:
+            return None
 
     def _check_may_vaccinate(self, conn: Connection, c: lookups.CheckinRecord) -> None:
         if c.decision == lookups.NOT_APPROVED:
@@ -736,6 +774,7 @@ class CheckinService:
 
     def reveal_id(self, id_number: str, reason: str) -> str:
         """The full ID number for display; the reveal is logged (without the number)."""
+        self.check_allowed(DeskAction.REVEAL_ID)
         masked = mask_id(id_number)
         reason = mask_ids_in_text(reason)
         with self.store.write() as conn:
@@ -746,9 +785,10 @@ class CheckinService:
                     action="reveal_id",
                     masked_id=masked,
                     reason=reason,
+                    operator=self.session.who(),
                 )
             )
-        log.info("desk %s revealed ID %s: %s", self.desk, masked, reason)
+        log.info("desk %s %s revealed ID %s: %s", self.desk, self.session.who(), masked, reason)
         return id_number
 
     # -- chosen check-ins, approve-and-record, observation (desk counter) -----------------
@@ -809,6 +849,7 @@ class CheckinService:
         with self.store.read() as conn:
             c = self._checkin(conn, checkin_id)
             open_lots = lookups.lot_rows(conn, self.site, self.day)
+        self.check_allowed(DeskAction.RECORD_DOSE if c.decision else DeskAction.DECIDE)
         product = c.product or ""
         if c.vaccinated:
             raise DeskActionError(
@@ -978,6 +1019,7 @@ class CheckinService:
         `full_ids_reason` is given only for an export with full ID numbers (it is kept
         with any ID typed into it masked).
         """
+        self.check_allowed(DeskAction.EXPORT)
         action = "export_full_id" if full_ids_reason else "export"
         reason = mask_ids_in_text(full_ids_reason or "")
         with self.store.write() as conn:
@@ -988,7 +1030,8 @@ class CheckinService:
                     action=action,
                     masked_id="",
                     reason=f"{kind} {rows} rows" + (f": {reason}" if reason else ""),
+                    operator=self.session.who(),
                 )
             )
-        log.info("desk %s %s %s, %d rows%s", self.desk, action, kind, rows,
+        log.info("desk %s %s %s %s, %d rows%s", self.desk, self.session.who(), action, kind, rows,
                  f": {reason}" if reason else "")  # fmt: skip

@@ -12,10 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from vaccination.models import Assessment, DoseRecord, IdKind, Person
+from vaccination.staff import DeskAction
 from vaccination.vials import OpenVial
+
+if TYPE_CHECKING:
+    from vaccination.rules import RuleSetRegistry
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +86,10 @@ class QueueEntry:
     decision_reason: str | None
     vaccinated: bool
     history: tuple[DoseRecord, ...]
-    # The person's other active check-ins of the day (checked in twice): queue numbers.
+    # The person's other active check-ins of the day (checked in twice): queue numbers,
+    # and their check-in ids in the same order (what a manager voids).
     also_checked_in_as: tuple[str, ...] = ()
+    duplicate_checkin_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +162,10 @@ class DeskService(Protocol):
 
     def assess(self, raw: str) -> Assessment:
         """Normalise a scanned or typed value and assess it; changes nothing."""
+        ...
+
+    def use_rules(self, rules: RuleSetRegistry) -> None:
+        """Judge with these rule sets from now on (new versions came from the bureau)."""
         ...
 
     def check_in(self, raw: str, confirm_reason: str | None = None) -> CheckinOutcome:
@@ -234,6 +244,10 @@ class DeskService(Protocol):
 
     def reveal_id(self, id_number: str, reason: str) -> str:
         """The full ID number for display; the reveal is logged (without the number)."""
+        ...
+
+    def check_allowed(self, action: DeskAction) -> None:
+        """Raise DeskActionError unless the staff member signed in may take `action`."""
         ...
 
     def log_export(self, kind: str, rows: int, full_ids_reason: str | None = None) -> None:

@@ -4,7 +4,8 @@ Scans arrive from the keyboard-wedge filter (or any other scan source) through
 `handle_scan`: while a dialog is open the dialog takes the scan or refuses it (never
 the view behind it); at the doctor's view a scan picks the person from the queue,
 anywhere else it goes to check-in. F1-F4 (and Ctrl+1..4) switch views; Ctrl+Z undoes
-a check-in, Ctrl+P reprints a ticket, Ctrl+N adds a walk-in person. These shortcuts
+a check-in, Ctrl+P reprints a ticket, Ctrl+N adds a walk-in person, Ctrl+L locks the
+desk for the next staff member (station_app.sign_in). These shortcuts
 win over a text field's own (a search field's Ctrl+Z would restore the previous
 person's name), and Enter clicks a focused button as Space does.
 """
@@ -35,9 +36,12 @@ from PySide6.QtWidgets import (
 from hardware.wedge import WedgeTiming
 from station_app.desk_api import Counters, DeskService
 from station_app.dialogs import SettingsDialog
+from station_app.dropped_tickets import DroppedTicketsDialog
 from station_app.scan_routing import mark_scan_window, open_dialog
 from station_app.settings import DeskSettings, save_settings
+from station_app.sign_in import IdleGuard, SignInDialog, member_label
 from station_app.sounds import SoundPlayer
+from station_app.staff import DeskSession
 from station_app.sync_state import STALE_AFTER
 from station_app.ticket_hook import TicketHook
 from station_app.views.after_paint import PaintFirstBackground
@@ -49,6 +53,7 @@ from station_app.views.person_card import card_style
 from station_app.wedge_filter import WedgeFilter
 from vaccination.rules import RuleSetRegistry
 from vaccination.vials import OpenVial
+from vaccination.wire import StaffMember
 
 # The window's type sizes: full size, and compact for screens under 760 px of window
 # height (1366x768, 1024x600, 1920x1080 at 150 %), where the full sizes push the
@@ -193,12 +198,17 @@ class MainWindow(QMainWindow):
         wedge: WedgeFilter | None = None,
         auto_checkin: bool = True,
         sync_state: Callable[[], str] | None = None,
+        rules_state: Callable[[], str] | None = None,
         settings: DeskSettings | None = None,
         settings_dir: Path | None = None,
+        session: DeskSession | None = None,
+        idle_clock: Callable[[], float] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.service = service
+        self.session = session or DeskSession()
+        self.sign_in_dialog: SignInDialog | None = None
         self.settings = settings or DeskSettings(site=service.site, desk=service.desk)
         self.settings_dir = settings_dir
         self.settings_dialog: SettingsDialog | None = None
@@ -207,6 +217,7 @@ class MainWindow(QMainWindow):
         self.wedge = wedge
         self.extra_scanners: object | None = None  # serial/webcam sources (scan_bridge)
         self.sync_state = sync_state
+        self.rules_state = rules_state  # 「規則 covid19 2023.05.2」, and whether it may be stale
         self.sync_bridge: Any = None  # station_app.sync_bridge.SyncBridge when a server is set
         self.sync_note: str | None = None  # why sync is configured but not running
         self.setWindowTitle(
@@ -225,7 +236,9 @@ class MainWindow(QMainWindow):
             auto_checkin=auto_checkin,
             background=self.background,
         )
-        self.doctor_view = DoctorView(service, rules, self.settings.observation_minutes)
+        self.doctor_view = DoctorView(
+            service, rules, self.settings.observation_minutes, tickets=self.tickets
+        )
         self.manager_view = ManagerView(service, background=self.background)
         self.manager_view.observation_minutes = self.settings.observation_minutes
         self.lots_view = LotsView(
@@ -248,15 +261,36 @@ class MainWindow(QMainWindow):
         self.vial_label = QLabel()  # an open vial about to expire, or expired
         self.vial_label.setObjectName("vialWarning")
         self.vial_label.hide()
+        self.rules_label = QLabel()
+        self.rules_label.setObjectName("rulesLabel")
         bar = self.statusBar()
-        for w in (self.vial_label, self.scanner_label, self.printer_label, self.sync_label):
+        for w in (
+            self.vial_label,
+            self.scanner_label,
+            self.printer_label,
+            self.rules_label,
+            self.sync_label,
+        ):
             bar.addPermanentWidget(w)
+        self.dropped_button = QPushButton()
+        self.dropped_button.setFlat(True)
+        self.dropped_button.hide()
+        self.dropped_button.clicked.connect(self.open_dropped_tickets)
+        self.dropped_dialog: DroppedTicketsDialog | None = None
+        bar.addPermanentWidget(self.dropped_button)
+        self.staff_label = QLabel()
+        self.staff_label.setObjectName("staffLabel")
+        self.lock_button = QPushButton(self.tr("鎖定／換人 (Ctrl+L)"))
+        self.lock_button.setFlat(True)
+        self.lock_button.clicked.connect(self.lock_screen)
+        bar.addPermanentWidget(self.staff_label)
+        bar.addPermanentWidget(self.lock_button)
         self.settings_button = QPushButton(self.tr("設定 (Ctrl+,)"))
         self.settings_button.setFlat(True)
         self.settings_button.clicked.connect(self.open_settings)
         bar.addPermanentWidget(self.settings_button)
         self.tickets.status_changed.connect(self.printer_label.setText)
-        self.tickets.message.connect(lambda text: self.statusBar().showMessage(text, 30_000))
+        self.tickets.message.connect(self._ticket_message)
 
         for i in range(4):
             for seq in (f"F{i + 1}", f"Ctrl+{i + 1}"):
@@ -269,10 +303,13 @@ class MainWindow(QMainWindow):
         )
         for seq, action in zip(DESK_SHORTCUTS, actions, strict=True):
             self._shortcut(seq, action)
+        self._shortcut("Ctrl+L", self.lock_screen)
+        self.idle = IdleGuard(self, idle_clock) if idle_clock else IdleGuard(self)
         self.desk_keys = DeskKeys(self)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.desk_keys)
+            app.installEventFilter(self.idle)
         mark_scan_window(self)
 
         for view in (self.checkin_view, self.doctor_view, self.manager_view, self.lots_view):
@@ -349,6 +386,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(index)
 
     def handle_scan(self, raw: str) -> None:
+        self.idle.touch()
         dialog = open_dialog(self)
         if dialog is not None:
             # Never behind a dialog: it takes the scan into its field or refuses it.
@@ -395,13 +433,99 @@ class MainWindow(QMainWindow):
         elif sync is not None:
             self.sync_bridge = sync
             sync.status_changed.connect(self.sync_label.setText)
+            sync.rules_changed.connect(self.use_rules)
+        self.refresh_status()
+
+    def use_rules(self, rules: RuleSetRegistry) -> None:
+        """New rule set versions came from the bureau: the desk judges with them from now on."""
+        self.service.use_rules(rules)
+        self.checkin_view.rules = rules
+        self.doctor_view.rules = rules
         self.refresh_status()
 
     def refresh_counters(self) -> None:
         # Counting a large roster takes a while: off the GUI thread, the newest count wins.
         self.background.submit("counters", self.service.counters, self.counters.show_counters)
 
+    # -- dropped tickets --------------------------------------------------------------------
+
+    def _ticket_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 30_000)
+        self._show_dropped()
+
+    def _show_dropped(self) -> None:
+        n = len(self.tickets.dropped_tickets())
+        self.dropped_button.setVisible(n > 0)
+        self.dropped_button.setText(self.tr("卡紙未印號碼單 {n} 張：補印…").format(n=n))
+
+    def open_dropped_tickets(self) -> None:
+        """The tickets dropped after a jam, to reprint the chosen ones (marked 補印)."""
+        dialog = DroppedTicketsDialog(self.tickets, self)
+
+        def reprint() -> None:
+            self.statusBar().showMessage(self.tickets.reprint_dropped(dialog.chosen()), 8000)
+            self._show_dropped()
+
+        dialog.accepted.connect(reprint)
+        self.dropped_dialog = dialog
+        dialog.open()
+
+    # -- staff ----------------------------------------------------------------------------
+
+    def lock_screen(self) -> None:
+        """Ctrl+L, or idle too long: sign out and show the lock screen (no staff list: nothing)."""
+        if not self.session.enforced:
+            return
+        self.session.sign_out()
+        self._ask_sign_in(locked=True)
+
+    def _ask_sign_in(self, locked: bool) -> None:
+        if self.session.book is None or self.sign_in_dialog is not None:
+            return
+        dialog = SignInDialog(self.session.book, self, locked=locked)
+        dialog.signed_in.connect(self._signed_in)
+        dialog.finished.connect(self._sign_in_closed)
+        self.sign_in_dialog = dialog
+        self._show_staff()
+        dialog.open()
+
+    def _signed_in(self, member: StaffMember) -> None:
+        self.session.sign_in(member)
+        self.idle.touch()
+        self._show_staff()
+        self.statusBar().showMessage(self.tr("{who} 已登入").format(who=member_label(member)), 8000)
+
+    def _sign_in_closed(self) -> None:
+        self.sign_in_dialog = None
+
+    def _show_staff(self) -> None:
+        enforced = self.session.enforced
+        self.staff_label.setVisible(enforced)
+        self.lock_button.setVisible(enforced)
+        member = self.session.member
+        self.staff_label.setText(
+            self.tr("值班：{who}").format(who=member_label(member)) if member else self.tr("未登入")
+        )
+
+    def _check_sign_in(self) -> None:
+        """Someone must be signed in on a desk with a staff list; idle too long locks."""
+        if not self.session.enforced:
+            self._show_staff()
+            return
+        if self.session.member is None:
+            self._ask_sign_in(locked=False)
+            return
+        if not self.session.still_listed():
+            self.lock_screen()  # taken off the site's list since signing in
+            return
+        minutes = self.settings.lock_idle_minutes
+        if minutes and self.idle.idle_seconds() >= minutes * 60:
+            self.lock_screen()
+        else:
+            self._show_staff()
+
     def refresh_status(self) -> None:
+        self._check_sign_in()
         if self.extra_scanners is not None:
             pass  # serial/webcam sources report their own state (scan_bridge.state_changed)
         elif self.wedge is None or not self.wedge.enabled:
@@ -409,6 +533,8 @@ class MainWindow(QMainWindow):
         else:
             self.scanner_label.setText(self.tr("掃描器：鍵盤模式就緒"))
         self.printer_label.setText(self.tickets.state_text())
+        if self.rules_state is not None:
+            self.background.submit("rules_state", self.rules_state, self.rules_label.setText)
         if self.sync_bridge is not None:
             pass  # the sync client reports its own state (SyncBridge.status_changed)
         elif self.sync_note is not None:
@@ -465,6 +591,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.desk_keys)
+            app.removeEventFilter(self.idle)
         stop_all = getattr(self.extra_scanners, "stop_all", None)
         if stop_all is not None:
             stop_all()  # camera and serial threads end with the window

@@ -59,12 +59,22 @@ class DeskSettings:
         "卡紙後超過幾分鐘的號碼單不再列印（0：全部列印），改為補印",
         "after a jam, drop tickets older than this many minutes (0: print all); reprint them",
     )
+    lock_idle_minutes: int = _spec(
+        5,
+        "閒置幾分鐘後鎖定畫面，須重新登入（0：不鎖定；只在有工作人員名單時）",
+        "lock the screen after this many idle minutes (0: never; only with a staff list)",
+    )
     server_url: str = _spec("", "衛生局同步伺服器網址", "health bureau sync server URL")
     desk_token_file: str = _spec(
         "", "櫃台憑證檔（憑證本身不存在設定中）", "desk token file (the token is not kept here)"
     )
     ca_bundle: str = _spec(
         "", "衛生局憑證機構檔（空白：系統預設）", "bureau CA bundle (blank: system default)"
+    )
+    rules_max_age_hours: int = _spec(
+        24,
+        "超過幾小時沒有收到衛生局的規則，就提醒規則可能不是最新",
+        "warn that the rules may be out of date after this many hours without the bureau",
     )
 
     @property
@@ -85,6 +95,8 @@ class DeskSettings:
             fixed = replace(fixed, wedge_max_gap_ms=30.0)
         if not 0 <= self.ticket_drop_minutes <= 120:
             fixed = replace(fixed, ticket_drop_minutes=0)
+        if not 0 <= self.lock_idle_minutes <= 240:
+            fixed = replace(fixed, lock_idle_minutes=5)
         if not 5 <= self.observation_minutes <= 120:
             fixed = replace(fixed, observation_minutes=30)
         if not 5 <= self.vial_warning_minutes <= 120:

@@ -22,6 +22,7 @@ from station_app.i18n import pick
 from station_app.settings import DeskSettings
 
 if TYPE_CHECKING:
+    from station_app.staff import StaffBook
     from station_app.store import Store
     from station_app.sync_client import SyncStatus
     from vaccination.rules import RuleSetRegistry
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TOKEN_ENV = "VAXDESK_DESK_TOKEN"
+RULES_INTERVAL = 900.0  # seconds between looks at the bureau's rule sets
 
 
 class SyncSetupError(Exception):
@@ -65,6 +67,7 @@ class SyncBridge(QObject):
     """A SyncClient for the window; `status_changed(text)` arrives on the GUI thread."""
 
     status_changed = Signal(str)
+    rules_changed = Signal(object)  # RuleSetRegistry: new versions from the bureau
     _status = Signal(object)  # SyncStatus, emitted from the sync thread
 
     def __init__(
@@ -72,7 +75,9 @@ class SyncBridge(QObject):
         store: Store,
         settings: DeskSettings,
         product_codes: Collection[str],
+        bundled_rules: RuleSetRegistry | None = None,
         parent: QObject | None = None,
+        staff: StaffBook | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__(parent)
@@ -87,6 +92,10 @@ class SyncBridge(QObject):
             product_codes=product_codes,
             ca_bundle=settings.ca_bundle or None,
             on_status=self._status.emit,
+            staff=staff,
+            bundled_rules=bundled_rules,
+            on_rules=self.rules_changed.emit,  # queued to the GUI thread
+            rules_interval=RULES_INTERVAL,
             clock=clock or utc_now,
         )
 
@@ -110,6 +119,8 @@ def start_sync(
     settings: DeskSettings,
     rules: RuleSetRegistry,
     parent: QObject | None = None,
+    staff: StaffBook | None = None,
+    bundled_rules: RuleSetRegistry | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> SyncBridge | str | None:
     """The running SyncBridge, or a zh/en text saying why sync is off (None: not configured).
@@ -120,7 +131,7 @@ def start_sync(
         return None
     try:
         codes = frozenset(p.code for p in rules.products())
-        bridge = SyncBridge(store, settings, codes, parent, clock)
+        bridge = SyncBridge(store, settings, codes, bundled_rules, parent, staff, clock)
     except SyncSetupError as exc:
         log.warning("sync not started: %s", exc.message_en)
         return pick(f"同步：{exc.message_zh}", f"Sync: {exc.message_en}")

@@ -2,11 +2,16 @@
 
 Never runs on the GUI thread. One cycle pushes every waiting event in batches (marking
 as sent only the events the server acknowledged), then pulls the site's log from the
-stored cursor and applies it (other desks' events, roster changes). When the server
+stored cursor and applies it (other desks' events, roster changes), and now and then
+fetches the site's staff list (kept for offline sign-in). When the server
 is unreachable or busy the client waits with exponential back-off and jitter,
 honouring `Retry-After`, and keeps the desk working offline. The state (offline /
 syncing / online, and how many events wait) goes to a callback for the status bar.
 The token is sent only in the Authorization header and never logged.
+
+Rule sets the bureau published come down with the roster (`download_roster`) and, for
+a desk that runs all day, every `rules_interval` seconds of its cycles; versions that do not parse
+are refused with the reason (in the status) and the desk keeps what it had.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import logging
 import random
 import ssl
 import threading
+import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -25,6 +31,8 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from station_app.desk_rules import Refusal, RuleDownload, mark_checked, take_published
+from station_app.staff import StaffBook
 from station_app.store.importing import booking_key_of
 from station_app.sync_state import SyncBook
 from vaccination.events import Event, EventError, error_text, parse_event
@@ -42,6 +50,8 @@ from vaccination.wire import (
     RosterCancel,
     RosterDays,
     RosterEntry,
+    RuleSetDownload,
+    StaffList,
 )
 
 log = logging.getLogger(__name__)
@@ -52,6 +62,7 @@ R = TypeVar("R", bound=BaseModel)
 
 if TYPE_CHECKING:
     from station_app.store import Store
+    from vaccination.rules import RuleSetRegistry
 
 
 class SyncState(StrEnum):
@@ -73,10 +84,12 @@ class SyncStatus:
     last_success: datetime | None = None
     rejected: int = 0  # events the server refused for good (see SyncClient.book.rejections())
     set_aside: int = 0  # pulled entries this desk could not apply (SyncBook.set_aside_entries)
+    refused_rules: tuple[Refusal, ...] = ()  # published rule sets the desk did not take
 
     def text_zh(self) -> str:
         """The status-bar text in Chinese."""
         aside = f"，{self.set_aside} 筆下載資料無法套用" if self.set_aside else ""
+        aside += "".join(f"，拒收規則 {r.text()}" for r in self.refused_rules)
         if self.state is SyncState.ONLINE:
             return f"已連線，待上傳 {self.waiting} 筆{aside}"
         if self.state is SyncState.SYNCING:
@@ -88,6 +101,7 @@ class SyncStatus:
     def text_en(self) -> str:
         """The status-bar text in English."""
         aside = f", {self.set_aside} pulled entries set aside" if self.set_aside else ""
+        aside += "".join(f", rule set refused: {r.text()}" for r in self.refused_rules)
         if self.state is SyncState.ONLINE:
             return f"online, {self.waiting} waiting{aside}"
         if self.state is SyncState.SYNCING:
@@ -110,6 +124,7 @@ class SyncReport:
     cursor: int = 0
     set_aside: int = 0  # pulled entries the desk could not apply (see SyncBook.set_aside)
     rejections: list[EventResult] = field(default_factory=list)
+    staff: int | None = None  # the staff list's size, when this cycle fetched it
 
 
 class SyncUnavailable(Exception):
@@ -213,8 +228,17 @@ class SyncClient:
         rng: random.Random | None = None,
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], datetime] = utc_now,
+        staff: StaffBook | None = None,
+        staff_every: float = 60.0,
+        bundled_rules: RuleSetRegistry | None = None,
+        on_rules: Callable[[RuleSetRegistry], None] | None = None,
+        rules_interval: float | None = None,
     ) -> None:
         self.store = store
+        # The site's staff list, fetched at the first cycle and every `staff_every` seconds.
+        self.staff = staff or StaffBook(store)
+        self.staff_every = staff_every
+        self._staff_at: float | None = None
         # Pulled events naming a product the desk's rule sets lack are set aside.
         self.product_codes = product_codes
         self.server_url = server_url.rstrip("/")
@@ -243,6 +267,14 @@ class SyncClient:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # one cycle at a time
         self.status = SyncStatus(SyncState.OFFLINE, 0)
+        # Rule sets: the bundled files (loaded at the first download unless given), what
+        # to tell when new versions were kept, and how often a cycle looks again (None:
+        # only with the roster).
+        self._bundled = bundled_rules
+        self.on_rules = on_rules
+        self.rules_interval = rules_interval
+        self._rules_due = 0.0
+        self.refused_rules: tuple[Refusal, ...] = ()
 
     def __repr__(self) -> str:  # the token stays out of any repr
         return f"SyncClient({self.server_url!r})"
@@ -259,7 +291,9 @@ class SyncClient:
             waiting, rejected = self.status.waiting, self.status.rejected
             set_aside = self.status.set_aside
         last = self._clock() if state is SyncState.ONLINE else self.status.last_success
-        self.status = SyncStatus(state, max(0, waiting), zh, en, last, rejected, set_aside)
+        self.status = SyncStatus(
+            state, max(0, waiting), zh, en, last, rejected, set_aside, self.refused_rules
+        )
         if self.on_status is not None:
             try:
                 self.on_status(self.status)
@@ -340,7 +374,51 @@ class SyncClient:
             if self.book.cursor(self.server_url) is None:
                 self.book.set_cursor(self.server_url, roster.cursor)
             self.book.set_pulled_at(self._clock())
+            self._download_rule_sets()
             return len(entries)
+
+    def download_staff(self) -> int:
+        """Fetch the site's staff list and keep it for offline sign-in; returns its size."""
+        with self._lock:
+            return self._download_staff()
+
+    def _download_staff(self) -> int:
+        site, _ = self._whoami()
+        listed = self._reply(StaffList, "GET", f"{API}/sites/{site}/staff")
+        self.staff.replace(listed.staff)
+        self._staff_at = time.monotonic()
+        return len(listed.staff)
+
+    def _staff_due(self) -> bool:
+        return self._staff_at is None or time.monotonic() - self._staff_at >= self.staff_every
+
+    def download_rule_sets(self) -> RuleDownload:
+        """Fetch the bureau's published rule sets now; keeps those that parse."""
+        with self._lock:
+            return self._download_rule_sets()
+
+    def bundled_rules(self) -> RuleSetRegistry:
+        """The rule set files shipped with VaxDesk (loaded at the first need)."""
+        if self._bundled is None:
+            from vaccination.rules import load_rule_sets
+
+            self._bundled = load_rule_sets()
+        return self._bundled
+
+    def _download_rule_sets(self) -> RuleDownload:
+        site, _ = self._whoami()
+        reply = self._reply(RuleSetDownload, "GET", f"{API}/sites/{site}/rule-sets")
+        got = take_published(self.store, self.bundled_rules(), reply.rule_sets, self.server_url)
+        mark_checked(self.book, datetime.now(UTC))
+        self._rules_due = time.monotonic() + (self.rules_interval or 0.0)
+        self.refused_rules = got.refused
+        if got.added:
+            log.info("rule sets downloaded: %s", ", ".join(got.added))
+            if self.product_codes is not None:
+                self.product_codes = frozenset(p.code for p in got.rules.products())
+            if self.on_rules is not None:
+                self.on_rules(got.rules)
+        return got
 
     def _push(self, report: SyncReport) -> None:
         site, _ = self._whoami()
@@ -457,6 +535,10 @@ class SyncClient:
             try:
                 self._push(report)
                 self._pull(report)
+                if self._staff_due():
+                    report.staff = self._download_staff()
+                if self.rules_interval is not None and time.monotonic() >= self._rules_due:
+                    self._download_rule_sets()
             except (SyncUnavailable, SyncRefused) as exc:
                 self._failures += 1
                 self._set_status(SyncState.OFFLINE, exc.message_zh, exc.message_en)

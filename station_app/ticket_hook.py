@@ -18,6 +18,7 @@ Ticket times are the site's (Asia/Taipei), whatever the PC's clock zone.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,11 +26,22 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
+from station_app.desk_api import RecordCard
 from station_app.i18n import pick
 
 log = logging.getLogger(__name__)
 
 SITE_ZONE = ZoneInfo("Asia/Taipei")
+
+
+@dataclass(frozen=True)
+class DroppedTicket:
+    """A ticket the queue dropped after a jam: its job, number, masked name and time."""
+
+    job_id: int
+    queue_number: str
+    masked_name: str
+    queued_at: datetime  # the site's time (Asia/Taipei)
 
 
 class TicketHook(QObject):
@@ -148,6 +160,28 @@ class TicketHook(QObject):
             q=queue_number
         )
 
+    def dropped_tickets(self) -> list[DroppedTicket]:
+        """Tickets dropped after a jam, not reprinted yet (offered as reprints)."""
+        if self._queue is None:
+            return []
+        return [
+            DroppedTicket(
+                job.id,
+                job.queue_number or job.name,
+                str(job.payload.get("masked_name", "")),
+                datetime.fromtimestamp(job.created_at, SITE_ZONE),
+            )
+            for job in self._queue.dropped_tickets()
+        ]
+
+    def reprint_dropped(self, job_ids: list[int]) -> str:
+        """Reprint chosen dropped tickets (each marked 補印); returns what to tell the nurse."""
+        if self._queue is None or not job_ids:
+            return QCoreApplication.translate("TicketHook", "沒有選擇號碼單")
+        for job_id in job_ids:
+            self._queue.reprint(job_id=job_id)
+        return QCoreApplication.translate("TicketHook", "已送出補印 {n} 張").format(n=len(job_ids))
+
     def reprint(self, checkin_id: str, queue_number: str) -> str:
         """Queue a copy of a check-in's ticket; the caller names whose it is."""
         if not self.configured:
@@ -158,6 +192,33 @@ class TicketHook(QObject):
             log.warning("reprint of %s failed: %s", queue_number, exc)
             return QCoreApplication.translate("TicketHook", "找不到這張號碼單，無法補印")
         return QCoreApplication.translate("TicketHook", "已送出補印")
+
+    def print_record_card(self, card: RecordCard, *, checkin_id: str, queue_number: str) -> str:
+        """Queue the record card entry (小黃卡) on the ticket printer; returns what to say."""
+        if not self.configured:
+            return QCoreApplication.translate("TicketHook", "印表機未設定，請抄寫小黃卡")
+        try:
+            from printing.record_card import RecordCardData
+            from vaccination.ids import mask_name
+
+            self._ensure_queue().enqueue_record_card(
+                RecordCardData(
+                    site_name=card.site,
+                    masked_name=mask_name(card.name) if card.name else "",
+                    product_code=card.product,
+                    product_label=card.product_name_zh,
+                    dose=card.dose,
+                    lot=card.lot,
+                    given_on=card.given_on,
+                    checkin_id=checkin_id,
+                    queue_number=queue_number,
+                    next_dose_from=card.next_dose_from,
+                )
+            )
+        except Exception as exc:  # a printer problem must never stop the doctor's desk
+            log.warning("record card of %s not queued: %s", queue_number, exc)
+            return QCoreApplication.translate("TicketHook", "小黃卡無法列印，請抄寫")
+        return QCoreApplication.translate("TicketHook", "小黃卡已送出列印")
 
     def print_consent(
         self,

@@ -22,12 +22,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from sync_server.api.admission import BodyReader, PushGate
 from sync_server.api.deps import SiteCache
 from sync_server.api.responses import SYNC_ERRORS
-from sync_server.api.routes import accounts, reports, rosters, sync
+from sync_server.api.routes import accounts, reports, rosters, rule_sets, staff, sync
 from sync_server.core.config import Settings, load_settings
 from sync_server.db.engine import make_engine
 from sync_server.db.migrate import upgrade
 from sync_server.errors import FieldError, ServiceError
 from sync_server.services.accounts import Authenticator
+from sync_server.services.rule_sets import ServerRules
 from sync_server.web.router import mount_static, web_router
 from vaccination.rules import load_rule_sets
 from vaccination.wire import PushRequest
@@ -86,8 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.rules = rules
-    app.state.product_codes = frozenset(p.code for p in rules.products())
+    app.state.rule_book = ServerRules(rules)
     app.state.sites = SiteCache()
     app.state.auth = Authenticator(bootstrap, settings.auth_cache_seconds)
 
@@ -137,6 +137,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(rosters.router)
     app.include_router(rosters.bureau_router)
     app.include_router(reports.router)
+    app.include_router(staff.router)
+    app.include_router(rule_sets.router)
     app.include_router(web_router())
     mount_static(app)
     _declare_push_request(app)

@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from vaccination.redact import mask_ids_in_text
+from vaccination.staff import StaffRole
 
 PAYLOAD_SCHEMA: Final[int] = 1
 MAX_REASON: Final[int] = 500
@@ -96,12 +97,13 @@ ShortText = Annotated[StrictStr, Field(max_length=200)]
 
 
 class Operator(BaseModel):
-    """Who acted at the desk (filled once staff sign in)."""
+    """Who acted at the desk: the staff member signed in there (none on a desk without staff)."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
     staff_id: Annotated[StrictStr, Field(min_length=1, max_length=40)]
     name: ShortText = ""
+    role: StaffRole | None = None
 
 
 class Payload(BaseModel):

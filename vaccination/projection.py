@@ -17,10 +17,10 @@ server's reconciliation reads counts and conflicts from it (sync_server/services
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Final
 
 from vaccination.assessment import interval_violation, site_key
@@ -53,9 +53,10 @@ def event_order(event: Event) -> Order:
     """The order of a day's facts: instant (UTC), then desk, then the desk's own sequence.
 
     The greatest doctor decision is the one in force; two events of one desk at the same
-    instant keep the order the desk wrote them in.
+    instant keep the order the desk wrote them in. `at` is timezone-aware, and aware
+    datetimes compare by their instant whatever their offsets: no conversion needed.
     """
-    return (event.at.astimezone(UTC), event.desk, event.seq, event.event_id)
+    return (event.at, event.desk, event.seq, event.event_id)
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,16 @@ class VaccinationState:
     at: datetime
     order: Order
     vials_opened: int | None = None
+    rule_set_version: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleSetUse:
+    """One rule-set version the desks judged by on a day: how many check-ins and doses."""
+
+    version: str  # "" when the events do not say (no booking, or an older desk)
+    checkins: int
+    vaccinations: int
 
 
 @dataclass(frozen=True)
@@ -257,6 +268,18 @@ class SiteDayState:
         """全部 / 已報到 / 已接種 / 醫生不同意 / 未到 / 現場增加 of one site (a site key)."""
         return self.people(site, bookings).counts()
 
+    def rule_set_uses(self, site: str) -> list[RuleSetUse]:
+        """Which rule-set versions the site's check-ins and doses were judged by, by version."""
+        checkins: Counter[str] = Counter(
+            c.rule_set_version or "" for c in self.checkins if c.site == site and c.active
+        )
+        doses: Counter[str] = Counter(
+            v.rule_set_version or "" for v in self.vaccinations if v.site == site
+        )
+        return [
+            RuleSetUse(v, checkins[v], doses[v]) for v in sorted(checkins.keys() | doses.keys())
+        ]
+
     def conflicts_at(self, site: str) -> list[ConflictState]:
         """The conflicts that involve a site."""
         return [c for c in self.conflicts if site in c.sites]
@@ -346,6 +369,7 @@ class SiteDayFold:
         self._vaccinations[event.event_id] = VaccinationState(
             event.event_id, p.checkin_id, p.id_number, site, event.site, event.desk,
             p.product, p.lot, p.dose, event.at, event_order(event), p.vials_opened,
+            p.rule_set_version,
         )  # fmt: skip
 
     def _walk_in(self, event: WalkinAddedEvent, site: str) -> None:

@@ -530,16 +530,22 @@ def load_rule_set(path: Path | str) -> RuleSet:
     """Read and validate one rule set file."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        return rule_set_from_bytes(p.read_bytes(), p)
     except OSError as exc:
         raise RuleSetError(p, "", f"cannot read the file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise RuleSetError(p, "", f"not UTF-8 text (byte {exc.start})") from None
+
+
+def rule_set_from_bytes(data: bytes, path: Path | str = "<data>") -> RuleSet:
+    """Validate a rule set file's bytes (UTF-8 JSON, as published or downloaded)."""
     try:
-        data = json.loads(text)
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RuleSetError(path, "", f"not UTF-8 text (byte {exc.start})") from None
+    try:
+        parsed = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise RuleSetError(p, f"line {exc.lineno} column {exc.colno}", exc.msg) from None
-    return rule_set_from_data(data, p)
+        raise RuleSetError(path, f"line {exc.lineno} column {exc.colno}", exc.msg) from None
+    return rule_set_from_data(parsed, path)
 
 
 def alias_key(text: str) -> str:
@@ -604,6 +610,10 @@ class RuleSetRegistry:
     def rule_sets(self) -> tuple[RuleSet, ...]:
         """Every loaded rule set version, newest effective date first."""
         return tuple(e.rule_set for e in self._entries)
+
+    def named(self) -> tuple[tuple[RuleSet, str], ...]:
+        """Every version with the name it was loaded under (its file), newest first."""
+        return tuple((e.rule_set, e.path) for e in self._entries)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -673,6 +683,37 @@ class RuleSetRegistry:
     def versions(self, rule_set_id: str) -> list[RuleSet]:
         """All versions of one rule set, newest first."""
         return [e.rule_set for e in self._entries if e.rule_set.id == rule_set_id]
+
+
+def merge_rule_sets(
+    bundled: RuleSetRegistry, published: Iterable[tuple[RuleSet, str]]
+) -> RuleSetRegistry:
+    """The bundled rule sets with the bureau's published ones (each with its name).
+
+    A published version replaces a bundled one of the same id and version or of the same
+    id and effective date (the bureau's word wins); RuleSetError when the sets together
+    contradict each other (a name meaning two products, two versions of one day).
+    """
+    extra = list(published)
+    taken = {(rs.id, rs.version) for rs, _ in extra} | {
+        (rs.id, rs.effective_from) for rs, _ in extra
+    }
+    kept = [
+        (rs, name)
+        for rs, name in bundled.named()
+        if (rs.id, rs.version) not in taken and (rs.id, rs.effective_from) not in taken
+    ]
+    sets = [*kept, *extra]
+    return RuleSetRegistry([rs for rs, _ in sets], [name for _, name in sets])
+
+
+def rule_sets_in_force(rules: RuleSetRegistry, on: date) -> list[RuleSet]:
+    """The version of each rule set in force on `on`, by id (what a desk shows it uses)."""
+    found: dict[str, RuleSet] = {}
+    for rs in rules.rule_sets:  # newest first
+        if rs.effective_from <= on:
+            found.setdefault(rs.id, rs)
+    return [found[k] for k in sorted(found)]
 
 
 def load_rule_sets(directory: Path | str | None = None) -> RuleSetRegistry:

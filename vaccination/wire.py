@@ -12,14 +12,15 @@ aside by the desk) on its own and never stops the rest of the page.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictInt
 
 from vaccination.event_payloads import HistoryDose, IsoDay, LocalTime
 from vaccination.events import AnyEvent
 from vaccination.models import Booking, DoseRecord, Person
+from vaccination.staff import StaffRole
 
 PROTOCOL: Final[int] = 2
 MIN_PROTOCOL: Final[int] = 2  # the oldest desk protocol the server still answers
@@ -187,3 +188,57 @@ class PullPage(_Reply):
     entries: list[PullEntry]
     cursor: int
     more: bool
+
+
+class StaffMember(_Reply):
+    """One person working at a site, as desks download them to sign in offline.
+
+    `pin_hash` is an argon2id hash (its parameters inside it); `card_digest` the
+    SHA-256 of the staff card's code (vaccination.staff.card_digest), or None.
+    """
+
+    staff_id: Annotated[str, Field(min_length=1, max_length=40)]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    role: StaffRole
+    pin_hash: Annotated[str, Field(min_length=1, max_length=200)]
+    card_digest: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
+
+
+class StaffList(_Reply):
+    """A site's staff who may sign in at its desks (disabled members left out)."""
+
+    protocol: int = PROTOCOL
+    site: str
+    staff: list[StaffMember]
+
+
+class RuleSetInfo(_Reply):
+    """One rule set version the bureau published (older versions stay published)."""
+
+    id: int = Field(description="the server's number of the publication, in order")
+    rule_set_id: str
+    version: str
+    effective_from: date
+    disease: str
+    name_zh: str
+    published_by: str
+    published_at: datetime
+
+
+class PublishedRuleSet(RuleSetInfo):
+    """A published version with its file; the desk validates `body` itself before using it."""
+
+    body: JsonValue
+
+
+class RuleSetList(_Reply):
+    """Every published version, newest publication first."""
+
+    rule_sets: list[RuleSetInfo]
+
+
+class RuleSetDownload(_Reply):
+    """What a desk downloads with its roster: every published version with its file."""
+
+    protocol: int = PROTOCOL
+    rule_sets: list[PublishedRuleSet]

@@ -1,4 +1,5 @@
-"""`vaxdesk server` (run, migrate, admin, user, audit, site, desk) and `vaxdesk export`.
+"""`vaxdesk server` (run, migrate, admin, user, audit, site, staff, desk, rules) and
+`vaxdesk export`.
 
 The database is chosen by `--db URL` or VAXDESK_SERVER_DATABASE_URL (SQLite file by
 default, `postgresql+psycopg://...` in production). Tokens are printed once and
@@ -49,6 +50,8 @@ def _db_command(
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add `server ...` and `export ...`."""
+    from vaccination.staff import StaffRole
+
     server = subparsers.add_parser(
         "server",
         help="衛生局同步伺服器 / the health bureau's sync server",
@@ -118,11 +121,48 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         run_audit_verify,
     )
 
+    staff_sub = _group(sub, "staff", "接種站工作人員 / a site's staff (desk sign-in)")
+    staff_add = _db_command(
+        staff_sub, "add", "新增工作人員 / add a member who signs in at desks", run_staff_add
+    )
+    staff_add.add_argument("--site", required=True, help="場所代碼 / site code")
+    staff_add.add_argument("--name", required=True, help="姓名 / name")
+    staff_add.add_argument("--role", required=True, choices=[r.value for r in StaffRole])
+    staff_add.add_argument(
+        "--pin-stdin",
+        action="store_true",
+        required=True,
+        help="從標準輸入第一行讀 PIN / read the PIN from the first line of standard input",
+    )
+    staff_add.add_argument(
+        "--card-stdin",
+        action="store_true",
+        help="第二行是員工卡條碼 / the second line is the staff card's code",
+    )
+    staff_list = _db_command(staff_sub, "list", "列出工作人員 / list the staff", run_staff_list)
+    staff_list.add_argument("--site", required=True, help="場所代碼 / site code")
+    staff_off = _db_command(
+        staff_sub, "disable", "停用工作人員 / stop a member signing in", run_staff_disable
+    )
+    staff_off.add_argument("--site", required=True, help="場所代碼 / site code")
+    staff_off.add_argument("staff_id", help="例如 S3 / e.g. S3")
+
     desk_sub = _group(sub, "desk", "櫃台 / desks")
     enrol = _db_command(desk_sub, "add", "登記櫃台並顯示憑證 / enrol a desk", run_desk_add)
     enrol.add_argument("--site", required=True)
     enrol.add_argument("--desk", required=True)
     enrol.add_argument("--token-out", type=Path, help="寫入憑證檔 / write the token to a file")
+
+    rules_sub = _group(sub, "rules", "規則集 / rule sets the desks download")
+    publish = _db_command(
+        rules_sub,
+        "publish",
+        "發布新版規則集（舊版保留） / publish a new rule set version (old ones kept)",
+        run_rules_publish,
+    )
+    publish.add_argument("file", type=Path, help="規則集檔案 / rule set file (JSON)")
+    publish.add_argument("--by", default="vaxdesk server rules publish", help="發布者 / publisher")
+    _db_command(rules_sub, "list", "列出已發布版本 / list published versions", run_rules_list)
 
     export = subparsers.add_parser(
         "export",
@@ -195,6 +235,9 @@ def _create_account(
 # Longer than the desks' HTTP clients keep an idle connection (httpx: 5 s), so a desk
 # coming back after Retry-After never reuses a connection the server is closing.
 KEEP_ALIVE_SECONDS = 30
+# On SIGTERM, requests still open after this long are cut: a client that never finishes
+# its request cannot keep the server from stopping.
+GRACEFUL_SHUTDOWN_SECONDS = 10
 
 
 def server_workers(args: argparse.Namespace) -> int:
@@ -234,6 +277,7 @@ def run_server(args: argparse.Namespace) -> int:
         http="httptools",
         ws="none",
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         log_level="info",
     )
     return 0
@@ -332,13 +376,61 @@ def run_audit_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_rules_publish(args: argparse.Namespace) -> int:
+    """Publish a rule set file; refused with the parser's reason when it cannot be used."""
+    from sync_server.services import audit, rule_sets
+    from vaccination.rules import load_rule_sets
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise UserError(f"無法讀取 / cannot read {args.file}: {exc.strerror}") from None
+    engine = _engine(args)
+    try:
+        with engine.begin() as conn:
+            actor = audit.Actor(args.by, None, "local")
+            info = _service(
+                lambda: rule_sets.publish(conn, data, args.file.name, actor, load_rule_sets())
+            )
+    finally:
+        engine.dispose()
+    print(
+        f"已發布 / published: {info.rule_set_id} {info.version}，"
+        f"{info.effective_from} 起生效 / effective from {info.effective_from}"
+    )
+    return 0
+
+
+def run_rules_list(args: argparse.Namespace) -> int:
+    """Every published version, newest publication first."""
+    from sync_server.services import rule_sets
+
+    engine = _engine(args)
+    try:
+        with engine.connect() as conn:
+            found = rule_sets.listing(conn)
+    finally:
+        engine.dispose()
+    if not found:
+        print("尚未發布規則集 / no rule set published")
+    for r in found:
+        print(
+            f"{r.rule_set_id}\t{r.version}\t{r.effective_from}\t{r.name_zh}\t"
+            f"{r.published_by}\t{r.published_at:%Y-%m-%d %H:%M}"
+        )
+    return 0
+
+
 def run_site_add(args: argparse.Namespace) -> int:
     """Register a site."""
     from sync_server.services.accounts import create_site
 
     engine = _engine(args)
-    with engine.begin() as conn:
-        site = _service(lambda: create_site(conn, args.code, args.name, args.institution))
+    try:
+        with engine.begin() as conn:
+            site = _service(lambda: create_site(conn, args.code, args.name, args.institution))
+    finally:
+        engine.dispose()  # no pooled PostgreSQL connection left behind
     print(f"場所 / site {site.code} {site.name} ({site.institution_code})")
     return 0
 
@@ -361,6 +453,79 @@ def run_desk_add(args: argparse.Namespace) -> int:
             f"櫃台 / desk {args.site} {args.desk}: "
             f"憑證只顯示這一次 / token, shown once: {new.token}"
         )
+    return 0
+
+
+def run_staff_add(args: argparse.Namespace) -> int:
+    """Add a site's staff member; the PIN (and the card's code) come from standard input."""
+    import sys
+
+    from sync_server.core.config import load_settings
+    from sync_server.services import audit, passwords, staff
+    from sync_server.services.accounts import site_by_code
+    from vaccination.staff import StaffRole
+
+    pin = sys.stdin.readline().rstrip("\r\n")
+    card = sys.stdin.readline().rstrip("\r\n") if args.card_stdin else None
+    if not pin:
+        raise UserError("標準輸入沒有 PIN / no PIN on standard input")
+    if args.card_stdin and not card:
+        raise UserError("標準輸入第二行沒有卡號 / no card code on the second stdin line")
+    engine = _engine(args)
+    try:
+        with engine.begin() as conn:
+            site = _service(lambda: site_by_code(conn, args.site))
+            new = _service(
+                lambda: staff.add_staff(
+                    conn,
+                    passwords.hasher_for(load_settings()),
+                    site,
+                    name=args.name,
+                    role=StaffRole(args.role),
+                    pin=pin,
+                    card=card,
+                )
+            )
+            actor = audit.Actor("vaxdesk server staff add", None, "local")
+            audit.record(conn, actor, "staff_added", new.staff_id, {"role": args.role})
+    finally:
+        engine.dispose()
+    card_note = "，含員工卡 / with a staff card" if new.has_card else ""
+    print(f"工作人員 / staff {new.staff_id} {new.name} ({new.role.value}) @ {site.code}{card_note}")
+    return 0
+
+
+def run_staff_list(args: argparse.Namespace) -> int:
+    """Print a site's staff (ids, names, roles; never a PIN)."""
+    from sync_server.services import staff
+    from sync_server.services.accounts import site_by_code
+
+    engine = _engine(args)
+    try:
+        with engine.connect() as conn:
+            site = _service(lambda: site_by_code(conn, args.site))
+            members = staff.staff_list(conn, site)
+    finally:
+        engine.dispose()
+    for m in members:
+        card = "  員工卡 / card" if m.card_digest else ""
+        print(f"{m.staff_id}\t{m.name}\t{m.role.value}{card}")
+    return 0
+
+
+def run_staff_disable(args: argparse.Namespace) -> int:
+    """Stop a member signing in at the site's desks."""
+    from sync_server.services import staff
+    from sync_server.services.accounts import site_by_code
+
+    engine = _engine(args)
+    try:
+        with engine.begin() as conn:
+            site = _service(lambda: site_by_code(conn, args.site))
+            _service(lambda: staff.disable_staff(conn, site, args.staff_id))
+    finally:
+        engine.dispose()
+    print(f"工作人員 / staff {args.staff_id} 已停用 / disabled")
     return 0
 
 

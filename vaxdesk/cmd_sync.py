@@ -9,11 +9,18 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vaxdesk.cli import UserError
 
+if TYPE_CHECKING:
+    from station_app.store import Store
+    from station_app.sync_client import SyncClient
+
 TOKEN_ENV = "VAXDESK_DESK_TOKEN"
+RULES_INTERVAL = 900.0  # seconds between looks at the bureau's rule sets while running
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -54,10 +61,18 @@ def _token(args: argparse.Namespace) -> str:
     return token
 
 
+def _print_rules(client: SyncClient, store: Store, day: date) -> None:
+    """The rule sets the desk uses on `day`, and each published version it refused."""
+    from station_app.desk_rules import desk_rules, rules_label
+
+    zh, en = rules_label(desk_rules(store, client.bundled_rules()), day)
+    print(f"{zh} / {en}")
+    for refusal in client.refused_rules:
+        print(f"拒收規則 / rule set refused: {refusal.text()}")
+
+
 def run_sync(args: argparse.Namespace) -> int:
     """Sync once (exit 0 when everything went, 1 when offline) or keep syncing."""
-    from datetime import date
-
     from station_app.store import Store
     from station_app.store.errors import StoreError
     from station_app.sync_client import SyncClient, SyncRefused, SyncStatus, SyncUnavailable
@@ -73,9 +88,11 @@ def run_sync(args: argparse.Namespace) -> int:
     def show(status: SyncStatus) -> None:
         print(f"{status.text_zh()} / {status.text_en()}", flush=True)
 
+    from station_app.desk_rules import desk_rules
     from vaccination.rules import load_rule_sets
 
-    codes = frozenset(p.code for p in load_rule_sets().products())
+    bundled = load_rule_sets()
+    codes = frozenset(p.code for p in desk_rules(store, bundled).products())
     client = SyncClient(
         store,
         args.server,
@@ -84,6 +101,8 @@ def run_sync(args: argparse.Namespace) -> int:
         ca_bundle=args.ca_bundle,
         interval=args.interval,
         on_status=show,
+        bundled_rules=bundled,
+        rules_interval=RULES_INTERVAL,
     )
     try:
         if args.roster_day:
@@ -98,6 +117,7 @@ def run_sync(args: argparse.Namespace) -> int:
             except (SyncUnavailable, SyncRefused) as exc:
                 raise UserError(f"{exc.message_zh} / {exc.message_en}") from None
             print(f"名冊 {n} 筆 / roster entries: {n}")
+            _print_rules(client, store, day)
         if args.once:
             try:
                 report = client.sync_once()

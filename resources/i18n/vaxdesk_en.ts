@@ -240,6 +240,10 @@
         <translation>Vaccinated</translation>
     </message>
     <message>
+        <source>列印小黃卡</source>
+        <translation>Print the record card</translation>
+    </message>
+    <message>
         <source>已同意</source>
         <translation>Approved</translation>
     </message>
@@ -326,6 +330,53 @@
     <message>
         <source>下一劑最早 {day}</source>
         <translation>Next dose from {day}</translation>
+    </message>
+    <message>
+        <source>重複報到：作廢 {numbers}</source>
+        <translation>Checked in twice: void {numbers}</translation>
+    </message>
+    <message>
+        <source>作廢重複報到</source>
+        <translation>Void a duplicate check-in</translation>
+    </message>
+    <message>
+        <source>{name} 同時報到為 {kept} 與 {others}。作廢 {others}，保留 {kept}。請說明原因：</source>
+        <translation>{name} is checked in as {kept} and {others}. {others} will be voided, {kept} kept. Give the reason:</translation>
+    </message>
+    <message>
+        <source>兩個櫃台離線時重複報到</source>
+        <translation>Checked in at two desks while offline</translation>
+    </message>
+    <message>
+        <source>掃描兩次</source>
+        <translation>Scanned twice</translation>
+    </message>
+    <message>
+        <source>先完成或取消作廢，再掃描下一位</source>
+        <translation>Finish or cancel the void before scanning the next person</translation>
+    </message>
+    <message>
+        <source>已作廢 {numbers}，保留 {kept}</source>
+        <translation>Voided {numbers}; {kept} kept</translation>
+    </message>
+</context>
+<context>
+    <name>DroppedTicketsDialog</name>
+    <message>
+        <source>卡紙未印的號碼單</source>
+        <translation>Tickets not printed after a jam</translation>
+    </message>
+    <message>
+        <source>這些號碼單等候太久，沒有印出。選擇要補印的（印出時標示「補印」）：</source>
+        <translation>These tickets waited too long and were not printed. Choose the ones to reprint (they print marked REPRINT):</translation>
+    </message>
+    <message>
+        <source>補印選取的號碼單</source>
+        <translation>Reprint the chosen tickets</translation>
+    </message>
+    <message>
+        <source>關閉</source>
+        <translation>Close</translation>
     </message>
 </context>
 <context>
@@ -563,12 +614,32 @@
         <translation>Vaccine lots F4</translation>
     </message>
     <message>
+        <source>鎖定／換人 (Ctrl+L)</source>
+        <translation>Lock / switch staff (Ctrl+L)</translation>
+    </message>
+    <message>
         <source>設定 (Ctrl+,)</source>
         <translation>Settings (Ctrl+,)</translation>
     </message>
     <message>
         <source>請先關閉目前的視窗，再掃描</source>
         <translation>Close the open window before scanning</translation>
+    </message>
+    <message>
+        <source>卡紙未印號碼單 {n} 張：補印…</source>
+        <translation>{n} tickets not printed after a jam: reprint…</translation>
+    </message>
+    <message>
+        <source>{who} 已登入</source>
+        <translation>{who} signed in</translation>
+    </message>
+    <message>
+        <source>值班：{who}</source>
+        <translation>On duty: {who}</translation>
+    </message>
+    <message>
+        <source>未登入</source>
+        <translation>Nobody signed in</translation>
     </message>
     <message>
         <source>掃描器：未設定</source>
@@ -962,6 +1033,41 @@
     </message>
 </context>
 <context>
+    <name>SignInDialog</name>
+    <message>
+        <source>無法辨識的員工卡：請掃描您的員工卡，或選擇姓名並輸入 PIN</source>
+        <translation>Unknown staff card: scan your staff card, or choose your name and enter your PIN</translation>
+    </message>
+    <message>
+        <source>畫面已鎖定</source>
+        <translation>Screen locked</translation>
+    </message>
+    <message>
+        <source>工作人員登入</source>
+        <translation>Staff sign-in</translation>
+    </message>
+    <message>
+        <source>掃描員工卡，或選擇姓名並輸入 PIN 後按 Enter</source>
+        <translation>Scan your staff card, or choose your name, enter your PIN and press Enter</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <source>登入</source>
+        <translation>Sign in</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>PIN 錯誤，請再試一次</source>
+        <translation>Wrong PIN, try again</translation>
+    </message>
+</context>
+<context>
     <name>TicketHook</name>
     <message>
         <source>印表機：未設定</source>
@@ -996,6 +1102,14 @@
         <translation>Ticket {q} sent to the printer</translation>
     </message>
     <message>
+        <source>沒有選擇號碼單</source>
+        <translation>No ticket chosen</translation>
+    </message>
+    <message>
+        <source>已送出補印 {n} 張</source>
+        <translation>{n} reprints sent</translation>
+    </message>
+    <message>
         <source>印表機未設定，無法補印</source>
         <translation>Printer not configured; cannot reprint</translation>
     </message>
@@ -1006,6 +1120,18 @@
     <message>
         <source>已送出補印</source>
         <translation>Reprint sent</translation>
+    </message>
+    <message>
+        <source>印表機未設定，請抄寫小黃卡</source>
+        <translation>No printer set up: copy the record card by hand</translation>
+    </message>
+    <message>
+        <source>小黃卡無法列印，請抄寫</source>
+        <translation>The record card cannot be printed: copy it by hand</translation>
+    </message>
+    <message>
+        <source>小黃卡已送出列印</source>
+        <translation>Record card sent to the printer</translation>
     </message>
     <message>
         <source>同意書無法列印，請檢查印表機設定</source>

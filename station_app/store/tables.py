@@ -205,6 +205,19 @@ audit_log = Table(
     Column("action", String, nullable=False),
     Column("masked_id", String, nullable=False),
     Column("reason", String, nullable=False),
+    Column("operator", String),  # the staff member signed in (none on a desk without staff)
+)
+
+# The site's staff as the server last listed them (vaccination.wire.StaffMember), so
+# staff sign in offline. An empty table: the desk works without sign-in, as before.
+staff = Table(
+    "staff",
+    metadata,
+    Column("staff_id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("pin_hash", Text, nullable=False),  # argon2id, its parameters inside
+    Column("card_digest", Text, unique=True),  # vaccination.staff.card_digest
 )
 
 # The sync client's own bookkeeping (station_app/sync_state.py): the pull cursor per
@@ -236,6 +249,19 @@ sync_client_set_aside = Table(
     Column("entry", Text, nullable=False),  # JSON as pulled
     Column("reason", Text, nullable=False),
     Column("at", Text, nullable=False),
+)
+
+# Rule sets the bureau published, as downloaded with the roster (station_app/desk_rules.py):
+# only versions that parsed and fit the bundled ones are kept; every version stays.
+rule_sets = Table(
+    "rule_sets",
+    metadata,
+    Column("rule_set_id", Text, primary_key=True),
+    Column("version", Text, primary_key=True),
+    Column("effective_from", Date, nullable=False),
+    Column("body", Text, nullable=False),  # the file as published (JSON)
+    Column("server", Text, nullable=False),
+    Column("downloaded_at", Text, nullable=False),
 )
 
 # The desk's print queue (printing/print_queue.py, plain sqlite3). printing/ may not import

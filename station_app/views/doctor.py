@@ -5,7 +5,7 @@ the lot is one of today's open vials of the booked product (picked, or scanned f
 the vial's GS1 DataMatrix; an expired vial is refused). Each patient starts with empty
 fields, so nothing of the person before carries over. After the dose the person is in
 the observation list (留觀) with the time they may leave, and the record card entry
-(小黃卡) is shown.
+(小黃卡) is shown; 列印小黃卡 prints it on the ticket printer.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from station_app.desk_api import DeskService, QueueEntry, RecordCard
+from station_app.dialogs import ReasonDialog
 from station_app.i18n import pick
+from station_app.ticket_hook import TicketHook
 from station_app.views.combo import editor
 from station_app.views.person_card import age_on
 from station_app.views.table_parts import fill_table, readonly_table
@@ -57,9 +59,11 @@ class DoctorView(QWidget):
         rules: RuleSetRegistry,
         observation_minutes: int = 30,
         parent: QWidget | None = None,
+        tickets: TicketHook | None = None,
     ) -> None:
         super().__init__(parent)
         self.service = service
+        self.tickets = tickets
         self.rules = rules
         self.observation_minutes = observation_minutes
         self.entries: list[QueueEntry] = []
@@ -141,6 +145,13 @@ class DoctorView(QWidget):
         self.card_label = QLabel()
         self.card_label.setObjectName("recordCard")
         self.card_label.setWordWrap(True)
+        self.print_card_button = QPushButton(self.tr("列印小黃卡"))
+        self.print_card_button.setEnabled(False)
+        # Checked in twice (two offline desks): a site manager voids the other number(s).
+        self.void_button = QPushButton()
+        self.void_button.setObjectName("dangerButton")
+        self.void_button.hide()
+        self.void_dialog: ReasonDialog | None = None
         self.message_label = QLabel()
         self.message_label.setObjectName("messageLine")
         self.message_label.setWordWrap(True)
@@ -155,6 +166,8 @@ class DoctorView(QWidget):
         right.addWidget(decision)
         right.addWidget(shot)
         right.addWidget(self.card_label)
+        right.addWidget(self.print_card_button)
+        right.addWidget(self.void_button)
         right.addWidget(self.message_label)
         right.addStretch(1)
         layout = QHBoxLayout(self)
@@ -165,6 +178,8 @@ class DoctorView(QWidget):
         self.approve_button.clicked.connect(self.approve)
         self.refuse_button.clicked.connect(self.refuse)
         self.vaccinate_button.clicked.connect(self.vaccinate)
+        self.print_card_button.clicked.connect(self.print_card)
+        self.void_button.clicked.connect(self.ask_void_duplicates)
         self._selected()
 
     # -- queue ----------------------------------------------------------------------------
@@ -319,8 +334,11 @@ class DoctorView(QWidget):
             self.reason_box.setCurrentIndex(0)
             self.reason_box.setEditText("")
             self.card_label.clear()
+            self.last_card = None
+            self.print_card_button.setEnabled(False)
             self.message_label.clear()
             self._fill_lots(e.product if e else "")
+        self._show_void(e)
         if e is None:
             self.person_label.setText(self.tr("掃描或從左側選擇一位民眾"))
             self.history_label.clear()
@@ -377,6 +395,7 @@ class DoctorView(QWidget):
         if card is not None:
             self.last_card = card
             self.card_label.setText(self.card_text(card))
+            self.print_card_button.setEnabled(self.tickets is not None)
         self.changed.emit()
 
     def card_text(self, card: RecordCard) -> str:
@@ -392,6 +411,62 @@ class DoctorView(QWidget):
         if card.next_dose_from is not None:
             text += "\n" + self.tr("下一劑最早 {day}").format(day=card.next_dose_from.isoformat())
         return text
+
+    def print_card(self) -> None:
+        """列印小黃卡: the entry just shown goes to the ticket printer."""
+        e = self.current()
+        if self.last_card is None or e is None or self.tickets is None:
+            return
+        self.message_label.setText(
+            self.tickets.print_record_card(
+                self.last_card, checkin_id=e.checkin_id, queue_number=e.queue_number
+            )
+        )
+
+    # -- a double check-in ---------------------------------------------------------------
+
+    def _show_void(self, e: QueueEntry | None) -> None:
+        duplicates = e.also_checked_in_as if e is not None else ()
+        self.void_button.setVisible(bool(duplicates))
+        if duplicates:
+            self.void_button.setText(
+                self.tr("重複報到：作廢 {numbers}").format(numbers="、".join(duplicates))
+            )
+
+    def ask_void_duplicates(self) -> None:
+        """作廢重複報到: the person's other check-in numbers voided, with a reason."""
+        e = self.current()
+        if e is None or not e.duplicate_checkin_ids:
+            return
+        dialog = ReasonDialog(
+            self.tr("作廢重複報到"),
+            self.tr(
+                "{name} 同時報到為 {kept} 與 {others}。作廢 {others}，保留 {kept}。請說明原因："
+            ).format(name=e.name, kept=e.queue_number, others="、".join(e.also_checked_in_as)),
+            [self.tr("兩個櫃台離線時重複報到"), self.tr("掃描兩次")],
+            self,
+            refusal_text=self.tr("先完成或取消作廢，再掃描下一位"),
+        )
+        dialog.accepted.connect(lambda: self.void_duplicates(e, dialog.reason()))
+        self.void_dialog = dialog
+        dialog.open()
+
+    def void_duplicates(self, e: QueueEntry, reason: str) -> None:
+        from station_app.checkin_service import DeskActionError
+
+        try:
+            voided = [self.service.void_checkin(cid, reason) for cid in e.duplicate_checkin_ids]
+        except DeskActionError as exc:
+            self.message_label.setText(pick(exc.message_zh, exc.message_en))
+            return
+        log.info("voided %s of %s: %s", ",".join(voided), e.masked_id, reason)
+        self.refresh()
+        self.message_label.setText(
+            self.tr("已作廢 {numbers}，保留 {kept}").format(
+                numbers="、".join(voided), kept=e.queue_number
+            )
+        )
+        self.changed.emit()
 
     def approve(self) -> None:
         self._act("approve")

@@ -43,6 +43,7 @@ from station_app.roster_model import (
     column_titles,
 )
 from station_app.views.typing_pause import after_typing
+from vaccination.staff import DeskAction
 
 log = logging.getLogger(__name__)
 
@@ -392,7 +393,20 @@ class ManagerView(QWidget):
 
     # -- export ---------------------------------------------------------------------------
 
+    def allowed(self, action: DeskAction) -> bool:
+        """True when the staff signed in may take `action`; else the line says who may."""
+        from station_app.checkin_service import DeskActionError
+
+        try:
+            self.service.check_allowed(action)
+        except DeskActionError as exc:
+            self.message_label.setText(pick(exc.message_zh, exc.message_en))
+            return False
+        return True
+
     def choose_export(self, kind: str, full_ids_reason: str | None = None) -> None:
+        if not self.allowed(DeskAction.EXPORT):
+            return
         name = f"roster-{self.service.day.isoformat()}.{kind}"
         path, _ = QFileDialog.getSaveFileName(self, self.tr("匯出列表"), name)
         if path:
@@ -400,6 +414,8 @@ class ManagerView(QWidget):
 
     def ask_full_export(self) -> None:
         """匯出含完整證號: only with a reason, which the audit log keeps."""
+        if not self.allowed(DeskAction.EXPORT):
+            return
         dialog = ReasonDialog(
             self.tr("匯出含完整證號"),
             self.tr("匯出的檔案會含完整身分證字號，並記錄在稽核紀錄。請說明原因："),
@@ -430,6 +446,8 @@ class ManagerView(QWidget):
     # -- reveal ---------------------------------------------------------------------------
 
     def ask_reveal(self) -> None:
+        if not self.allowed(DeskAction.REVEAL_ID):
+            return
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             self.message_label.setText(self.tr("請先選擇一列"))

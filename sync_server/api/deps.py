@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 
 from sync_server.core.config import Settings
+from sync_server.db.engine import reading
 from sync_server.errors import forbidden
 from sync_server.services.accounts import (
     BUREAU_ROLES,
@@ -21,6 +22,7 @@ from sync_server.services.accounts import (
     site_by_code,
     site_by_id,
 )
+from sync_server.services.rule_sets import ServerRules
 from sync_server.web.session import session_principal
 from vaccination.rules import RuleSetRegistry
 
@@ -42,14 +44,28 @@ async def get_engine(request: Request) -> Engine:
     return request.app.state.engine  # type: ignore[no-any-return]
 
 
-async def get_rules(request: Request) -> RuleSetRegistry:
-    """The rule sets the server judges intervals with."""
-    return request.app.state.rules  # type: ignore[no-any-return]
-
-
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+async def get_rules(request: Request, engine: EngineDep) -> RuleSetRegistry:
+    """The rule sets the server judges with: the bundled ones and the bureau's published."""
+    book: ServerRules = request.app.state.rule_book
+    if book.due():
+        return await run_in_threadpool(book.refresh, engine)
+    return book.rules
+
+
 RulesDep = Annotated[RuleSetRegistry, Depends(get_rules)]
+
+
+async def get_product_codes(request: Request, _: RulesDep) -> frozenset[str]:
+    """The product codes of the rule sets in use (events naming others are refused)."""
+    book: ServerRules = request.app.state.rule_book
+    return book.product_codes
+
+
+ProductCodesDep = Annotated[frozenset[str], Depends(get_product_codes)]
 
 
 async def get_principal(
@@ -105,7 +121,7 @@ class SiteCache:
 
 
 def _load_site(engine: Engine, find: Callable[[Connection, _K], Site], key: _K) -> Site:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return find(conn, key)
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sync_server.api.params import IsoDate
 from sync_server.services.accounts import Role
+from vaccination.staff import StaffRole
 
 
 class _In(BaseModel):
@@ -135,3 +136,20 @@ class DeliveryIn(_In):
     product: str = Field(min_length=1, max_length=40)
     lot: str = Field(min_length=1, max_length=60)
     vials: int = Field(ge=-100000, le=100000)
+
+
+class StaffIn(_In):
+    """A member of a site's staff; the PIN and card are kept hashed, never shown again."""
+
+    name: str = Field(max_length=200, examples=["林醫師"])
+    role: StaffRole
+    pin: str = Field(max_length=8, examples=["2580"], description="4-8 digits")
+    card: str | None = Field(default=None, max_length=200, description="the staff card's code")
+
+
+class StaffOut(BaseModel):
+    staff_id: str
+    name: str
+    role: StaffRole
+    site: str
+    has_card: bool

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Final
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+# Execution option of a connection that only reads (see `reading`).
+READ_ONLY: Final[str] = "vaxdesk_read_only"
 
 
 def is_sqlite(url: str) -> bool:
@@ -35,10 +40,21 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _on_begin(conn: Connection) -> None:
+            # A reader takes a deferred snapshot (WAL: it never blocks the writer); a writer
+            # takes the write lock at once.
+            read_only = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=10, pool_pre_ping=True
     )
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection that only reads: on SQLite it holds no write lock, so a long read (a
+    reconciliation, an export, a pull) never keeps a desk's push waiting."""
+    with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+        yield conn

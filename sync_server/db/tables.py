@@ -195,3 +195,37 @@ audit_log = Table(
     Column("hash", String(64), nullable=False, unique=True),
     Index(None, "action", "id"),
 )
+
+# The people working at a site (clerk, doctor, vaccinator, manager): desks download the
+# list so staff can sign in offline. The PIN is an argon2id hash, the card a SHA-256.
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("pin_hash", String(200), nullable=False),
+    Column("card_digest", String(64), unique=True),
+    Column("disabled", Boolean, nullable=False, server_default=false()),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("site_id", "name"),
+)
+
+# Rule sets the bureau published (sync_server/services/rule_sets.py): every version is
+# kept; desks download them all and use the one in force on their day.
+rule_sets = Table(
+    "rule_sets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rule_set_id", String(64), nullable=False),
+    Column("version", String(40), nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("disease", String(64), nullable=False),
+    Column("name_zh", String(200), nullable=False),
+    Column("body", JSON, nullable=False),  # the file as published
+    Column("published_by", String(200), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("rule_set_id", "version"),
+    UniqueConstraint("rule_set_id", "effective_from"),
+)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any
 
@@ -32,6 +32,7 @@ from vaccination.projection import (
     VACCINATED_WITHOUT_APPROVAL,
     BookingFact,
     ConflictState,
+    RuleSetUse,
     SiteCounts,
     SiteDayFold,
     SiteDayState,
@@ -86,6 +87,8 @@ class Reconciliation:
     # The people behind the counters, to check the books to the person (IDs masked):
     # "no_shows", "refusals" (with reasons), "walk_ins", "vaccinations" (product, lot).
     lists: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # The rule-set versions the day's check-ins and doses were judged by (from the events).
+    rule_sets: list[RuleSetUse] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -94,6 +97,7 @@ class Reconciliation:
             "site_name": self.site_name,
             "day": self.day.isoformat(),
             "counts": self.counts(),
+            "rule_set_versions": [asdict(u) for u in self.rule_sets],
             "conflicts": [c.to_dict() for c in self.conflicts],
             **self.lists,
         }
@@ -111,6 +115,7 @@ _COUNT_LABELS = [
     ("no_show", "未到"),
     ("walk_in", "現場增加"),
 ]
+_RULE_SET_HEADER = ["規則版本 rule-set version", "報到 check-ins", "接種 vaccinations"]
 _CONFLICT_HEADER = ["衝突代碼 code", "身分證字號 ID", "姓名 name", "說明", "description"]
 
 
@@ -146,9 +151,13 @@ def _sheets(rec: Reconciliation) -> list[Sheet]:
     conflicts: list[list[Any]] = [
         [c.code, mask_id(c.id_number), c.name, c.message_zh, c.message_en] for c in rec.conflicts
     ]
+    versions: list[list[Any]] = [
+        [u.version or "（未記錄）", u.checkins, u.vaccinations] for u in rec.rule_sets
+    ]
     sheets: list[Sheet] = [
         (f"統計 {rec.day.isoformat()}", ["項目 item", "值 value"], counts),
         ("衝突 conflicts", _CONFLICT_HEADER, conflicts),
+        ("規則版本 rule sets", _RULE_SET_HEADER, versions),
     ]
     for key, title, columns in _LISTS:
         rows = [[item[f] for f, _ in columns] for item in rec.lists.get(key, [])]
@@ -167,7 +176,7 @@ def to_csv(rec: Reconciliation) -> bytes:
 
 
 def to_xlsx(rec: Reconciliation) -> bytes:
-    """Sheets: 統計 (counts), 衝突 (conflicts), and one per list of people."""
+    """Sheets: 統計 (counts), 衝突 (conflicts), 規則版本 (rule sets), one per list of people."""
     return xlsx_bytes(_sheets(rec))
 
 
@@ -301,6 +310,7 @@ def reconcile(conn: Connection, site: Site, day: date, rules: RuleSetRegistry) -
         day=day,
         conflicts=sorted(conflicts, key=lambda c: (c.code, c.id_number)),
         lists=_person_lists(state, behind, site.code, names),
+        rule_sets=state.rule_set_uses(site.code),
         **counts.as_dict(),
     )
 

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, delete, select, update
 from starlette.concurrency import run_in_threadpool
 
 from sync_server.core.security import hash_token, same_secret
+from sync_server.db.engine import reading
 from sync_server.db.tables import accounts, web_sessions
 from sync_server.errors import ServiceError
 from sync_server.services.accounts import Principal, Role, now_utc
@@ -104,7 +105,7 @@ def load_session(engine: Engine, secret: str, idle: timedelta) -> WebSession | N
     digest = hash_token(secret)
     now = now_utc()
     # Read first; write only when the session is to be touched (once a minute) or ended.
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         row = conn.execute(
             select(web_sessions, accounts)
             .join(accounts, accounts.c.id == web_sessions.c.account_id)

@@ -144,3 +144,41 @@ def test_scanning_the_ticket_opens_that_person(gui: GuiDesk) -> None:
     current = doctor.current()
     assert current is not None and current.id_number == pid(2)
     assert "不在" not in doctor.message_label.text()
+
+
+def test_a_person_checked_in_at_two_desks_is_one_entry_and_the_duplicate_is_voided(
+    gui: GuiDesk, qtbot
+) -> None:
+    """Issue 13, defect 6: "a site manager can void a duplicate check-in with a reason (a
+    CORRECTION event, which today nothing ever writes)" — from the doctor's screen."""
+    from datetime import UTC, datetime
+
+    from vaccination.events import Event
+
+    doctor = _doctor_with(gui, 1, 2)
+    svc = gui.service
+    elsewhere = Event.new(  # desk B checked the same person in while both were offline
+        site=svc.site,
+        desk="B",
+        seq=1,
+        at=datetime.now(UTC),
+        kind=EventKind.CHECKIN,
+        payload={"day": svc.day.isoformat(), "id_number": pid(1), "queue_number": "B001"},
+    )
+    gui.desk.store.apply_remote_events([elsewhere])
+    doctor.refresh()
+    assert [e.id_number for e in doctor.entries] == [pid(1), pid(2)]  # one entry each
+    doctor.table.selectRow(0)
+    assert doctor.void_button.isVisible() and "B001" in doctor.void_button.text()
+    doctor.void_button.click()
+    dialog = doctor.void_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert "B001" in dialog.findChild(type(doctor.person_label)).text()
+    dialog.set_reason("兩個櫃台離線時重複報到")
+    dialog.accept()
+    (void,) = [e for e in gui.desk.store.outbox.pending(1000) if e.kind is EventKind.CORRECTION]
+    assert void.payload.target == elsewhere.event_id  # type: ignore[attr-defined]
+    assert void.payload.reason == "兩個櫃台離線時重複報到"  # type: ignore[attr-defined]
+    assert "已作廢 B001" in doctor.message_label.text()
+    doctor.table.selectRow(0)
+    assert not doctor.void_button.isVisible()  # nothing left to void

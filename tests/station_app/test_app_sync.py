@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from store_fixtures import DAY, SITE, pid
 
 from station_app.app import Desk
 from station_app.settings import DeskSettings, save_settings
+from vaccination.rules import DEFAULT_RULES_DIR
 
 pytestmark = pytest.mark.gui
 SITE_CODE = "TN01"
@@ -102,3 +104,30 @@ def test_without_a_server_sync_is_not_started(qtbot, tmp_path: Path, closing: li
     closing.append(desk)
     assert desk.sync is None
     qtbot.waitUntil(lambda: "未設定" in desk.window.sync_label.text(), timeout=10_000)
+
+
+def test_status_bar_shows_the_rule_set_version_the_bureau_published_for_today(
+    qtbot, tmp_path: Path, closing: list[Desk]
+) -> None:  # type: ignore[no-untyped-def]
+    body = json.loads((DEFAULT_RULES_DIR / "covid19_2023.json").read_text(encoding="utf-8"))
+    body |= {"version": "2026.11", "effective_from": DAY.isoformat()}
+    server = ThreadServer(f"sqlite:///{tmp_path / 'server.db'}").start()
+    token_file = tmp_path / "desk_A.token"
+    try:
+        admin = Admin(server.url)
+        admin.site(SITE_CODE, SITE)
+        token_file.write_text(admin.desk(SITE_CODE, "A") + "\n", encoding="utf-8")
+        r = admin.call("POST", "/api/v1/rule-sets", content=json.dumps(body).encode())
+        assert r.status_code == 201, r.text
+        settings = DeskSettings(
+            site=SITE, desk="A", server_url=server.url, desk_token_file=str(token_file)
+        )
+        desk = _desk(tmp_path, settings)
+        closing.append(desk)
+        label = desk.window.rules_label
+        qtbot.waitUntil(lambda: "規則 covid19" in label.text(), timeout=20_000)
+        qtbot.waitUntil(lambda: "規則 covid19 2026.11、" in label.text(), timeout=30_000)
+        assert "規則可能不是最新" not in label.text()
+        assert desk.service.assess(pid(1)).rule_set_version == "2026.11"
+    finally:
+        server.stop()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import closing
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +16,14 @@ from store_fixtures import DAY, SITE, open_store
 
 from printing.print_queue import PrintQueue
 from printing.printers import JOB_TICKET
+from station_app.desk_rules import desk_rules, take_published
 from station_app.store import Store, lookups
 from station_app.store.engine import make_engine
 from station_app.store.migrate import alembic_config, head_revision
 from station_app.store.tables import metadata
 from station_app.sync_state import SyncBook
-from vaccination.wire import EventResult
+from vaccination.rules import DEFAULT_RULES_DIR, load_rule_sets
+from vaccination.wire import EventResult, PublishedRuleSet
 
 # What desks before revision 0002 ran on their store file (sync_state.py and print_queue.py).
 OLD_DESK_DDL = """
@@ -173,3 +177,47 @@ def test_counters_count_bookings_and_vaccinations_from_indexes_only(tmp_path: Pa
     assert "COVERING INDEX ix_bookings_site_day_cancelled_id_number" in plan
     assert "SEARCH vaccinations USING INDEX ix_vaccinations_site_day" in plan
     assert "SCAN bookings" not in plan and "SCAN vaccinations" not in plan
+
+
+def test_a_desk_file_of_revision_0004_upgrades_and_keeps_downloaded_rule_sets(
+    tmp_path: Path,
+) -> None:
+    """Revision 0006: the rule sets a desk downloads from the bureau live in its store."""
+    path = tmp_path / "desk.db"
+    engine = make_engine(path)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0004")
+    engine.dispose()
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("INSERT INTO sync_client_state VALUES ('cursor:http://bureau', '9')")
+    store = Store.open(path)
+    assert store.schema_revision() == head_revision()
+    with store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    assert SyncBook(store).cursor("http://bureau") == 9
+    bundled = load_rule_sets()
+    body = json.loads((DEFAULT_RULES_DIR / "covid19_2023.json").read_text(encoding="utf-8"))
+    body |= {"version": "2026.11", "effective_from": "2026-11-24"}
+    published = PublishedRuleSet(
+        id=1,
+        rule_set_id="covid19",
+        version="2026.11",
+        effective_from=date(2026, 11, 24),
+        disease="covid19",
+        name_zh="COVID-19 疫苗",
+        published_by="bureau",
+        published_at=datetime(2026, 11, 23, 8, 0, tzinfo=UTC),
+        body=body,
+    )
+    got = take_published(store, bundled, [published], "http://bureau")
+    assert got.added == ("covid19 2026.11",) and got.refused == ()
+    store.close()
+    # Reopened (a desk restarted offline): the downloaded version is in force from its day.
+    store = Store.open(path)
+    rules = desk_rules(store, bundled)
+    store.close()
+    assert rules.for_disease("covid19", date(2026, 11, 23)).version == "2023.05.2"
+    assert rules.for_disease("covid19", date(2026, 11, 24)).version == "2026.11"
+    # The very same tables and indexes as a desk that started at the newest revision.
+    open_store(tmp_path, "new.db").close()
+    assert schema(path) == schema(tmp_path / "new.db")

@@ -11,6 +11,7 @@ from live_server import Admin
 from store_fixtures import DAY, OTHER_SITE, SITE, clock_at, rules
 
 from station_app.checkin_service import CheckinService
+from station_app.desk_rules import desk_rules
 from station_app.store import Store
 from station_app.sync_client import SyncClient
 from vaccination.ids import make_national_id
@@ -89,10 +90,14 @@ def make_desk(
     day: date = DAY,
     **client_kw: Any,
 ) -> Desk:
-    """A desk of `site` working on `day` (its clock at 09:05 that day)."""
+    """A desk of `site` on `day` (09:05 there), judging with the bundled rule sets and the
+    versions its store downloaded; new downloads reach its service as a running desk's do."""
     store = Store.open(tmp_path / f"desk_{letter}_{site_slug(site)}_{day}.db")
-    service = CheckinService(store, rules(), site, letter, day, clock_at(9, 5, day))
-    client_kw.setdefault("product_codes", frozenset(p.code for p in rules().products()))
+    in_use = desk_rules(store, rules())
+    service = CheckinService(store, in_use, site, letter, day, clock_at(9, 5, day))
+    client_kw.setdefault("product_codes", frozenset(p.code for p in in_use.products()))
+    client_kw.setdefault("bundled_rules", rules())
+    client_kw.setdefault("on_rules", service.use_rules)
     client = SyncClient(store, url, token, interval=0.05, **client_kw)
     return Desk(store, service, client)
 

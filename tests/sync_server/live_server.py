@@ -132,15 +132,21 @@ class ProcessServer:
             self._proc.wait(10)
             self._proc = None
 
+    def terminate_and_wait(self, timeout: float) -> int | None:
+        """SIGTERM, as systemd stops it: the exit code, or None when it had to be killed."""
+        if self._proc is None:
+            return None
+        proc, self._proc = self._proc, None
+        proc.terminate()
+        try:
+            return proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+            return None
+
     def stop(self) -> None:
-        if self._proc is not None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(10)
-            self._proc = None
+        self.terminate_and_wait(10)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ once (retries); the state every desk and the server derive must not depend on ei
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -153,6 +153,20 @@ def test_the_latest_decision_is_the_one_in_force_whichever_arrives_first() -> No
     first, second = _decision(b, c2, 7, approved=True), _decision(b, c2, 7, approved=False)
     (state,) = project_site_day([second, c2, first]).checkins
     assert state.decision_code == "not_approved"
+
+
+def test_decisions_written_in_different_time_zones_are_ordered_by_their_instant() -> None:
+    # Desk A's clock writes Taipei time (+08:00), desk B's UTC: 09:40+08:00 is 01:40 UTC,
+    # earlier than B's 01:50 UTC although its wall-clock text is "later".
+    a, b = DeskLog("A"), DeskLog("B")
+    checkin = a.check_in(PEOPLE[0], 0)
+    taipei = timezone(timedelta(hours=8))
+    refused = _decision(a, checkin, 40, approved=False)
+    refused = refused.model_copy(update={"at": refused.at.astimezone(taipei)})
+    approved = _decision(b, checkin, 50, approved=True)
+    for order in ([checkin, refused, approved], [approved, refused, checkin]):
+        (state,) = project_site_day(order).checkins
+        assert state.decision_code == "approved"
 
 
 def test_undo_is_matched_by_checkin_id_even_before_the_checkin_arrives() -> None:

@@ -10,6 +10,7 @@ from sync_server.api.deps import AdminDep, EngineDep, PrincipalDep, SettingsDep
 from sync_server.api.params import AccountIdPath
 from sync_server.api.responses import errors
 from sync_server.api.schemas import AccountIn, AccountOut, DeskIn, MeOut, RenewOut, SiteIn, SiteOut
+from sync_server.db.engine import reading
 from sync_server.services import accounts as svc
 from sync_server.services.accounts import BUREAU_ROLES, Role
 
@@ -38,7 +39,7 @@ def me(who: PrincipalDep, engine: EngineDep) -> MeOut:
     """Who the token belongs to."""
     site = None
     if who.site_id is not None:
-        with engine.connect() as conn:
+        with reading(engine) as conn:
             site = svc.site_by_id(conn, who.site_id).code
     return MeOut(name=who.name, role=who.role, site=site, desk=who.desk, expires_at=who.expires_at)
 
@@ -54,7 +55,7 @@ def create_site(body: SiteIn, _: AdminDep, engine: EngineDep) -> SiteOut:
 @router.get("/sites", response_model=list[SiteOut], responses=_READ)
 def list_sites(who: PrincipalDep, engine: EngineDep) -> list[SiteOut]:
     """Every site for the bureau; the caller's own site for the others."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         found = svc.list_sites(conn)
     if who.role not in BUREAU_ROLES:
         found = [s for s in found if s.id == who.site_id]

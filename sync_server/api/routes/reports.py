@@ -11,6 +11,7 @@ from sync_server.api.deps import AdminDep, BureauDep, EngineDep, ReaderDep, Rule
 from sync_server.api.params import DayPath
 from sync_server.api.responses import CSV, SITE_ERRORS, XLSX, files
 from sync_server.api.schemas import DeliveryIn
+from sync_server.db.engine import reading
 from sync_server.services import exports, reconcile
 from sync_server.services.accounts import now_utc
 
@@ -47,7 +48,7 @@ def reconciliation(
     format: Format = Format.JSON,
 ) -> Response | dict[str, Any]:
     """Counts and conflicts of the site's day as JSON, CSV or XLSX."""
-    with engine.begin() as conn:
+    with reading(engine) as conn:
         rec = reconcile.reconcile(conn, site, day, rules)
     if format is Format.CSV:
         return _file(reconcile.to_csv(rec), CSV_UTF8, f"reconciliation_{site.code}_{day}.csv")
@@ -63,7 +64,7 @@ def reconciliation(
 )
 def niis(day: DayPath, _: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep) -> Response:
     """The NIIS upload file (CSV) of the site's day."""
-    with engine.begin() as conn:
+    with reading(engine) as conn:
         data = exports.niis_csv(conn, site, day, rules)
     return _file(data, CSV_UTF8, f"niis_{site.code}_{day}.csv")
 
@@ -77,7 +78,7 @@ def stock(
     day: DayPath, _: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep
 ) -> Response:
     """The stock report per lot (CSV) of the site's day."""
-    with engine.begin() as conn:
+    with reading(engine) as conn:
         data = exports.stock_csv(conn, site, day, rules)
     return _file(data, CSV_UTF8, f"stock_{site.code}_{day}.csv")
 

@@ -10,13 +10,14 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi import APIRouter, Query, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from sync_server.api.deps import (
     AdminDep,
     EngineDep,
     PrincipalDep,
+    ProductCodesDep,
     RosterWriterDep,
     RulesDep,
     SettingsDep,
@@ -33,6 +34,7 @@ from sync_server.api.schemas import (
     RosterSummaryOut,
 )
 from sync_server.core.config import Settings
+from sync_server.db.engine import reading
 from sync_server.errors import bad_request
 from sync_server.services import rosters as svc
 from sync_server.services.pull import elsewhere_history
@@ -167,20 +169,19 @@ def download_days(
     site: SiteDep,
     engine: EngineDep,
     rules: RulesDep,
-    request: Request,
+    products: ProductCodesDep,
     __: ProtocolDep,
     days: Annotated[int, Query(ge=1, le=svc.MAX_DOWNLOAD_DAYS)] = 1,
 ) -> RosterDays:
     """The site's bookings of `days` days from `from` (a desk's coming days), the cursor,
     and what other sites know of these people up to it (their doses of the rule sets'
     look-back before `from` too)."""
-    with engine.begin() as conn:
+    with reading(engine) as conn:
         entries, cursor = svc.download_days(conn, site, start, days)
         people = svc.booked_people(site, start, days)
         elsewhere = elsewhere_history(
-            conn, site, people, start, rules.history_days(), cursor,
-            request.app.state.product_codes,
-        )  # fmt: skip
+            conn, site, people, start, rules.history_days(), cursor, products
+        )
     return RosterDays.model_validate(
         {
             "site": site.code,

@@ -11,8 +11,17 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic_core import from_json
 from starlette.concurrency import run_in_threadpool
 
-from sync_server.api.deps import DeskDep, EngineDep, PrincipalDep, SettingsDep, SiteDep
+from sync_server.api.deps import (
+    DeskDep,
+    EngineDep,
+    PrincipalDep,
+    ProductCodesDep,
+    RulesDep,
+    SettingsDep,
+    SiteDep,
+)
 from sync_server.api.protocol import ProtocolDep
+from sync_server.db.engine import reading
 from sync_server.errors import ServiceError, bad_request
 from sync_server.services.ingest import push_events
 from sync_server.services.pull import pull
@@ -84,6 +93,7 @@ async def push(
     engine: EngineDep,
     settings: SettingsDep,
     _: ProtocolDep,
+    products: ProductCodesDep,
 ) -> Response:
     """Store a batch of this desk's events, in seq order; each is judged on its own.
 
@@ -92,7 +102,6 @@ async def push(
     held with no gap below.
     """
     body = await request.body()
-    products: frozenset[str] = request.app.state.product_codes
 
     def work() -> PushReply:
         # Parsing runs here too, off the event loop, which stays free to turn pushes away.
@@ -106,20 +115,18 @@ async def push(
 
 @router.get("/events", response_model=PullPage)
 def pull_events(
-    request: Request,
     who: PrincipalDep,
     site: SiteDep,
     engine: EngineDep,
     settings: SettingsDep,
     _: ProtocolDep,
+    products: ProductCodesDep,
+    rules: RulesDep,
     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
     own: Annotated[bool, Query(description="include this desk's own events")] = False,
 ) -> PullPage:
     """The site's log after `after`: roster changes and the other desks' events."""
     size = min(limit or settings.pull_page_size, settings.pull_page_size)
-    with engine.connect() as conn:
-        return pull(
-            conn, who, site, after, size, request.app.state.product_codes, own,
-            request.app.state.rules.history_days(),
-        )  # fmt: skip
+    with reading(engine) as conn:
+        return pull(conn, who, site, after, size, products, own, rules.history_days())

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 
 from sync_server.api.deps import AdminDep, BureauDep, EngineDep, SettingsDep
+from sync_server.db.engine import reading
 from sync_server.services import accounts as svc
 from sync_server.services import audit, passwords
 from sync_server.services.accounts import Role
@@ -25,7 +26,7 @@ PERSON_ROLES = [Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.SITE_MANAGER]
 @router.get("/accounts")
 def accounts_page(request: Request, _: BureauDep, engine: EngineDep) -> Response:
     """Every account that is not a desk."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         people = svc.list_accounts(conn, desks=False)
         sites = svc.list_sites(conn)
     return render(

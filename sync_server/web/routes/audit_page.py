@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Request, Response
 
 from sync_server.api.deps import BureauDep, EngineDep
+from sync_server.api.params import IsoDate
+from sync_server.db.engine import reading
 from sync_server.services import audit
 from sync_server.web.pages import PageRoute, render
 
@@ -20,11 +20,11 @@ def audit_page(
     engine: EngineDep,
     action: str = "",
     actor: str = "",
-    day: date | None = None,
+    day: IsoDate | None = None,
 ) -> Response:
     """List and filter the audit log; say whether the hash chain is intact."""
     where = audit.AuditFilter(action=action, actor=actor.strip(), day=day)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         found = audit.entries(conn, where)
         actions = audit.actions(conn)
         check = audit.verify(conn)

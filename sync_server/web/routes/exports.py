@@ -15,6 +15,8 @@ from fastapi import APIRouter, Form, Request, Response
 from sqlalchemy import Connection, Engine
 
 from sync_server.api.deps import AdminDep, BureauDep, EngineDep, ReaderDep, RulesDep, SiteDep
+from sync_server.api.params import IsoDate
+from sync_server.db.engine import reading
 from sync_server.errors import not_found
 from sync_server.services import audit, exports, reconcile
 from sync_server.services.accounts import Principal, Site, now_utc
@@ -27,10 +29,10 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 @router.get("/exports")
 def exports_page(
-    request: Request, who: ReaderDep, engine: EngineDep, code: str = "", day: date | None = None
+    request: Request, who: ReaderDep, engine: EngineDep, code: str = "", day: IsoDate | None = None
 ) -> Response:
     """Choose a site and a day; the files of that day."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         sites = visible_sites(conn, who)
     chosen = next((s for s in sites if s.code == code), sites[0] if sites else None)
     return render(
@@ -40,7 +42,12 @@ def exports_page(
 
 @router.get("/sites/{code}/exports/niis/{day}.csv")
 def niis(
-    request: Request, day: date, who: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep
+    request: Request,
+    day: IsoDate,
+    who: BureauDep,
+    site: SiteDep,
+    engine: EngineDep,
+    rules: RulesDep,
 ) -> Response:
     """The NIIS upload file of the day (personal data: logged)."""
     return _day_file(request, who, engine, site, day, "niis", exports.niis_csv, rules)
@@ -48,7 +55,12 @@ def niis(
 
 @router.get("/sites/{code}/exports/stock/{day}.csv")
 def stock_file(
-    request: Request, day: date, who: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep
+    request: Request,
+    day: IsoDate,
+    who: BureauDep,
+    site: SiteDep,
+    engine: EngineDep,
+    rules: RulesDep,
 ) -> Response:
     """The stock report per lot of the day."""
     return _day_file(request, who, engine, site, day, "stock", exports.stock_csv, rules)
@@ -59,13 +71,13 @@ def _day_file(
     who: Principal,
     engine: Engine,
     site: Site,
-    day: date,
+    day: IsoDate,
     kind: str,
     make: Callable[[Connection, Site, date, RuleSetRegistry], bytes],
     rules: RuleSetRegistry,
 ) -> Response:
     """One of a site day's CSV files, downloaded and logged."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         data = make(conn, site, day, rules)
     return logged_download(
         request, who, engine, f"{kind}_{site.code}_{day}.csv", data, target=f"{site.code} {day}"
@@ -75,7 +87,7 @@ def _day_file(
 @router.get("/sites/{code}/exports/reconciliation/{day}.{fmt}")
 def reconciliation(
     request: Request,
-    day: date,
+    day: IsoDate,
     fmt: str,
     who: ReaderDep,
     site: SiteDep,
@@ -85,7 +97,7 @@ def reconciliation(
     """The day's counts and conflicts as CSV or XLSX."""
     if fmt not in ("csv", "xlsx"):
         raise not_found("此格式", "this format")
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rec = reconcile.reconcile(conn, site, day, rules)
     data = reconcile.to_xlsx(rec) if fmt == "xlsx" else reconcile.to_csv(rec)
     name = f"reconciliation_{site.code}_{day}.{fmt}"
@@ -99,11 +111,11 @@ def stock_page(
     engine: EngineDep,
     rules: RulesDep,
     code: str = "",
-    day: date | None = None,
+    day: IsoDate | None = None,
 ) -> Response:
     """Per lot and site: vials in stock and used on the day, and the deliveries recorded."""
     day = day or date.today()
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         sites = visible_sites(conn, who)
         chosen = next((s for s in sites if s.code == code), sites[0] if sites else None)
         every = [(s, row) for s in sites for row in exports.stock_rows(conn, s, day, rules)]

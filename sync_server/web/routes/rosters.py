@@ -23,7 +23,9 @@ from sync_server.api.deps import (
     SettingsDep,
     SiteDep,
 )
+from sync_server.api.params import IsoDate
 from sync_server.api.routes.rosters import read_upload_file
+from sync_server.db.engine import reading
 from sync_server.errors import bad_request, not_found
 from sync_server.services import audit
 from sync_server.services import rosters as svc
@@ -47,7 +49,7 @@ def booking_ref(site: Site, day: date, id_number: str, product: str) -> str:
 
 
 def _entries(engine: EngineDep, site: Site, day: date) -> list[dict[str, Any]]:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         entries, _ = svc.download(conn, site, day)
     for e in entries:
         e["ref"] = booking_ref(site, day, e["id_number"], e["product"])
@@ -57,13 +59,13 @@ def _entries(engine: EngineDep, site: Site, day: date) -> list[dict[str, Any]]:
 @router.get("/rosters")
 def rosters_start(request: Request, who: ReaderDep, engine: EngineDep) -> Response:
     """Choose a site and a day."""
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         sites = visible_sites(conn, who)
     return render(request, "rosters_start.html", nav="rosters", sites=sites)
 
 
 @router.get("/rosters/open")
-def rosters_open(code: str, day: date, _: ReaderDep) -> Response:
+def rosters_open(code: str, day: IsoDate, _: ReaderDep) -> Response:
     """The chooser's answer: the roster page of that site and day."""
     return see_other(f"/sites/{code}/rosters/{day.isoformat()}")
 
@@ -92,7 +94,7 @@ def _roster_page(
 
 @router.get("/sites/{code}/rosters/{day}")
 def roster_page(
-    request: Request, day: date, _: ReaderDep, site: SiteDep, engine: EngineDep, rules: RulesDep
+    request: Request, day: IsoDate, _: ReaderDep, site: SiteDep, engine: EngineDep, rules: RulesDep
 ) -> Response:
     """The site's bookings of the day (IDs masked), and the forms that change them."""
     return _roster_page(request, site, day, engine, rules)
@@ -101,7 +103,7 @@ def roster_page(
 @router.post("/sites/{code}/rosters/{day}")
 async def upload(
     request: Request,
-    day: date,
+    day: IsoDate,
     who: RosterWriterDep,
     site: SiteDep,
     engine: EngineDep,
@@ -140,7 +142,7 @@ async def upload(
 @router.post("/sites/{code}/rosters/{day}/cancel")
 def cancel(
     request: Request,
-    day: date,
+    day: IsoDate,
     who: RosterWriterDep,
     site: SiteDep,
     engine: EngineDep,
@@ -165,7 +167,7 @@ def cancel(
 @router.post("/sites/{code}/rosters/{day}/add")
 def add_person(
     request: Request,
-    day: date,
+    day: IsoDate,
     who: RosterWriterDep,
     site: SiteDep,
     engine: EngineDep,
@@ -217,7 +219,7 @@ def add_person(
 
 @router.get("/sites/{code}/rosters/{day}/notices.csv")
 def notices(
-    request: Request, day: date, who: ReaderDep, site: SiteDep, engine: EngineDep
+    request: Request, day: IsoDate, who: ReaderDep, site: SiteDep, engine: EngineDep
 ) -> Response:
     """匯出通知單: the day's people with slot and place, for phoning or mailing (logged)."""
     entries = _entries(engine, site, day)

@@ -13,6 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 
 from sync_server.api.deps import EngineDep, ReaderDep, RulesDep, SiteDep
+from sync_server.api.params import IsoDate
+from sync_server.db.engine import reading
 from sync_server.errors import bad_request, not_found
 from sync_server.services import audit, reconcile
 from sync_server.services.accounts import Site
@@ -31,7 +33,7 @@ def _page(
     rules: RuleSetRegistry,
     revealed: dict[int, str] | None = None,
 ) -> Response:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rec = reconcile.reconcile(conn, site, day, rules)
     return render(
         request,
@@ -47,7 +49,7 @@ def _page(
 
 @router.get("/sites/{code}/days/{day}")
 def site_day(
-    request: Request, day: date, _: ReaderDep, site: SiteDep, engine: EngineDep, rules: RulesDep
+    request: Request, day: IsoDate, _: ReaderDep, site: SiteDep, engine: EngineDep, rules: RulesDep
 ) -> Response:
     """Counts and conflicts of the site's day."""
     return _page(request, engine, site, day, rules)
@@ -56,7 +58,7 @@ def site_day(
 @router.post("/sites/{code}/days/{day}/reveal")
 def reveal(
     request: Request,
-    day: date,
+    day: IsoDate,
     who: ReaderDep,
     site: SiteDep,
     engine: EngineDep,
@@ -69,7 +71,7 @@ def reveal(
         raise bad_request(
             "reason_needed", "請寫明查看完整身分證字號的原因", "give a reason to see the full ID"
         )
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rec = reconcile.reconcile(conn, site, day, rules)
     if conflict >= len(rec.conflicts):
         raise not_found("此衝突", "conflict")

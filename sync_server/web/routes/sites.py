@@ -1,5 +1,7 @@
 """Sites and desks: add a site, enrol a desk (token shown once, with a QR code), revoke, re-enrol.
 
+The page also lists the rule set versions the bureau published (the desks download them).
+
 The QR code holds what a desk's settings need, as JSON: `{"server", "site", "desk",
 "token"}`. It is drawn on the server as an inline SVG (no external resource) and the
 page is sent with `Cache-Control: no-store`, so the token is not kept by the browser.
@@ -17,9 +19,10 @@ from fastapi import APIRouter, Form, Request, Response
 from markupsafe import Markup
 
 from sync_server.api.deps import AdminDep, BureauDep, EngineDep, SettingsDep
+from sync_server.db.engine import reading
 from sync_server.errors import forbidden
 from sync_server.services import accounts as svc
-from sync_server.services import audit
+from sync_server.services import audit, rule_sets
 from sync_server.services.accounts import NewAccount, Role
 from sync_server.web.pages import PageRoute, actor, render, see_other
 
@@ -38,10 +41,20 @@ def enrolment_qr(payload: str) -> Markup:
 def _sites_page(
     request: Request, engine: EngineDep, status: int = 200, **extra: object
 ) -> Response:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         sites = svc.list_sites(conn)
         desks = svc.list_accounts(conn, desks=True)
-    return render(request, "sites.html", status, nav="sites", sites=sites, desks=desks, **extra)
+        published = rule_sets.listing(conn)
+    return render(
+        request,
+        "sites.html",
+        status,
+        nav="sites",
+        sites=sites,
+        desks=desks,
+        rule_sets=published,
+        **extra,
+    )
 
 
 @router.get("/sites")
@@ -101,7 +114,7 @@ def enrol_desk(
 
 
 def _desk(engine: EngineDep, account_id: int) -> svc.AccountInfo:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         info = svc.account_by_id(conn, account_id)
     if info.role is not Role.DESK:
         raise forbidden()

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import Engine
 
 from sync_server.api.deps import EngineDep, ReaderDep
+from sync_server.api.params import IsoDate
+from sync_server.db.engine import reading
 from sync_server.errors import bad_request
 from sync_server.services import statistics
 from sync_server.services.accounts import Principal
@@ -35,7 +37,7 @@ def _counts(
 ) -> tuple[date, date, list[statistics.CountRow]]:
     """The checked range and the daily counts of the sites the caller may see."""
     first, last = _range(start, end)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return first, last, statistics.daily_counts(conn, visible_sites(conn, who), first, last)
 
 
@@ -44,8 +46,8 @@ def statistics_page(
     request: Request,
     who: ReaderDep,
     engine: EngineDep,
-    start: date | None = None,
-    end: date | None = None,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
 ) -> Response:
     """Counts as a table, and per day and per age band as bars."""
     start, end, rows = _counts(engine, who, start, end)
@@ -76,8 +78,8 @@ def statistics_csv(
     request: Request,
     who: ReaderDep,
     engine: EngineDep,
-    start: date | None = None,
-    end: date | None = None,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
 ) -> Response:
     """The same counts as a CSV download (logged)."""
     start, end, rows = _counts(engine, who, start, end)

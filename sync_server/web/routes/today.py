@@ -10,6 +10,8 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import Connection, select
 
 from sync_server.api.deps import EngineDep, ReaderDep, RulesDep
+from sync_server.api.params import IsoDate
+from sync_server.db.engine import reading
 from sync_server.db.tables import desk_progress
 from sync_server.services import reconcile
 from sync_server.services.accounts import BUREAU_ROLES, Principal, Site, list_sites, now_utc
@@ -85,22 +87,22 @@ def today(
     who: ReaderDep,
     engine: EngineDep,
     rules: RulesDep,
-    day: date | None = None,
+    day: IsoDate | None = None,
     every: Annotated[int, Query(ge=2, le=600)] = REFRESH_SECONDS,
 ) -> Response:
     """The Today page; it refreshes its table every `every` seconds."""
     day = day or date.today()
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = site_rows(conn, who, day, rules)
     return render(request, "today.html", nav="today", day=day, rows=rows, refresh=every)
 
 
 @router.get("/today/table")
 def today_table(
-    request: Request, who: ReaderDep, engine: EngineDep, rules: RulesDep, day: date | None = None
+    request: Request, who: ReaderDep, engine: EngineDep, rules: RulesDep, day: IsoDate | None = None
 ) -> Response:
     """The table alone, what the page fetches every few seconds."""
     day = day or date.today()
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = site_rows(conn, who, day, rules)
     return render(request, "today_table.html", day=day, rows=rows)

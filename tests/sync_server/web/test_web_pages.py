@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from sync_server.db.tables import audit_log, desk_progress, sites, web_sessions
 from sync_server.services.accounts import Role, now_utc
 from sync_server.services.statistics import age_band
 from vaccination.ids import mask_id
+from vaccination.rules import DEFAULT_RULES_DIR
 
 DAY = "2026-12-02"
 ROSTER = f"/sites/{SITE_A}/rosters/{DAY}"
@@ -146,6 +148,22 @@ def test_statistics_refuses_a_range_over_a_year(shared_bureau: Bureau) -> None:
     assert r.status_code == 422
 
 
+def test_a_day_in_a_page_address_is_an_iso_date_only(shared_bureau: Bureau) -> None:
+    """`0` or `20261123` in an address was read as Unix time (a page of 1970); now every
+    page refuses a day that is not written YYYY-MM-DD, with a page that says which field."""
+    staff = sign_in(shared_bureau.url, "staff")
+    for path in (
+        f"/sites/{SITE_A}/days/0",
+        f"/sites/{SITE_A}/rosters/20261123",
+        "/statistics?start=0",
+        "/?day=1700000000",
+    ):
+        r = staff.get(path)
+        assert r.status_code == 422, path
+        assert "欄位不正確" in r.text and "1970" not in r.text, path
+    assert staff.get(f"/sites/{SITE_A}/days/{DESK_DAY}").status_code == 200
+
+
 def test_english_is_selectable(shared_bureau: Bureau) -> None:
     staff = sign_in(shared_bureau.url, "staff")
     home = staff.get("/")
@@ -229,3 +247,15 @@ def test_an_administrator_changes_a_role(shared_bureau: Bureau) -> None:
     assert after.get("/sites").status_code == 403  # a site manager now
     assert after.get(f"/sites/{SITE_A}/days/{DAY}").status_code == 200
     assert _audit(shared_bureau, "account_role")[0]["role"] == "site_manager"
+
+
+def test_the_sites_page_lists_the_published_rule_set_versions(bureau: Bureau) -> None:
+    staff = sign_in(bureau.url, "staff")
+    assert "尚未發布" in staff.get("/sites").text
+    body = json.loads((DEFAULT_RULES_DIR / "covid19_2023.json").read_text(encoding="utf-8"))
+    body |= {"version": "2026.11", "effective_from": "2026-12-03"}
+    r = bureau.admin.call("POST", "/api/v1/rule-sets", content=json.dumps(body).encode())
+    assert r.status_code == 201, r.text
+    page = staff.get("/sites").text
+    table = page[page.index('id="rule_sets"') :]
+    assert "<td>covid19</td><td>2026.11</td><td>2026-12-03</td>" in table
