@@ -178,7 +178,7 @@ def build_desk(
     desk = Desk(store, service, rules, window, wedge, settings, start_scanners(settings, window))
     from station_app.sync_bridge import SyncBridge, start_sync
 
-    sync = start_sync(store, settings, rules, window, session.book, bundled)
+    sync = start_sync(store, settings, rules, window, session.book, bundled, clock)
     window.attach_sync(sync)
     if isinstance(sync, SyncBridge):
         desk.sync = sync

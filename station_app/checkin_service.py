@@ -34,15 +34,22 @@ from station_app.store.lookups import TAIPEI
 from station_app.store.outbox import LOCAL, next_event_seq, next_queue_number
 from station_app.store.state import apply_events
 from station_app.store.tables import audit_log, bookings, checkins, lots, vaccinations
-from vaccination.assessment import AssessmentInput, assess
+from vaccination.assessment import AssessmentInput, assess, site_key
 from vaccination.event_payloads import VOID_CHECKIN
-from vaccination.events import Event, EventKind, VaccinationEvent
+from vaccination.events import (
+    Event,
+    EventKind,
+    VaccinationEvent,
+    VialDiscardedEvent,
+    VialOpenedEvent,
+)
 from vaccination.ids import check_id_on_record, mask_id
 from vaccination.models import Assessment, Booking, IdKind, Person
 from vaccination.projection import SiteDayFold, SiteDayState, interval_checker
 from vaccination.redact import mask_ids_in_text
 from vaccination.rules import Product, RuleSetLookupError, RuleSetRegistry, VialSizeError
 from vaccination.staff import DeskAction
+from vaccination.vials import DoseDrawn, OpenVial, VialDay, vial_day
 
 if TYPE_CHECKING:  # the roster reader loads at the first import, not at start-up
     from vaccination.roster_import import ImportReport
@@ -718,6 +725,7 @@ class CheckinService:
         """The vaccine lots opened or used today at the site."""
         with self.store.read() as conn:
             rows = lookups.lot_rows(conn, self.site, self.day)
+        thrown = self._vial_day().thrown_away
         out = []
         for product, lot, opened, given, declared in rows:
             try:
@@ -726,7 +734,8 @@ class CheckinService:
                 per_vial = declared or 1
             except VialSizeError:
                 per_vial = declared or 1  # stored by an older rule set: the lot says so
-            out.append(LotUsage(product, lot, opened, per_vial, given))
+            lost = thrown.get((product, lot), 0)
+            out.append(LotUsage(product, lot, opened, per_vial, given, lost))
         return out
 
     def open_vial(self, product: str, lot: str, doses_per_vial: int | None = None) -> None:
@@ -912,6 +921,68 @@ class CheckinService:
             site=shot.site,
             next_dose_from=next_from,
         )
+
+    # -- open vials, other sites ----------------------------------------------------------
+
+    def _hours_after_opening(self, code: str) -> float | None:
+        try:
+            return self.rules.for_product(code, self.day).product(code).hours_after_opening
+        except RuleSetLookupError:
+            return None
+
+    def open_vials(self) -> list[OpenVial]:
+        """The site's vials still open today (not empty, not discarded), soonest to expire
+        first, each with the time it expires (the rule set's hours after opening)."""
+        return self._vial_day().open
+
+    def _vial_day(self) -> VialDay:
+        here = site_key(self.site)
+        with self.store.read() as conn:
+            vial_events = lookups.vial_events(conn, self.day)
+            drawn = [
+                DoseDrawn(product, lot, datetime.fromisoformat(at))
+                for product, lot, at in lookups.doses_drawn(conn, self.site, self.day)
+            ]
+        ours = [e for e in vial_events if site_key(e.site) == here]
+        return vial_day(
+            [e for e in ours if isinstance(e, VialOpenedEvent)],
+            [e for e in ours if isinstance(e, VialDiscardedEvent)],
+            drawn,
+            self._hours_after_opening,
+        )
+
+    def discard_vial(self, vial_id: str, reason: str) -> None:
+        """丟棄: throw an open vial away (expired, broken) with the reason; writes an event."""
+        reason = reason.strip()
+        if not reason:
+            raise DeskActionError("請填寫丟棄原因。", "Give the reason for discarding.")
+        vial = next((v for v in self.open_vials() if v.vial_id == vial_id), None)
+        if vial is None:
+            raise DeskActionError(
+                "這瓶疫苗已用完或已丟棄。", "That vial is used up or already discarded."
+            )
+        payload = {
+            "day": self.day.isoformat(),
+            "product": vial.product,
+            "lot": vial.lot,
+            "reason": reason,
+            "vial": vial.vial_id,
+        }
+        now = self._now()
+        with self.store.write() as conn:
+            self._emit(conn, EventKind.VIAL_DISCARDED, payload, now)
+
+    def other_sites_age(self) -> timedelta | None:
+        """How long ago the server's log was last read through: the age of what this desk
+        knows of other sites (None: never)."""
+        from station_app.sync_state import SyncBook
+
+        at = SyncBook(self.store).pulled_at()
+        return None if at is None else self._now() - at
+
+    def now(self) -> datetime:
+        """The desk's clock (aware)."""
+        return self._now()
 
     def observations(self, minutes: int) -> list[Observation]:
         """People vaccinated today still in observation, with the time each may leave."""

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from vaccination.models import Assessment, DoseRecord, IdKind, Person
 from vaccination.staff import DeskAction
+from vaccination.vials import OpenVial
 
 if TYPE_CHECKING:
     from vaccination.rules import RuleSetRegistry
@@ -100,11 +101,13 @@ class LotUsage:
     vials_opened: int
     doses_per_vial: int
     doses_given: int
+    doses_thrown_away: int = 0  # left in vials discarded (丟棄)
 
     @property
     def doses_left_in_open_vials(self) -> int:
-        """Doses still to draw from the vials already opened."""
-        return max(0, self.vials_opened * self.doses_per_vial - self.doses_given)
+        """Doses still to draw from the vials already opened (and not thrown away)."""
+        held = self.vials_opened * self.doses_per_vial
+        return max(0, held - self.doses_given - self.doses_thrown_away)
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +268,22 @@ class DeskService(Protocol):
 
     def approve_and_record(self, checkin_id: str, lot: str) -> RecordCard:
         """同意 (when not yet approved) and record the booked dose from an open vial of `lot`."""
+        ...
+
+    def open_vials(self) -> list[OpenVial]:
+        """The site's vials still open today, soonest to expire first."""
+        ...
+
+    def discard_vial(self, vial_id: str, reason: str) -> None:
+        """丟棄: throw an open vial away with the reason (writes a VIAL_DISCARDED event)."""
+        ...
+
+    def other_sites_age(self) -> timedelta | None:
+        """The age of this desk's knowledge of other sites (None: never downloaded)."""
+        ...
+
+    def now(self) -> datetime:
+        """The desk's clock (aware)."""
         ...
 
     def observations(self, minutes: int) -> list[Observation]:

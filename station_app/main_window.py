@@ -13,6 +13,7 @@ person's name), and Enter clicks a focused button as Space does.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ from station_app.settings import DeskSettings, save_settings
 from station_app.sign_in import IdleGuard, SignInDialog, member_label
 from station_app.sounds import SoundPlayer
 from station_app.staff import DeskSession
+from station_app.sync_state import STALE_AFTER
 from station_app.ticket_hook import TicketHook
 from station_app.views.after_paint import PaintFirstBackground
 from station_app.views.checkin import CheckinView
@@ -50,6 +52,7 @@ from station_app.views.manager import ManagerView
 from station_app.views.person_card import card_style
 from station_app.wedge_filter import WedgeFilter
 from vaccination.rules import RuleSetRegistry
+from vaccination.vials import OpenVial
 from vaccination.wire import StaffMember
 
 # The window's type sizes: full size, and compact for screens under 760 px of window
@@ -238,7 +241,9 @@ class MainWindow(QMainWindow):
         )
         self.manager_view = ManagerView(service, background=self.background)
         self.manager_view.observation_minutes = self.settings.observation_minutes
-        self.lots_view = LotsView(service, rules)
+        self.lots_view = LotsView(
+            service, rules, warning_minutes=self.settings.vial_warning_minutes
+        )
         self.tabs = QTabWidget()
         self.tabs.addTab(self.checkin_view, self.tr("報到 F1"))
         self.tabs.addTab(self.doctor_view, self.tr("醫師 F2"))
@@ -253,10 +258,19 @@ class MainWindow(QMainWindow):
         self.scanner_label = QLabel()
         self.printer_label = QLabel(self.tickets.state_text())
         self.sync_label = QLabel()
+        self.vial_label = QLabel()  # an open vial about to expire, or expired
+        self.vial_label.setObjectName("vialWarning")
+        self.vial_label.hide()
         self.rules_label = QLabel()
         self.rules_label.setObjectName("rulesLabel")
         bar = self.statusBar()
-        for w in (self.scanner_label, self.printer_label, self.rules_label, self.sync_label):
+        for w in (
+            self.vial_label,
+            self.scanner_label,
+            self.printer_label,
+            self.rules_label,
+            self.sync_label,
+        ):
             bar.addPermanentWidget(w)
         self.dropped_button = QPushButton()
         self.dropped_button.setFlat(True)
@@ -300,6 +314,7 @@ class MainWindow(QMainWindow):
 
         for view in (self.checkin_view, self.doctor_view, self.manager_view, self.lots_view):
             view.changed.connect(self.on_changed)
+        self.lots_view.changed.connect(self.check_vials)  # a vial opened or thrown away
         self.tabs.currentChanged.connect(self._view_shown)
         if wedge is not None:
             wedge.scanned.connect(self.handle_scan)
@@ -308,8 +323,13 @@ class MainWindow(QMainWindow):
         self._poll.setInterval(5000)
         self._poll.timeout.connect(self.refresh_status)
         self._poll.start()
+        self._vial_poll = QTimer(self)
+        self._vial_poll.setInterval(30_000)
+        self._vial_poll.timeout.connect(self.check_vials)
+        self._vial_poll.start()
         self.refresh_counters()
         self.refresh_status()
+        self.check_vials()
         # Enter on a focused button clicks it, as Space does (outside dialogs a
         # QPushButton ignores Enter unless it is an auto-default button).
         for button in self.findChildren(QPushButton):
@@ -524,6 +544,24 @@ class MainWindow(QMainWindow):
         else:
             # Counting the outbox is a query: off the GUI thread like the counters.
             self.background.submit("sync_state", self.sync_state, self.sync_label.setText)
+        if self.settings.server_url:
+            self.background.submit(
+                "other_sites", self.service.other_sites_age, self._other_sites_known
+            )
+
+    def check_vials(self) -> None:
+        """Read the open vials off the GUI thread; warn of the one about to expire."""
+        self.background.submit("open_vials", self.service.open_vials, self._vials_checked)
+
+    def _vials_checked(self, vials: list[OpenVial]) -> None:
+        text = self.lots_view.warning_text(vials)
+        self.vial_label.setText(text or "")
+        self.vial_label.setVisible(text is not None)
+        if self.tabs.currentWidget() is self.lots_view:
+            self.lots_view.refresh()  # read now: `vials` may predate a vial opened meanwhile
+
+    def _other_sites_known(self, age: timedelta | None) -> None:
+        self.checkin_view.card.show_other_sites_age(age, STALE_AFTER)
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)
@@ -539,6 +577,7 @@ class MainWindow(QMainWindow):
         self.checkin_view.auto_checkin = chosen.auto_checkin
         self.doctor_view.observation_minutes = chosen.observation_minutes
         self.manager_view.observation_minutes = chosen.observation_minutes
+        self.lots_view.warning_minutes = chosen.vial_warning_minutes
         if self.wedge is not None:
             self.wedge.enabled = chosen.wedge_enabled
             self.wedge.set_timing(
@@ -548,6 +587,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: object) -> None:
         self._poll.stop()
+        self._vial_poll.stop()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.desk_keys)

@@ -40,6 +40,9 @@ class DeskSettings:
     observation_minutes: int = _spec(
         30, "接種後留觀時間（分鐘）", "observation time after the dose (minutes)"
     )
+    vial_warning_minutes: int = _spec(
+        30, "開瓶疫苗到期前提醒（分鐘）", "warn before an open vial expires (minutes)"
+    )
     wedge_enabled: bool = _spec(True, "使用 USB 鍵盤式掃描器", "USB keyboard-wedge scanner")
     wedge_max_gap_ms: float = _spec(30.0, "掃描器字元最大間隔（毫秒）", "scanner max key gap (ms)")
     wedge_min_length: int = _spec(6, "掃描條碼最短長度", "shortest scanned code")
@@ -96,6 +99,8 @@ class DeskSettings:
             fixed = replace(fixed, lock_idle_minutes=5)
         if not 5 <= self.observation_minutes <= 120:
             fixed = replace(fixed, observation_minutes=30)
+        if not 5 <= self.vial_warning_minutes <= 120:
+            fixed = replace(fixed, vial_warning_minutes=30)
         if not 1 <= self.wedge_min_length <= 64:
             fixed = replace(fixed, wedge_min_length=6)
         return fixed

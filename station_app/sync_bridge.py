@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,9 +78,10 @@ class SyncBridge(QObject):
         bundled_rules: RuleSetRegistry | None = None,
         parent: QObject | None = None,
         staff: StaffBook | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__(parent)
-        from station_app.sync_client import SyncClient
+        from station_app.sync_client import SyncClient, utc_now
 
         self.last_status: SyncStatus | None = None
         self._status.connect(self._show)
@@ -94,6 +96,7 @@ class SyncBridge(QObject):
             bundled_rules=bundled_rules,
             on_rules=self.rules_changed.emit,  # queued to the GUI thread
             rules_interval=RULES_INTERVAL,
+            clock=clock or utc_now,
         )
 
     def _show(self, status: SyncStatus) -> None:
@@ -118,13 +121,17 @@ def start_sync(
     parent: QObject | None = None,
     staff: StaffBook | None = None,
     bundled_rules: RuleSetRegistry | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> SyncBridge | str | None:
-    """The running SyncBridge, or a zh/en text saying why sync is off (None: not configured)."""
+    """The running SyncBridge, or a zh/en text saying why sync is off (None: not configured).
+
+    `clock`: the desk's, so the age of what it knows of other sites is told on one clock.
+    """
     if not settings.server_url:
         return None
     try:
         codes = frozenset(p.code for p in rules.products())
-        bridge = SyncBridge(store, settings, codes, bundled_rules, parent, staff)
+        bridge = SyncBridge(store, settings, codes, bundled_rules, parent, staff, clock)
     except SyncSetupError as exc:
         log.warning("sync not started: %s", exc.message_en)
         return pick(f"同步：{exc.message_zh}", f"Sync: {exc.message_en}")

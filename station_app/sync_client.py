@@ -175,6 +175,11 @@ def entry_from_wire(entry: RosterEntry) -> PulledEntry:
     )
 
 
+def utc_now() -> datetime:
+    """The sync client's default clock (aware UTC)."""
+    return datetime.now(UTC)
+
+
 def _cancelled_key(change: RosterCancel) -> str:
     return booking_key_of(change.id_number, change.site, change.slot_start.date(), change.product)
 
@@ -222,6 +227,7 @@ class SyncClient:
         on_status: Callable[[SyncStatus], None] | None = None,
         rng: random.Random | None = None,
         transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], datetime] = utc_now,
         staff: StaffBook | None = None,
         staff_every: float = 60.0,
         bundled_rules: RuleSetRegistry | None = None,
@@ -242,6 +248,7 @@ class SyncClient:
         self.on_status = on_status
         self.book = SyncBook(store)
         self._rng = rng or random.Random()
+        self._clock = clock
         verify: ssl.SSLContext | bool = (
             ssl.create_default_context(cafile=str(ca_bundle)) if ca_bundle else True
         )
@@ -283,7 +290,7 @@ class SyncClient:
             log.exception("cannot count waiting events")
             waiting, rejected = self.status.waiting, self.status.rejected
             set_aside = self.status.set_aside
-        last = datetime.now(UTC) if state is SyncState.ONLINE else self.status.last_success
+        last = self._clock() if state is SyncState.ONLINE else self.status.last_success
         self.status = SyncStatus(
             state, max(0, waiting), zh, en, last, rejected, set_aside, self.refused_rules
         )
@@ -361,8 +368,12 @@ class SyncClient:
             entries = [entry_from_wire(e) for e in roster.entries]
             if entries:
                 self.store.import_entries(entries)
+            # Other sites' facts about these people (their earlier doses too): after the
+            # people, so each dose joins its person's history.
+            self._apply_elsewhere(self._parsed(roster.elsewhere, SyncReport()), SyncReport())
             if self.book.cursor(self.server_url) is None:
                 self.book.set_cursor(self.server_url, roster.cursor)
+            self.book.set_pulled_at(self._clock())
             self._download_rule_sets()
             return len(entries)
 
@@ -454,29 +465,23 @@ class SyncClient:
                 f"{API}/sites/{site}/events",
                 params={"after": cursor, "limit": 1000, "own": own},
             )
-            events: list[Event] = []
-            elsewhere: list[Event] = []  # other sites' facts about people on this roster
+            events: list[PulledEvent] = []
+            elsewhere: list[PulledEvent] = []  # other sites' facts about people on this roster
             for entry in page.entries:
                 if isinstance(entry, PulledEvent):
-                    try:
-                        event = parse_event(entry.event, self.product_codes)
-                    except EventError as exc:
-                        self._set_aside(entry.log_id, entry.event, str(exc), report)
-                        continue
-                    (elsewhere if entry.other_site else events).append(event)
+                    (elsewhere if entry.other_site else events).append(entry)
                     continue
                 # A roster change: apply the events before it first, keeping log order.
-                self._apply_events(events, report)
+                self._apply_events(self._parsed(events, report), report)
                 events = []
                 self._apply_roster_change(entry, report)
-            self._apply_events(events, report)
-            if elsewhere:
-                report.pulled_events += len(elsewhere)
-                report.applied_events += self.store.apply_remote_events(elsewhere, own_site=False)
+            self._apply_events(self._parsed(events, report), report)
+            self._apply_elsewhere(self._parsed(elsewhere, report), report)
             cursor = page.cursor
             self.book.set_cursor(self.server_url, cursor)
             report.cursor = cursor
             if not page.more:
+                self.book.set_pulled_at(self._clock())
                 return
 
     def _set_aside(self, log_id: int, raw: dict[str, Any], reason: str, report: SyncReport) -> None:
@@ -485,10 +490,26 @@ class SyncClient:
         self.book.set_aside(self.server_url, log_id, raw, reason)
         report.set_aside += 1
 
+    def _parsed(self, entries: list[PulledEvent], report: SyncReport) -> list[Event]:
+        """The events of pulled entries; one that does not parse is set aside."""
+        out: list[Event] = []
+        for entry in entries:
+            try:
+                out.append(parse_event(entry.event, self.product_codes))
+            except EventError as exc:
+                self._set_aside(entry.log_id, entry.event, str(exc), report)
+        return out
+
     def _apply_events(self, events: list[Event], report: SyncReport) -> None:
         if events:
             report.pulled_events += len(events)
             report.applied_events += self.store.apply_remote_events(events)
+
+    def _apply_elsewhere(self, events: list[Event], report: SyncReport) -> None:
+        """Other sites' events: facts about people here, not moving this site's numbers."""
+        if events:
+            report.pulled_events += len(events)
+            report.applied_events += self.store.apply_remote_events(events, own_site=False)
 
     def _apply_roster_change(self, entry: PulledRosterChange, report: SyncReport) -> None:
         try:

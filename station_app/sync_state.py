@@ -1,5 +1,8 @@
 """The sync client's own bookkeeping inside the desk store: the pull cursor and rejected events.
 
+It also keeps when the server's log was last read through, so a desk that is offline
+(or restarted offline) can say how old its knowledge of other sites is.
+
 Its tables (`sync_client_state`, `sync_client_rejections`) are declared with the rest of
 the store's schema and made by its migrations. Rejected events stay in the outbox as they
 are (the truth of what happened at the desk) but are no longer offered to the server, so
@@ -11,8 +14,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -26,6 +29,11 @@ from vaccination.wire import EventResult
 
 if TYPE_CHECKING:
     from station_app.store import Store
+
+_PULLED_AT = "pulled_at"
+# Older than this, the desk's knowledge of other sites is said on the person card (an
+# online desk pulls every few seconds).
+STALE_AFTER: Final = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,15 @@ class SyncBook:
     def set_cursor(self, server: str, cursor: int) -> None:
         """Remember how far the log of this server has been applied."""
         self.put(f"cursor:{server}", str(cursor))
+
+    def pulled_at(self) -> datetime | None:
+        """When the desk last heard the server's log through (its knowledge of other sites)."""
+        value = self.get(_PULLED_AT)
+        return datetime.fromisoformat(value) if value is not None else None
+
+    def set_pulled_at(self, at: datetime) -> None:
+        """Remember that the log was read through at `at` (aware)."""
+        self.put(_PULLED_AT, at.isoformat())
 
     def rejected_ids(self) -> set[str]:
         """Events the server refused for good."""

@@ -225,6 +225,11 @@ class VialOpenedPayload(VialPayload):
 
 
 class VialDiscardedPayload(VialPayload):
-    """報廢: a vial thrown away (broken, expired after its hours ...)."""
+    """報廢 / 丟棄: a vial thrown away (broken, expired after its hours ...).
+
+    `vial`: the VIAL_OPENED event of the vial thrown away (None: a vial never opened, or
+    written by a desk older than this field).
+    """
 
     reason: Annotated[Reason, Field(min_length=1)]
+    vial: EventRef | None = None

@@ -13,6 +13,7 @@ A broken file raises `RuleSetError` naming the file and the field, e.g.
 from __future__ import annotations
 
 import json
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -663,6 +664,21 @@ class RuleSetRegistry:
             if e.rule_set.disease == disease and e.rule_set.effective_from <= on:
                 return e.rule_set
         raise RuleSetLookupError(f"no rule set for {disease!r} is in force on {on.isoformat()}")
+
+    def history_days(self) -> int:
+        """The longest look-back of any rule, in days: what a desk must know of earlier doses.
+
+        The minimum intervals between doses, the wait after another vaccine and the hours
+        after a recent dose (rounded up to days), over every loaded version. A dose given
+        elsewhere earlier than this changes no assessment's interval or wait.
+        """
+        days = [0]
+        for e in self._entries:
+            rs, general = e.rule_set, e.rule_set.general
+            days += [r.min_days for r in rs.intervals]
+            days.append(general.other_vaccine_days or 0)
+            days.append(math.ceil((general.recent_dose_hours or 0) / 24))
+        return max(days)
 
     def versions(self, rule_set_id: str) -> list[RuleSet]:
         """All versions of one rule set, newest first."""

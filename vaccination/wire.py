@@ -149,6 +149,11 @@ class RosterDays(_Reply):
     days: int
     cursor: int = Field(description="pull from here to get later changes")
     entries: list[RosterEntry]
+    elsewhere: list[PulledEvent] = Field(
+        default=[],
+        description="other sites' events about these people up to the cursor: those of the"
+        " days downloaded, and the doses of the rule sets' look-back before them",
+    )
 
 
 class PulledEvent(_Reply):
@@ -173,7 +178,11 @@ PullEntry = Annotated[PulledEvent | PulledRosterChange, Field(discriminator="typ
 
 
 class PullPage(_Reply):
-    """A page of the site's log after a cursor."""
+    """A page of the site's log after a cursor.
+
+    After the log's entries may come other sites' earlier events about the people the
+    page adds to the roster (`other_site`, log ids at or below the request's cursor).
+    """
 
     protocol: int = PROTOCOL
     entries: list[PullEntry]

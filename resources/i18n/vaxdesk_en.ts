@@ -499,12 +499,92 @@
         <translation>Doses left in open vials</translation>
     </message>
     <message>
+        <source>櫃台</source>
+        <translation>Desk</translation>
+    </message>
+    <message>
+        <source>開瓶時間</source>
+        <translation>Opened</translation>
+    </message>
+    <message>
+        <source>到期時間</source>
+        <translation>Expires</translation>
+    </message>
+    <message>
+        <source>剩餘劑數</source>
+        <translation>Doses left</translation>
+    </message>
+    <message>
+        <source>剩餘時間</source>
+        <translation>Time left</translation>
+    </message>
+    <message>
         <source>批號，例如 AZ1234-CDC</source>
         <translation>Lot number, e.g. AZ1234-CDC</translation>
     </message>
     <message>
         <source>開一瓶</source>
         <translation>Open a vial</translation>
+    </message>
+    <message>
+        <source>丟棄選取的瓶</source>
+        <translation>Discard the chosen vial</translation>
+    </message>
+    <message>
+        <source>開瓶中的疫苗</source>
+        <translation>Open vials</translation>
+    </message>
+    <message>
+        <source>已過期，請丟棄</source>
+        <translation>Expired, discard it</translation>
+    </message>
+    <message>
+        <source>無時限</source>
+        <translation>No limit</translation>
+    </message>
+    <message>
+        <source>{h} 小時 {m} 分</source>
+        <translation>{h} h {m} min</translation>
+    </message>
+    <message>
+        <source>請先在開瓶中的疫苗選一瓶</source>
+        <translation>Choose a vial among the open vials first</translation>
+    </message>
+    <message>
+        <source>開瓶逾 {h} 小時</source>
+        <translation>Open longer than {h} hours</translation>
+    </message>
+    <message>
+        <source>丟棄疫苗</source>
+        <translation>Discard a vial</translation>
+    </message>
+    <message>
+        <source>丟棄 {product} 批號 {lot}（{time} 開瓶，剩 {n} 劑）。請說明原因：</source>
+        <translation>Discard {product} lot {lot} (opened {time}, {n} doses left). Give the reason:</translation>
+    </message>
+    <message>
+        <source>瓶身破損</source>
+        <translation>Vial broken</translation>
+    </message>
+    <message>
+        <source>疑似污染</source>
+        <translation>Possibly contaminated</translation>
+    </message>
+    <message>
+        <source>未依規定保存</source>
+        <translation>Not stored as required</translation>
+    </message>
+    <message>
+        <source>已丟棄 {product} 批號 {lot} 一瓶（{reason}）</source>
+        <translation>Discarded a vial of {product} lot {lot} ({reason})</translation>
+    </message>
+    <message>
+        <source>{product} 批號 {lot} 開瓶已過期，請丟棄（F4）</source>
+        <translation>{product} lot {lot}: an open vial has expired, discard it (F4)</translation>
+    </message>
+    <message>
+        <source>注意：{product} 批號 {lot} 開瓶 {n} 分鐘後到期</source>
+        <translation>Note: an open vial of {product} lot {lot} expires in {n} minutes</translation>
     </message>
     <message>
         <source>批號 {lot} 已開一瓶</source>
@@ -766,6 +846,26 @@
     <message>
         <source>檢查碼不符：請對照證件逐碼核對（最常見是某一碼打錯）</source>
         <translation>Checksum mismatch: compare each character with the card (usually one is mistyped)</translation>
+    </message>
+    <message>
+        <source>{n} 分鐘前</source>
+        <translation>{n} minutes ago</translation>
+    </message>
+    <message>
+        <source>{n} 小時前</source>
+        <translation>{n} hours ago</translation>
+    </message>
+    <message>
+        <source>{n} 天前</source>
+        <translation>{n} days ago</translation>
+    </message>
+    <message>
+        <source>尚未下載</source>
+        <translation>never downloaded</translation>
+    </message>
+    <message>
+        <source>其他站資料：{age}</source>
+        <translation>Other sites&apos; facts: {age}</translation>
     </message>
     <message>
         <source>已報到過（{desk} 櫃台 {time}），報到號碼</source>

@@ -594,3 +594,24 @@ def vaccinated_on(conn: Connection, id_number: str, day: date) -> bool:
         )
     ).first()
     return found is not None
+
+
+_VIAL_KINDS: Final = ("vial_opened", "vial_discarded")
+
+
+def vial_events(conn: Connection, day: date) -> list[Event]:
+    """The vials opened and discarded on the day (every site's this desk knows of)."""
+    rows = conn.execute(
+        select(events).where(and_(events.c.day == day.isoformat(), events.c.kind.in_(_VIAL_KINDS)))
+    )
+    return [row_to_event(r) for r in rows]
+
+
+def doses_drawn(conn: Connection, site: str, day: date) -> list[tuple[str, str, str]]:
+    """(product, lot, ISO instant) of every dose given at the site on the day."""
+    rows = conn.execute(
+        select(vaccinations.c.product, vaccinations.c.lot, vaccinations.c.at).where(
+            and_(vaccinations.c.site == site, vaccinations.c.day == day)
+        )
+    )
+    return [(r.product, r.lot, r.at) for r in rows]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
@@ -173,6 +173,11 @@ class PersonCard(QFrame):
         self.flags_box = QVBoxLayout()
         outer.addLayout(self.flags_box)
         self._flag_rows: list[FlagRow] = []
+        # How old the desk's knowledge of other sites is, when it is not fresh (offline).
+        self.other_sites_label = QLabel()
+        self.other_sites_label.setObjectName("otherSitesAge")
+        self.other_sites_label.hide()
+        outer.addWidget(self.other_sites_label)
         outer.addStretch(1)
         self.severity = "idle"
         self.person_id: str | None = None
@@ -255,6 +260,31 @@ class PersonCard(QFrame):
         if swap is not None:
             return self.tr("檢查碼不符：第 {a}、{b} 碼可能前後對調").format(a=swap[0], b=swap[1])
         return self.tr("檢查碼不符：請對照證件逐碼核對（最常見是某一碼打錯）")
+
+    def _age_words(self, age: timedelta) -> str:
+        minutes = max(0, int(age.total_seconds() // 60))
+        if minutes < 60:
+            return self.tr("{n} 分鐘前").format(n=minutes)
+        if minutes < 48 * 60:
+            return self.tr("{n} 小時前").format(n=minutes // 60)
+        return self.tr("{n} 天前").format(n=minutes // (24 * 60))
+
+    def show_other_sites_age(self, age: timedelta | None, stale_after: timedelta) -> None:
+        """Say how old the knowledge of other sites is (`age` None: never downloaded).
+
+        Nothing is said while it is fresher than `stale_after` (the desk is online).
+        """
+        if age is not None and age <= stale_after:
+            self.hide_other_sites_age()
+            return
+        words = self.tr("尚未下載") if age is None else self._age_words(age)
+        self.other_sites_label.setText(self.tr("其他站資料：{age}").format(age=words))
+        self.other_sites_label.show()
+
+    def hide_other_sites_age(self) -> None:
+        """No line about other sites (fresh, or a desk without a server)."""
+        self.other_sites_label.clear()
+        self.other_sites_label.hide()
 
     # -- states ---------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, update
 
 from sync_server.db.tables import log, roster_entries
 from sync_server.errors import bad_request
@@ -443,6 +443,20 @@ def cancel_entry(conn: Connection, site: Site, day: date, id_number: str, produc
     return site_cursor(conn, site.id)
 
 
+def _booked(site: Site, start: date, days: int) -> ColumnElement[bool]:
+    return and_(
+        roster_entries.c.site_id == site.id,
+        roster_entries.c.day >= start,
+        roster_entries.c.day < start + timedelta(days=days),
+        roster_entries.c.cancelled.is_(False),
+    )
+
+
+def booked_people(site: Site, start: date, days: int) -> Select[tuple[str]]:
+    """The ID numbers booked at the site in `days` days from `start` (a query)."""
+    return select(roster_entries.c.id_number).where(_booked(site, start, days))
+
+
 def download(conn: Connection, site: Site, day: date) -> tuple[list[dict[str, Any]], int]:
     """The site's bookings of `day` (not cancelled) and the cursor to pull from afterwards."""
     return download_days(conn, site, day, 1)
@@ -459,14 +473,7 @@ def download_days(
     cursor = day_cursor(conn, site.id, start)
     rows = conn.execute(
         select(roster_entries)
-        .where(
-            and_(
-                roster_entries.c.site_id == site.id,
-                roster_entries.c.day >= start,
-                roster_entries.c.day < start + timedelta(days=days),
-                roster_entries.c.cancelled.is_(False),
-            )
-        )
+        .where(_booked(site, start, days))
         .order_by(
             roster_entries.c.day,
             roster_entries.c.slot_start,

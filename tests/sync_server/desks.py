@@ -39,13 +39,15 @@ def pid(n: int) -> str:
     return make_national_id("A", 1 + n % 2, 2_000_000 + n)
 
 
-def roster_entry(n: int, *, product: str = "CoV_Moderna", dose: int = 1, **extra: Any) -> dict:
-    """The JSON the bureau posts to add one booking centrally."""
+def roster_entry(
+    n: int, *, product: str = "CoV_Moderna", dose: int = 1, day: date = DAY, **extra: Any
+) -> dict:
+    """The JSON the bureau posts to add one booking centrally (on `day`, 09:00)."""
     body = {
         "id_number": pid(n),
         "name": extra.pop("name", f"王小{n}"),
         "birth_date": "1980-05-01",
-        "slot_start": datetime.combine(DAY, time(9, 0)).isoformat(),
+        "slot_start": datetime.combine(day, time(9, 0)).isoformat(),
         "product": product,
         "dose": dose,
         "dose_label": f"第{dose}劑",
@@ -54,10 +56,14 @@ def roster_entry(n: int, *, product: str = "CoV_Moderna", dose: int = 1, **extra
     return body
 
 
-def seed_roster(admin: Admin, site: str, people: range, **extra: Any) -> None:
+def seed_roster(
+    admin: Admin, site: str, people: range | list[int], day: date = DAY, **extra: Any
+) -> None:
     for n in people:
         r = admin.call(
-            "POST", f"/api/v1/sites/{site}/rosters/{DAY}/entries", json=roster_entry(n, **extra)
+            "POST",
+            f"/api/v1/sites/{site}/rosters/{day}/entries",
+            json=roster_entry(n, day=day, **extra),
         )
         assert r.status_code == 201, r.text
 
@@ -89,7 +95,7 @@ def make_desk(
     """A desk of `site` on `day` (09:05 there unless `clock` says), judging with the bundled
     rule sets and the versions its store downloaded; new downloads reach its service as a
     running desk's do."""
-    store = Store.open(tmp_path / f"desk_{letter}_{site_slug(site)}.db")
+    store = Store.open(tmp_path / f"desk_{letter}_{site_slug(site)}_{day}.db")
     in_use = desk_rules(store, rules())
     service = CheckinService(store, in_use, site, letter, day, clock or clock_at(9, 5, day))
     client_kw.setdefault("product_codes", frozenset(p.code for p in in_use.products()))

@@ -17,6 +17,7 @@ from sync_server.api.deps import (
     AdminDep,
     EngineDep,
     PrincipalDep,
+    ProductCodesDep,
     RosterWriterDep,
     RulesDep,
     SettingsDep,
@@ -33,8 +34,10 @@ from sync_server.api.schemas import (
     RosterSummaryOut,
 )
 from sync_server.core.config import Settings
+from sync_server.db.engine import reading
 from sync_server.errors import bad_request
 from sync_server.services import rosters as svc
+from sync_server.services.pull import elsewhere_history
 from vaccination.models import Booking, DoseRecord, Person
 from vaccination.roster_files import RosterLimits
 from vaccination.roster_import import ImportReport
@@ -165,12 +168,27 @@ def download_days(
     _: PrincipalDep,
     site: SiteDep,
     engine: EngineDep,
+    rules: RulesDep,
+    products: ProductCodesDep,
     __: ProtocolDep,
     days: Annotated[int, Query(ge=1, le=svc.MAX_DOWNLOAD_DAYS)] = 1,
 ) -> RosterDays:
-    """The site's bookings of `days` days from `from` (a desk's coming days), and the cursor."""
-    with engine.begin() as conn:
+    """The site's bookings of `days` days from `from` (a desk's coming days), the cursor,
+    and what other sites know of these people up to it (their doses of the rule sets'
+    look-back before `from` too)."""
+    with reading(engine) as conn:
         entries, cursor = svc.download_days(conn, site, start, days)
+        people = svc.booked_people(site, start, days)
+        elsewhere = elsewhere_history(
+            conn, site, people, start, rules.history_days(), cursor, products
+        )
     return RosterDays.model_validate(
-        {"site": site.code, "from": start, "days": days, "cursor": cursor, "entries": entries}
+        {
+            "site": site.code,
+            "from": start,
+            "days": days,
+            "cursor": cursor,
+            "entries": entries,
+            "elsewhere": elsewhere,
+        }
     )

@@ -16,6 +16,7 @@ from sync_server.api.deps import (
     EngineDep,
     PrincipalDep,
     ProductCodesDep,
+    RulesDep,
     SettingsDep,
     SiteDep,
 )
@@ -120,6 +121,7 @@ def pull_events(
     settings: SettingsDep,
     _: ProtocolDep,
     products: ProductCodesDep,
+    rules: RulesDep,
     after: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
     own: Annotated[bool, Query(description="include this desk's own events")] = False,
@@ -127,4 +129,4 @@ def pull_events(
     """The site's log after `after`: roster changes and the other desks' events."""
     size = min(limit or settings.pull_page_size, settings.pull_page_size)
     with reading(engine) as conn:
-        return pull(conn, who, site, after, size, products, own)
+        return pull(conn, who, site, after, size, products, own, rules.history_days())
