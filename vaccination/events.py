@@ -215,6 +215,17 @@ def error_text(exc: ValidationError) -> tuple[str, str]:
     return field, f"{field}: {first['msg']}" if field else str(first["msg"])
 
 
+def parse_event_json(text: str | bytes, products: Collection[str] | None = None) -> Event:
+    """`parse_event` of an event's JSON text, decoded and validated in one pass (faster
+    than `json.loads` then `parse_event` where many stored events are read at once)."""
+    context = {"products": products} if products is not None else None
+    try:
+        return _EVENT.validate_json(text, context=context)
+    except ValidationError as exc:
+        field, message = error_text(exc)
+        raise EventError(message, field) from None
+
+
 def parse_event(data: object, products: Collection[str] | None = None) -> Event:
     """The one parser of events; `products` (codes of the rule sets) checks product fields."""
     if not isinstance(data, dict):

@@ -22,7 +22,8 @@ from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, or_, select
+from pydantic_core import to_json
+from sqlalchemy import ColumnElement, Connection, Select, Text, and_, cast, or_, select
 
 from sync_server.db.tables import log, roster_entries
 from sync_server.services.accounts import Principal, Site
@@ -43,6 +44,31 @@ def event_wire(row: Any) -> dict[str, Any]:
         "kind": row.kind,
         "payload": row.payload,
     }
+
+
+def event_json(row: Any) -> bytes:
+    """An event log row as its wire JSON text; `row.payload_text` is the payload column
+    read as text (`event_text_columns`), not decoded."""
+    head = to_json(
+        {
+            "event_id": row.event_id,
+            "site": row.site_label,
+            "desk": row.desk,
+            "seq": int(row.seq),
+            "at": row.at,
+            "kind": row.kind,
+        }
+    )
+    return b'%s,"payload":%s}' % (head[:-1], row.payload_text.encode())
+
+
+def event_text_columns() -> list[ColumnElement[Any]]:
+    """The log columns `event_json` reads, the payload as JSON text straight from the
+    database (not decoded into Python and encoded again)."""
+    c = log.c
+    text = cast(c.payload, Text).label("payload_text")
+    return [c.log_id, c.site_id, c.event_id, c.site_label, c.desk, c.seq, c.at, c.kind,
+            c.id_number, text]  # fmt: skip
 
 
 def log_entry(

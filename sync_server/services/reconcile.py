@@ -20,9 +20,9 @@ from sqlalchemy import Connection, and_, select
 
 from sync_server.db.tables import log, roster_entries, sites
 from sync_server.services.accounts import Site
-from sync_server.services.pull import event_wire
+from sync_server.services.pull import event_json, event_text_columns
 from sync_server.services.spreadsheets import csv_bytes, xlsx_bytes
-from vaccination.events import Event, EventError, EventKind, VaccinationEvent, parse_event
+from vaccination.events import Event, EventError, EventKind, VaccinationEvent, parse_event_json
 from vaccination.ids import mask_id
 from vaccination.models import DoseRecord
 from vaccination.projection import (
@@ -216,7 +216,7 @@ def _log_events(
     filed: dict[str, str] = {}
     for row in rows:
         try:
-            event = parse_event(event_wire(row))
+            event = parse_event_json(event_json(row))
         except EventError as exc:
             log_.warning("log entry %s is not a valid event, not counted: %s", row.log_id, exc)
             continue
@@ -270,13 +270,15 @@ def reconcile(conn: Connection, site: Site, day: date, rules: RuleSetRegistry) -
         )
     ).all()
     here_rows = conn.execute(
-        select(log).where(and_(log.c.site_id == site.id, log.c.day == day, log.c.entry == "event"))
+        select(*event_text_columns()).where(
+            and_(log.c.site_id == site.id, log.c.day == day, log.c.entry == "event")
+        )
     ).all()
     people = sorted({r.id_number for r in here_rows if r.id_number})
     elsewhere: list[Any] = []
     for start in range(0, len(people), 500):
         elsewhere += conn.execute(
-            select(log).where(
+            select(*event_text_columns()).where(
                 and_(
                     log.c.day == day,
                     log.c.id_number.in_(people[start : start + 500]),
