@@ -124,7 +124,11 @@ def stock_rows(conn: Connection, site: Site, day: date, rules: RuleSetRegistry) 
     doses: dict[tuple[date, str, str], int] = defaultdict(int)
     opened: dict[tuple[date, str, str], int] = defaultdict(int)
     reported: dict[tuple[date, str, str, str], int] = {}
-    kinds = (EventKind.VACCINATION.value, EventKind.VIAL_OPENED.value)
+    kinds = (
+        EventKind.VACCINATION.value,
+        EventKind.VIAL_OPENED.value,
+        EventKind.VIAL_DISCARDED.value,
+    )
     for v in conn.execute(
         select(log.c.day, log.c.desk, log.c.kind, log.c.payload).where(
             and_(log.c.site_id == site.id, log.c.day <= day, log.c.kind.in_(kinds))
@@ -133,6 +137,10 @@ def stock_rows(conn: Connection, site: Site, day: date, rules: RuleSetRegistry) 
         key = (v.day, str(v.payload["product"]), str(v.payload["lot"]).strip())
         if v.kind == EventKind.VIAL_OPENED.value:
             opened[key] += 1
+            continue
+        if v.kind == EventKind.VIAL_DISCARDED.value:
+            if v.payload.get("vial") is None:  # thrown away unopened: a vial used all the same
+                opened[key] += 1
             continue
         doses[key] += 1
         said = v.payload.get("vials_opened")

@@ -6,10 +6,12 @@ Real desk stores, services and sync clients against the real server on loopback
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
+import httpx
 from desks import DAY, OTHER_CODE, OTHER_SITE, SITE, SITE_CODE, make_desk, pid, seed_roster
-from live_server import Admin, ThreadServer
+from live_server import Admin, ThreadServer, auth
 from store_fixtures import rules
 
 from station_app.checkin_service import CheckinService, DeskActionError
@@ -192,10 +194,27 @@ def test_vials_opened_reach_the_bureau_and_its_stock_report_counts_them(
             desk.service.doctor_decision(cid, approved=True, reason=None)
             desk.service.record_vaccination(cid, "CoV_Moderna", "MOD9", 1)
         desk.client.sync_once()
+        # Desk B drops a vial of the lot before opening it: a vial used all the same.
+        dropped = {
+            "event_id": str(uuid.uuid4()),
+            "site": SITE,
+            "desk": "B",
+            "seq": 1,
+            "at": f"{DAY}T10:00:00+08:00",
+            "kind": "vial_discarded",
+            "payload": {"day": str(DAY), "product": "CoV_Moderna", "lot": "MOD9", "reason": "摔破"},
+        }
+        r = httpx.post(
+            f"{server.url}/api/v1/sites/{SITE_CODE}/events",
+            json={"events": [dropped]},
+            headers=auth(admin.desk(SITE_CODE, "B")),
+        )
+        assert r.json()["results"][0]["status"] == "stored", r.text
         r = admin.call("GET", f"/api/v1/sites/{SITE_CODE}/exports/stock/{DAY}")
         rows = [line.split(",") for line in r.content.decode("utf-8-sig").splitlines()]
         (lot,) = [row for row in rows if row[1] == "MOD9-CDC"]
-        assert lot[3] == "3"  # 消耗數量(瓶): the vials opened, not ceil(2 doses / 10)
+        # 消耗數量(瓶): the 3 vials opened and the one dropped unopened, not ceil(2 doses / 10)
+        assert lot[3] == "4"
     finally:
         desk.close()
 
