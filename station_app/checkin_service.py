@@ -210,6 +210,7 @@ class CheckinService:
             id_check=check,
             person=facts.person,
             bookings=facts.bookings,
+            cancelled_bookings=facts.cancelled_bookings,
             history=facts.history,
             infection_date=facts.infection_date,
             infection_onset_date=facts.infection_onset_date,

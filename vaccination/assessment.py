@@ -61,6 +61,7 @@ class AssessmentInput:
     id_check: IdCheck
     person: Person | None
     bookings: tuple[Booking, ...] = ()  # all of the person's bookings, any site or day
+    cancelled_bookings: tuple[Booking, ...] = ()  # bookings the bureau cancelled
     history: tuple[DoseRecord, ...] = ()  # doses already received, any disease
     infection_date: date | None = None  # confirmed infection (確診日)
     infection_onset_date: date | None = None  # onset of the infection (發病日), when known
@@ -262,11 +263,7 @@ class _Assessor:
             self.add("UNCHECKED_ID", id_masked=check.masked)
         self.check_day_events()
         if booking is None:
-            self.add(
-                "NOT_ON_ROSTER",
-                id_masked=check.masked,
-                reason="no_person" if inp.person is None else "no_booking",
-            )
+            self.refuse_without_booking(check.masked)
             return self.done(None)
         self.check_place_and_time(booking)
         rs = self.rule_set
@@ -279,6 +276,24 @@ class _Assessor:
         self.check_infection_and_other_vaccines(rs)
         self.check_duplicates(rs, booking)
         return self.done(booking)
+
+    def refuse_without_booking(self, id_masked: str) -> None:
+        """No booking: the one the bureau cancelled, if any, else not on the roster."""
+        cancelled = pick_booking(self.inp.cancelled_bookings, self.inp.site, self.inp.at)
+        if cancelled is not None:
+            self.add(
+                "BOOKING_CANCELLED",
+                id_masked=id_masked,
+                booked_site=cancelled.site,
+                booked_date=cancelled.slot_start.date().isoformat(),
+                booked_time=_hhmm(cancelled.slot_start),
+            )
+            return
+        self.add(
+            "NOT_ON_ROSTER",
+            id_masked=id_masked,
+            reason="no_person" if self.inp.person is None else "no_booking",
+        )
 
     def check_day_events(self) -> None:
         today = self.today

@@ -67,6 +67,13 @@ CATALOGUE: Final[dict[str, FlagSpec]] = {
             "No person or no booking with this ID number in the roster.",
         ),
         _spec(
+            "BOOKING_CANCELLED",
+            B,
+            "{id_masked} 的預約（{booked_site} {booked_date} {booked_time}）已取消。",
+            "The booking of {id_masked} ({booked_site} {booked_date} {booked_time}) was cancelled.",
+            "The person's only booking was cancelled (by the bureau or at the person's request).",
+        ),
+        _spec(
             "WRONG_DATE",
             B,
             "預約日期是 {booked_date} {booked_time}，不是今天（{today}）。",

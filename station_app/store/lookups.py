@@ -61,6 +61,7 @@ class PersonFacts:
 
     person: Person | None
     bookings: tuple[Booking, ...]
+    cancelled_bookings: tuple[Booking, ...]
     history: tuple[DoseRecord, ...]
     infection_date: date | None
     infection_onset_date: date | None
@@ -96,10 +97,8 @@ _SITE: Final[BindParameter[str]] = bindparam("site")
 # One round trip each: the person, their bookings and dose history, and today's events
 # (check-ins, doctor refusals, vaccinations) as one UNION ALL, usually empty.
 Q_PERSON: Final = select(people).where(people.c.id_number == _ID)
-Q_BOOKINGS: Final = (
-    select(bookings)
-    .where(and_(bookings.c.id_number == _ID, bookings.c.cancelled.is_(False)))
-    .order_by(bookings.c.slot_start)
+Q_BOOKINGS: Final = (  # cancelled ones too: they explain a refusal
+    select(bookings).where(bookings.c.id_number == _ID).order_by(bookings.c.slot_start)
 )
 Q_HISTORY: Final = (
     select(
@@ -213,25 +212,26 @@ def person_facts(conn: Connection, id_number: str, day: date) -> PersonFacts:
     params = {"id_number": id_number, "day": day.isoformat()}
     found = _P_PERSON.rows(conn, params)
     prow = found[0] if found else None
-    bookings_of: tuple[Booking, ...] = ()
+    bookings_of: list[Booking] = []
+    cancelled: list[Booking] = []
     history: tuple[DoseRecord, ...] = ()
     person = None
     if prow is not None:
         person = Person(prow["id_number"], prow["name"], _day(prow["birth_date"]), prow["phone"])
-        bookings_of = tuple(
-            Booking(
-                id_number=r["id_number"],
-                site=r["site"],
-                slot_start=datetime.fromisoformat(r["slot_start"]),
-                product=r["product"],
-                dose=r["dose"],
-                slot_end=_instant_text(r["slot_end"]),
-                dose_label=r["dose_label"],
-                row_number=r["row_number"],
-                walk_in=bool(r["walk_in"]),
+        for r in _P_BOOKINGS.rows(conn, params):
+            (cancelled if r["cancelled"] else bookings_of).append(
+                Booking(
+                    id_number=r["id_number"],
+                    site=r["site"],
+                    slot_start=datetime.fromisoformat(r["slot_start"]),
+                    product=r["product"],
+                    dose=r["dose"],
+                    slot_end=_instant_text(r["slot_end"]),
+                    dose_label=r["dose_label"],
+                    row_number=r["row_number"],
+                    walk_in=bool(r["walk_in"]),
+                )
             )
-            for r in _P_BOOKINGS.rows(conn, params)
-        )
         history = tuple(
             DoseRecord(r["product"], date.fromisoformat(r["given_on"]), r["lot"], r["source"])
             for r in _P_HISTORY.rows(conn, params)
@@ -260,7 +260,8 @@ def person_facts(conn: Connection, id_number: str, day: date) -> PersonFacts:
     refusals.sort(key=lambda f: f.at)
     return PersonFacts(
         person=person,
-        bookings=bookings_of,
+        bookings=tuple(bookings_of),
+        cancelled_bookings=tuple(cancelled),
         history=history,
         infection_date=_day(prow["infection_date"]) if prow is not None else None,
         infection_onset_date=_day(prow["infection_onset_date"]) if prow is not None else None,

@@ -106,6 +106,17 @@ SCENARIOS = [
         {"NOT_ON_ROSTER": {"reason": "no_booking"}},
     ),
     Scenario(
+        "the only booking was cancelled",
+        lambda: base(bookings=(), cancelled_bookings=(booking(),)),
+        [("BOOKING_CANCELLED", B)],
+        {"BOOKING_CANCELLED": {"booked_date": "2026-11-22", "id_masked": "A12****789"}},
+    ),
+    Scenario(
+        "a cancelled booking does not hide the live one",
+        lambda: base(cancelled_bookings=(booking(at=datetime(2026, 11, 22, 14, 0)),)),
+        [],
+    ),
+    Scenario(
         "booked here tomorrow",
         lambda: base(bookings=(booking(at=datetime(2026, 11, 23, 9, 0), end=None),)),
         [("WRONG_DATE", B)],
