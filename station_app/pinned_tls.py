@@ -1,0 +1,63 @@
+"""Trust a site hub by the fingerprint of its own certificate, shown on the hub's screen.
+
+The desk fetches the certificate the hub presents, compares its SHA-256 fingerprint with
+the one in the desk's settings and, when they are equal, trusts that certificate and no
+other for the connection (a TLS context whose only trust anchor it is). Whatever else
+answers on the site's network at the hub's address is refused, never silently trusted.
+"""
+
+from __future__ import annotations
+
+import ssl
+from urllib.parse import urlsplit
+
+from vaccination.tls_fingerprint import certificate_fingerprint, normalise_fingerprint
+
+
+class HubPinError(Exception):
+    """The hub cannot be trusted: no TLS, no such fingerprint, or another certificate."""
+
+    def __init__(self, message_zh: str, message_en: str) -> None:
+        super().__init__(message_en)
+        self.message_zh = message_zh
+        self.message_en = message_en
+
+
+def _short(fingerprint: str) -> str:
+    """The first and last pairs, enough to compare on a screen (AB:CD…EF:01)."""
+    return f"{fingerprint[:5]}…{fingerprint[-5:]}"
+
+
+def pinned_context(url: str, fingerprint: str, timeout: float = 5.0) -> ssl.SSLContext:
+    """A TLS context trusting only the certificate `url` presents, once its fingerprint
+    is `fingerprint`; HubPinError otherwise (the hub is not reached, the desk does not
+    fall back to trusting it)."""
+    wanted = normalise_fingerprint(fingerprint)
+    if wanted is None:
+        raise HubPinError(
+            "站內伺服器的憑證指紋格式不對（應為 64 個十六進位字元）。",
+            "The hub's certificate fingerprint is malformed (64 hex digits expected).",
+        )
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise HubPinError(
+            "設定了憑證指紋，站內伺服器位址必須以 https:// 開頭。",
+            "With a certificate fingerprint set, the hub's address must start with https://.",
+        )
+    try:
+        pem = ssl.get_server_certificate((parts.hostname, parts.port or 443), timeout=timeout)
+    except (OSError, ssl.SSLError) as exc:
+        raise HubPinError(
+            f"無法取得站內伺服器的憑證：{exc}", f"Could not read the hub's certificate: {exc}"
+        ) from None
+    got = certificate_fingerprint(ssl.PEM_cert_to_DER_cert(pem))
+    if got != wanted:
+        raise HubPinError(
+            f"站內伺服器的憑證指紋不符（收到 {_short(got)}，應為 {_short(wanted)}），不連線。",
+            f"The hub's certificate fingerprint does not match (got {_short(got)}, "
+            f"expected {_short(wanted)}): not connecting.",
+        )
+    context = ssl.create_default_context(cadata=pem)
+    # The one trusted certificate is the hub's own: its name need not be on it.
+    context.check_hostname = False
+    return context
