@@ -19,12 +19,13 @@ from sqlalchemy import Connection, and_, select, text
 
 from sync_server.db.tables import desk_progress, log, sites
 from sync_server.errors import forbidden
+from sync_server.services import closing
 from sync_server.services.accounts import Principal, Role, Site, now_utc
 from sync_server.services.journal import insert_ignoring_conflicts, upsert
 from vaccination.assessment import site_key
 from vaccination.event_payloads import PersonPayload
 from vaccination.events import Event, EventError, parse_event
-from vaccination.wire import DUPLICATE, REJECTED, STORED, EventResult, PushReply
+from vaccination.wire import DUPLICATE, REJECTED, STORED, DeskReport, EventResult, PushReply
 
 
 def _rejected(
@@ -147,11 +148,14 @@ def push_events(
     site: Site,
     raw_events: Sequence[object],
     products: Collection[str] | None = None,
+    report: DeskReport | None = None,
 ) -> PushReply:
     """Store a desk's batch in the caller's transaction; every event gets a result.
 
     Each event is parsed with its kind's model (`products`: the codes of the rule sets);
-    one that does not parse is rejected with the field at fault and never stored.
+    one that does not parse is rejected with the field at fault and never stored. An
+    event of a site day the bureau already closed is stored too, but flagged `late` and
+    listed (closing.py). The desk's `report` of itself is kept as its latest.
     """
     if principal.role is not Role.DESK or principal.site_id != site.id or not principal.desk:
         raise forbidden()
@@ -211,10 +215,15 @@ def push_events(
             )
         ):
             existing[row.event_id] = row
+    late = closing.record_late(conn, site, [e for _, e, _ in valid if e.event_id in inserted])
     for index, event, _ in valid:
         if event.event_id in inserted:
             results[index] = EventResult(
-                index=index, event_id=event.event_id, seq=event.seq, status=STORED
+                index=index,
+                event_id=event.event_id,
+                seq=event.seq,
+                status=STORED,
+                late=event.event_id in late,
             )
             continue
         held = existing.get(event.event_id)
@@ -246,6 +255,8 @@ def push_events(
     ordered = [results[i] for i in range(len(raw_events))]
     acked = [r.seq for r in ordered if r.acknowledged and r.seq is not None]
     mark = _advance_progress(conn, site.id, desk, mark, acked)
+    if report is not None:
+        closing.keep_report(conn, site, desk, report)
     counts = Counter(r.status for r in ordered)
     return PushReply(
         acked_through=mark,
