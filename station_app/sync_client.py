@@ -68,7 +68,7 @@ def _app_version() -> str | None:
         return None
 
 
-APP_VERSION: Final[str] = _app_version()
+APP_VERSION: Final[str | None] = _app_version()
 ROSTER_DAYS: Final[int] = 7  # today and the six days after it
 R = TypeVar("R", bound=BaseModel)
 

@@ -71,7 +71,8 @@ class DeskReadiness:
         if self.state is DeskState.BEHIND:
             return (
                 f"櫃台 {self.desk} 最後回報早於當日最後一筆事件，請讓它再同步一次",
-                f"desk {self.desk} last reported before the day's last event; let it sync once more",
+                f"desk {self.desk} last reported before the day's last event;"
+                " let it sync once more",
             )
         if self.state is DeskState.NO_REPORT:
             return f"櫃台 {self.desk} 從未回報", f"desk {self.desk} never reported"

@@ -1,4 +1,4 @@
-"""Issue 13 defect #11: the bureau can tell a site day is complete, close it, and see what came late.
+"""Issue 13 defect #11: the bureau tells a site day is complete, closes it, sees what came late.
 
 A real server on loopback (SQLite and PostgreSQL) and real desks with their sync
 clients. A desk whose connection is cut mid-push has told the bureau how many events it

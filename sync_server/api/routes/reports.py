@@ -57,7 +57,7 @@ def reconciliation(
     with reading(engine) as conn:
         if format is Format.JSON:
             return closing.day_reconciliation_dict(conn, site, day, rules)
-        rec, _ = closing.day_reconciliation(conn, site, day, rules)
+        rec = closing.day_reconciliation(conn, site, day, rules)[0]
     if format is Format.CSV:
         return _file(reconcile.to_csv(rec), CSV_UTF8, f"reconciliation_{site.code}_{day}.csv")
     return _file(reconcile.to_xlsx(rec), XLSX, f"reconciliation_{site.code}_{day}.xlsx")
