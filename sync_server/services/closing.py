@@ -26,6 +26,7 @@ from sync_server.services import audit, exports, reconcile
 from sync_server.services.accounts import Role, Site, now_utc
 from sync_server.services.journal import lock_site, upsert
 from vaccination.events import Event
+from vaccination.ids import mask_id
 from vaccination.projection import RuleSetUse
 from vaccination.rules import RuleSetRegistry
 from vaccination.wire import DeskReport
@@ -118,11 +119,25 @@ class LateEvent:
     event_id: str
     desk: str
     kind: str
-    received_at: datetime
+    received_at: datetime  # the server's clock
+    at: str  # the desk's clock when the event happened
+    id_number: str | None  # the person's, for an event about one
+
+    @property
+    def masked_id(self) -> str:
+        """The person's ID number masked, '' for an event about no one."""
+        return mask_id(self.id_number) if self.id_number else ""
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return asdict(self) | {"received_at": self.received_at.isoformat()}
+        """JSON form (ID number masked)."""
+        return {
+            "event_id": self.event_id,
+            "desk": self.desk,
+            "kind": self.kind,
+            "at": self.at,
+            "received_at": self.received_at.isoformat(),
+            "masked_id": self.masked_id,
+        }
 
 
 @dataclass(frozen=True)
@@ -206,11 +221,12 @@ def closure_of(conn: Connection, site: Site, day: date) -> Closure | None:
 def late_of(conn: Connection, site: Site, day: date) -> list[LateEvent]:
     """The events of the site day stored after it was closed, in the order they came."""
     return [
-        LateEvent(r.event_id, r.desk, r.kind, _aware(r.received_at))
+        LateEvent(r.event_id, r.desk, r.kind, _aware(r.received_at), r.at, r.id_number)
         for r in conn.execute(
-            select(late_events)
+            select(late_events, log.c.at, log.c.id_number)
+            .join(log, log.c.event_id == late_events.c.event_id)
             .where(and_(late_events.c.site_id == site.id, late_events.c.day == day))
-            .order_by(late_events.c.received_at, late_events.c.event_id)
+            .order_by(late_events.c.received_at, log.c.at, late_events.c.event_id)
         )
     ]
 

@@ -22,6 +22,8 @@ from desks import DAY, SITE_CODE, Desk, make_desk, pid, seed_roster
 from live_server import Admin, ThreadServer, auth
 
 from station_app.sync_client import SyncUnavailable
+from vaccination.ids import mask_id
+from vaxdesk.cli import main
 
 DAYS = f"/api/v1/sites/{SITE_CODE}/days/{DAY}"
 
@@ -253,3 +255,36 @@ def test_a_desk_whose_report_predates_the_days_last_event_is_not_synced(
     assert bad.json()["detail"]["code"] == "bad_report"
     a.client.sync_once()
     assert admin.call("POST", f"{DAYS}/close", json={}).status_code == 200
+
+
+def test_the_cli_tells_the_day_closes_it_and_lists_late_events_masked(
+    db_url: str, desks: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = desks.a
+    _vaccinate(a, 1)
+    a.client.sync_once()
+    where = ["--db", db_url, "--site", SITE_CODE, "--day", str(DAY)]
+    assert main(["server", "day", "status", *where]) == 1
+    out = capsys.readouterr().out
+    assert "A\t已同步 / synced (0 waiting)" in out
+    assert "B\t從未回報 / no_report" in out
+    assert "尚不能結帳 / not ready to close" in out
+
+    assert main(["server", "day", "close", *where]) == 2
+    assert "desk B never reported" in capsys.readouterr().err
+    assert main(["server", "day", "close", *where, "--out-of-service", "B"]) == 2
+    assert "DESK=REASON" in capsys.readouterr().err
+
+    closing = ["--out-of-service", "B=印表機與電腦故障", "--by", "衛生局 王科長"]
+    assert main(["server", "day", "close", *where, *closing]) == 0
+    out = capsys.readouterr().out
+    assert "B\t停用 / out_of_service: 印表機與電腦故障" in out
+    assert "已結帳 / closed by 衛生局 王科長" in out
+
+    _vaccinate(a, 2)
+    assert a.client.sync_once().late > 0
+    assert main(["server", "day", "status", *where]) == 0
+    out = capsys.readouterr().out
+    assert mask_id(pid(2)) in out
+    assert pid(2) not in out
+    assert "vaccination" in out
