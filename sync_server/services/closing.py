@@ -263,6 +263,19 @@ def record_late(conn: Connection, site: Site, stored: list[Event]) -> set[str]:
     return {e.event_id for e in late}
 
 
+def late_among(conn: Connection, event_ids: list[str]) -> set[str]:
+    """Which of these stored events came late."""
+    found: set[str] = set()
+    for start in range(0, len(event_ids), 1000):
+        chunk = event_ids[start : start + 1000]
+        found.update(
+            conn.execute(
+                select(late_events.c.event_id).where(late_events.c.event_id.in_(chunk))
+            ).scalars()
+        )
+    return found
+
+
 def enrolled_desks(conn: Connection, site: Site) -> list[str]:
     """The site's desks with an account that is not disabled, by letter."""
     return sorted(

@@ -2,8 +2,9 @@
 
 Every event is validated first (its kind's typed model via `parse_event`, then site and
 desk of the token); the valid ones go in with one `INSERT ... ON CONFLICT DO NOTHING RETURNING`, in
-one transaction with the desk's progress: four statements per push in the usual case
-(lock the site and read the desk's mark, insert, look past the batch, save the mark).
+one transaction with the desk's progress: six statements per push in the usual case
+(lock the site and read the desk's mark, insert, look for a closed day among the batch's
+days, look past the batch, save the mark, keep the desk's report).
 A repeat of a stored event is acknowledged, not stored again; a bad event is rejected
 with its reason and never stops the rest of the batch.
 """
@@ -216,6 +217,8 @@ def push_events(
         ):
             existing[row.event_id] = row
     late = closing.record_late(conn, site, [e for _, e, _ in valid if e.event_id in inserted])
+    # A repeat of a late event (its reply was lost) is answered late again.
+    late_repeats = closing.late_among(conn, [e.event_id for e in missing])
     for index, event, _ in valid:
         if event.event_id in inserted:
             results[index] = EventResult(
@@ -229,7 +232,11 @@ def push_events(
         held = existing.get(event.event_id)
         if held is not None and (held.site_id, held.desk, held.seq) == (site.id, desk, event.seq):
             results[index] = EventResult(
-                index=index, event_id=event.event_id, seq=event.seq, status=DUPLICATE
+                index=index,
+                event_id=event.event_id,
+                seq=event.seq,
+                status=DUPLICATE,
+                late=event.event_id in late_repeats,
             )
         elif held is not None:
             results[index] = _rejected(

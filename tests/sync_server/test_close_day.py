@@ -185,6 +185,16 @@ def test_a_late_event_is_answered_late_on_the_wire(
     )
     assert r.status_code == 200, r.text
     assert [(x["status"], x["late"]) for x in r.json()["results"]] == [("stored", True)]
+    # The reply was lost, the desk sends it again: held once, still late.
+    again = httpx.post(
+        f"{server.url}/api/v1/sites/{SITE_CODE}/events",
+        json={"events": events},
+        headers=auth(token),
+        timeout=30,
+    )
+    assert [(x["status"], x["late"]) for x in again.json()["results"]] == [("duplicate", True)]
+    late = admin.call("GET", f"{DAYS}/closing").json()["late_events"]
+    assert [e["event_id"] for e in late] == [events[0]["event_id"]]
 
 
 def test_a_desk_out_of_service_needs_a_reason_and_a_desk_never_heard_from_is_named(
