@@ -537,7 +537,6 @@ def run_export(args: argparse.Namespace) -> int:
     """Write a site's day to a file."""
     from sync_server.services import closing, exports, reconcile
     from sync_server.services.accounts import site_by_code
-    from sync_server.services.spreadsheets import csv_bytes
     from vaccination.rules import load_rule_sets
 
     try:
@@ -549,7 +548,7 @@ def run_export(args: argparse.Namespace) -> int:
     with engine.begin() as conn:
         site = _service(lambda: site_by_code(conn, args.site))
         if args.what == "niis":  # a closed day's files: as frozen when it was closed
-            data = csv_bytes(exports.NIIS_HEADER, closing.day_niis_rows(conn, site, day, rules)[0])
+            data = closing.day_niis_csv(conn, site, day, rules)
         elif args.what == "stock":
             data = exports.stock_csv(conn, site, day, rules)
         else:

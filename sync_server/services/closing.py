@@ -25,6 +25,7 @@ from sync_server.errors import ServiceError, bad_request
 from sync_server.services import audit, exports, reconcile
 from sync_server.services.accounts import Role, Site, now_utc
 from sync_server.services.journal import lock_site, upsert
+from sync_server.services.spreadsheets import csv_bytes
 from vaccination.events import Event
 from vaccination.ids import mask_id
 from vaccination.projection import RuleSetUse
@@ -464,3 +465,8 @@ def day_niis_rows(
     if row is None:
         return exports.niis_rows(conn, site, day, rules), None
     return [list(r) for r in row.niis_rows], closure_of(conn, site, day)
+
+
+def day_niis_csv(conn: Connection, site: Site, day: date, rules: RuleSetRegistry) -> bytes:
+    """The NIIS upload file of the site day (as frozen once the day is closed)."""
+    return csv_bytes(exports.NIIS_HEADER, day_niis_rows(conn, site, day, rules)[0])

@@ -17,7 +17,7 @@ from sync_server.api.deps import EngineDep, ReaderDep, RulesDep
 from sync_server.api.params import IsoDate
 from sync_server.db.engine import reading
 from sync_server.db.tables import desk_progress
-from sync_server.services import closing, reconcile
+from sync_server.services import closing
 from sync_server.services.accounts import BUREAU_ROLES, Principal, Site, list_sites, now_utc
 from sync_server.web.pages import PageRoute, render
 from vaccination.rules import RuleSetRegistry
@@ -89,13 +89,13 @@ def site_rows(
     now = now_utc()
     rows = []
     for site in visible_sites(conn, who):
-        rec = reconcile.reconcile(conn, site, day, rules)
+        rec, closure = closing.day_reconciliation(conn, site, day, rules)
         desks = _desks(conn, site, now)
         # Only a day under way can be late: a site with bookings whose desks are all quiet.
         stale = (
             day == date.today() and rec.booked > 0 and (not desks or all(d.stale for d in desks))
         )
-        closed = closing.closure_of(conn, site, day) is not None
+        closed = closure is not None
         rows.append(SiteToday(site, rec.counts(), len(rec.conflicts), desks, stale, closed))
     return rows
 

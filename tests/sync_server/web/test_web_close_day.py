@@ -93,6 +93,19 @@ def test_the_close_form_refuses_naming_the_desk_then_closes_with_a_reason(
     assert 'id="close-form"' not in after.text
     again = staff.post(f"{DAY_PAGE}/close")
     assert again.status_code == 409 and "已於" in again.text
+
+    # The downloads are the frozen files: a dose recorded after closing is not in them.
+    niis = f"/sites/{SITE_A}/exports/niis/{DAY}.csv"
+    frozen = staff.get(niis).content
+    assert frozen.decode("utf-8-sig").count("MOD77-CDC") == 1
+    cid = desk_a.service.check_in(pid(2)).checkin_id
+    assert cid
+    desk_a.service.doctor_decision(cid, approved=True, reason=None)
+    desk_a.service.record_vaccination(cid, "CoV_Moderna", "MOD77", 1)
+    assert desk_a.client.sync_once().late == 3
+    assert staff.get(niis).content == frozen
+    today = staff.get(f"/today/table?day={DAY}").text
+    assert "data-closed" in today and 'data-count="vaccinated">1<' in today
     audit = sign_in(bureau.url, "admin").get("/audit")
     assert "day_closed" in audit.text
 
