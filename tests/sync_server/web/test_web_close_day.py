@@ -131,6 +131,7 @@ def test_closing_in_the_browser_then_a_late_event_is_listed(
     expect(section.locator("tr[data-desk='B']")).to_have_attribute("data-state", "waiting")
     section.locator("tr[data-desk='B'] input[name='out']").check()
     section.get_by_label("櫃台 B 停用原因").fill("網路中斷，電腦已關機")
+    section.screenshot(path=screenshots / "web-close-day-form.png")
     section.get_by_role("button", name="結帳").click()
     expect(page.locator("#closed-banner")).to_contain_text("staff")
 
