@@ -12,7 +12,7 @@ copy, and an event of the day that arrives later is stored, answered `late` and 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Final
@@ -438,7 +438,9 @@ def day_reconciliation(
     ).first()
     if row is None:
         return reconcile.reconcile(conn, site, day, rules), None
-    return thaw(row.reconciliation), closure_of(conn, site, day)
+    frozen = thaw(row.reconciliation)
+    late = [e.to_dict() for e in late_of(conn, site, day)]
+    return replace(frozen, lists=frozen.lists | {"late_events": late}), closure_of(conn, site, day)
 
 
 def day_reconciliation_dict(
@@ -446,11 +448,8 @@ def day_reconciliation_dict(
 ) -> dict[str, Any]:
     """The JSON of the site day's reconciliation, saying whether it is closed and what came late."""
     rec, closure = day_reconciliation(conn, site, day, rules)
-    late = late_of(conn, site, day) if closure else []
-    return rec.to_dict() | {
-        "closed": closure.to_dict() if closure else None,
-        "late_events": [e.to_dict() for e in late],
-    }
+    # A closed day's copy lists its late events itself; an open day has none.
+    return {"late_events": []} | rec.to_dict() | {"closed": closure.to_dict() if closure else None}
 
 
 def day_niis_rows(

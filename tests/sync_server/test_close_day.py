@@ -161,6 +161,12 @@ def test_close_is_refused_while_a_desk_holds_events_then_freezes_the_day(
     assert {e["desk"] for e in late} == {"A"}
     assert "vaccination" in {e["kind"] for e in late}
     assert admin.call("GET", f"{DAYS}/closing").json()["late_events"] == late
+    as_csv = admin.call("GET", f"/api/v1/sites/{SITE_CODE}/reconciliation/{DAY}?format=csv")
+    text = as_csv.content.decode("utf-8-sig")
+    assert "結帳後收到 late events" in text
+    # Person 3: a no-show in the frozen copy, and in each late event's row; masked.
+    assert text.count(mask_id(pid(3))) == 1 + len(late)
+    assert pid(3) not in text
 
     again = admin.call("POST", f"{DAYS}/close", json={})
     assert again.status_code == 409
