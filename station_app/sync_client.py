@@ -25,6 +25,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -42,6 +43,7 @@ from vaccination.wire import (
     PROTOCOL_HEADER,
     REJECTED,
     ROSTER_ADD,
+    DeskReport,
     EventResult,
     PulledEvent,
     PulledRosterChange,
@@ -57,6 +59,16 @@ from vaccination.wire import (
 log = logging.getLogger(__name__)
 
 API: Final[str] = "/api/v1"
+
+
+def _app_version() -> str | None:
+    try:
+        return metadata.version("vaxdesk")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return None
+
+
+APP_VERSION: Final[str | None] = _app_version()
 ROSTER_DAYS: Final[int] = 7  # today and the six days after it
 R = TypeVar("R", bound=BaseModel)
 
@@ -123,6 +135,7 @@ class SyncReport:
     roster_cancelled: int = 0
     cursor: int = 0
     set_aside: int = 0  # pulled entries the desk could not apply (see SyncBook.set_aside)
+    late: int = 0  # events stored after the bureau had closed their site day
     rejections: list[EventResult] = field(default_factory=list)
     staff: int | None = None  # the staff list's size, when this cycle fetched it
 
@@ -420,8 +433,16 @@ class SyncClient:
                 self.on_rules(got.rules)
         return got
 
+    def _desk_report(self, sending: int, skipped: int) -> dict[str, Any]:
+        """What the desk tells the bureau of itself: events still unsent besides this batch."""
+        waiting = max(0, self.store.outbox.count_pending() - skipped - sending)
+        return DeskReport(
+            events_waiting=waiting, desk_time=self._clock(), app_version=APP_VERSION
+        ).model_dump(mode="json", exclude_none=True)
+
     def _push(self, report: SyncReport) -> None:
         site, _ = self._whoami()
+        first = True
         while True:
             skip = self.book.rejected_ids()
             batch = [
@@ -429,14 +450,22 @@ class SyncClient:
                 for e in self.store.outbox.pending(self.batch_size + len(skip))
                 if e.event_id not in skip
             ][: self.batch_size]
-            if not batch:
+            if not batch and not first:
                 return
+            # An empty outbox still pushes once a cycle (no events, the report alone): the
+            # bureau learns the desk holds nothing unsent, what closing the day needs.
             reply = self._reply(
                 PushReply,
                 "POST",
                 f"{API}/sites/{site}/events",
-                json={"events": [e.to_dict() for e in batch]},
+                json={
+                    "events": [e.to_dict() for e in batch],
+                    "report": self._desk_report(len(batch), len(skip)),
+                },
             )
+            if not batch:
+                return
+            first = False
             sent = {e.event_id for e in batch}
             acked = [r.event_id for r in reply.results if r.acknowledged and r.event_id in sent]
             rejected = [r for r in reply.results if r.status == REJECTED and r.event_id in sent]
@@ -449,6 +478,10 @@ class SyncClient:
             report.pushed += len(acked)
             report.rejected += len(rejected)
             report.rejections += rejected
+            late = [r.event_id for r in reply.results if r.late and r.event_id in sent]
+            report.late += len(late)
+            if late:
+                log.warning("%d events reached the bureau after their day was closed", len(late))
             if not acked and not rejected:
                 raise SyncUnavailable("伺服器未確認任何事件", "the server acknowledged nothing")
 

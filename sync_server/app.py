@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from sync_server.api.admission import BodyReader, PushGate
 from sync_server.api.deps import SiteCache
 from sync_server.api.responses import SYNC_ERRORS
-from sync_server.api.routes import accounts, reports, rosters, rule_sets, staff, sync
+from sync_server.api.routes import accounts, days, reports, rosters, rule_sets, staff, sync
 from sync_server.core.config import Settings, load_settings
 from sync_server.db.engine import make_engine
 from sync_server.db.migrate import upgrade
@@ -137,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(rosters.router)
     app.include_router(rosters.bureau_router)
     app.include_router(reports.router)
+    app.include_router(days.router)
     app.include_router(staff.router)
     app.include_router(rule_sets.router)
     app.include_router(web_router())

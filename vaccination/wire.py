@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictInt
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, StrictInt
 
 from vaccination.event_payloads import HistoryDose, IsoDay, LocalTime
 from vaccination.events import AnyEvent
@@ -39,10 +39,26 @@ class _Reply(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
+class DeskReport(BaseModel):
+    """What a desk says of itself on every push: how many events it still holds unsent.
+
+    `events_waiting` counts the events the desk holds unsent besides the ones of this push
+    (0 with an empty push: everything is sent). The bureau closes a site day only when
+    every desk has said 0 after the day's last activity.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    events_waiting: Annotated[int, Field(ge=0, le=2**31 - 1)]
+    desk_time: AwareDatetime = Field(description="the desk's own clock when it sent the push")
+    app_version: Annotated[str, Field(max_length=40)] | None = None
+
+
 class PushRequest(BaseModel):
     """A desk's batch of events, in seq order (the server judges each on its own)."""
 
     events: list[AnyEvent]
+    report: DeskReport | None = None
 
 
 class EventResult(_Reply):
@@ -56,6 +72,7 @@ class EventResult(_Reply):
     field: str | None = None  # the field at fault, e.g. "payload.dose"
     reason_zh: str | None = None
     reason_en: str | None = None
+    late: bool = False  # stored, but the site day was already closed (listed as late)
 
     @property
     def acknowledged(self) -> bool:

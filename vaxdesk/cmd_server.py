@@ -164,6 +164,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     publish.add_argument("--by", default="vaxdesk server rules publish", help="發布者 / publisher")
     _db_command(rules_sub, "list", "列出已發布版本 / list published versions", run_rules_list)
 
+    from vaxdesk import server_day
+
+    server_day.register(sub, _db_command)
+
     export = subparsers.add_parser(
         "export",
         help="匯出 NIIS、庫存、對帳 / export NIIS, stock, reconciliation",
@@ -531,7 +535,7 @@ def run_staff_disable(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     """Write a site's day to a file."""
-    from sync_server.services import exports, reconcile
+    from sync_server.services import closing, exports, reconcile
     from sync_server.services.accounts import site_by_code
     from vaccination.rules import load_rule_sets
 
@@ -543,19 +547,20 @@ def run_export(args: argparse.Namespace) -> int:
     engine = _engine(args)
     with engine.begin() as conn:
         site = _service(lambda: site_by_code(conn, args.site))
-        if args.what == "niis":
-            data = exports.niis_csv(conn, site, day, rules)
+        if args.what == "niis":  # a closed day's files: as frozen when it was closed
+            data = closing.day_niis_csv(conn, site, day, rules)
         elif args.what == "stock":
             data = exports.stock_csv(conn, site, day, rules)
         else:
-            rec = reconcile.reconcile(conn, site, day, rules)
+            rec = closing.day_reconciliation(conn, site, day, rules)[0]
             suffix = args.out.suffix.lower()
             if suffix == ".xlsx":
                 data = reconcile.to_xlsx(rec)
             elif suffix == ".json":
                 import json
 
-                data = json.dumps(rec.to_dict(), ensure_ascii=False, indent=2).encode("utf-8")
+                body = closing.day_reconciliation_dict(conn, site, day, rules)
+                data = json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")
             else:
                 data = reconcile.to_csv(rec)
     try:

@@ -24,7 +24,8 @@ _MEANING = {
     404: "找不到 / not found (a missing site: for bureau accounts; site accounts get 403)",
     408: "內容未在期限內送達 / the body did not arrive within body_timeout_seconds; the "
     "connection is closed",
-    409: "已經存在 / exists already",
+    409: "已經存在，或目前狀態不允許（例如尚不能結帳的一天）/ exists already, or not allowed as "
+    "things stand (a day not ready to close, or closed already)",
     413: "內容太大 / the body, or the number of events in a push, is over the limit",
     422: "輸入不正確 / invalid input; `errors` lists each field that failed",
     426: "櫃台的同步協定太舊，請更新 VaxDesk / the desk's sync protocol (X-VaxDesk-Protocol) "

@@ -153,3 +153,14 @@ class StaffOut(BaseModel):
     role: StaffRole
     site: str
     has_card: bool
+
+
+class CloseDayIn(_In):
+    """Closing a site day: the desks that are out of service, each with why."""
+
+    out_of_service: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=50,
+        examples=[{"C": "電腦故障，事件已由 B 櫃台補登"}],
+        description="desk letter -> reason it is out of service",
+    )

@@ -229,3 +229,45 @@ rule_sets = Table(
     UniqueConstraint("rule_set_id", "version"),
     UniqueConstraint("rule_set_id", "effective_from"),
 )
+
+# Closing a site day (sync_server/services/closing.py).
+
+# Each desk's latest report of itself (vaccination.wire.DeskReport), kept on every push.
+desk_reports = Table(
+    "desk_reports",
+    metadata,
+    Column("site_id", Integer, ForeignKey("sites.id"), primary_key=True),
+    Column("desk", String(8), primary_key=True),
+    Column("reported_at", DateTime(timezone=True), nullable=False),  # the server's clock
+    Column("desk_time", String(40), nullable=False),  # the desk's clock, ISO-8601 with offset
+    Column("events_waiting", Integer, nullable=False),
+    Column("app_version", String(40)),
+)
+
+# A closed site day: what the reconciliation and the NIIS file said when it was closed.
+day_closures = Table(
+    "day_closures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("closed_at", DateTime(timezone=True), nullable=False),
+    Column("closed_by", String(200), nullable=False),
+    Column("reconciliation", JSON, nullable=False),  # the frozen reconciliation
+    Column("niis_rows", JSON, nullable=False),  # the frozen NIIS rows (header apart)
+    Column("out_of_service", JSON, nullable=False),  # {desk: reason}
+    UniqueConstraint("site_id", "day"),
+)
+
+# Events stored after their site day was closed: accepted, flagged, listed.
+late_events = Table(
+    "late_events",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("site_id", Integer, ForeignKey("sites.id"), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("desk", String(8), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Index(None, "site_id", "day"),
+)

@@ -2,8 +2,9 @@
 
 Every event is validated first (its kind's typed model via `parse_event`, then site and
 desk of the token); the valid ones go in with one `INSERT ... ON CONFLICT DO NOTHING RETURNING`, in
-one transaction with the desk's progress: four statements per push in the usual case
-(lock the site and read the desk's mark, insert, look past the batch, save the mark).
+one transaction with the desk's progress: six statements per push in the usual case
+(lock the site and read the desk's mark, insert, look for a closed day among the batch's
+days, look past the batch, save the mark, keep the desk's report).
 A repeat of a stored event is acknowledged, not stored again; a bad event is rejected
 with its reason and never stops the rest of the batch.
 """
@@ -19,12 +20,13 @@ from sqlalchemy import Connection, and_, select, text
 
 from sync_server.db.tables import desk_progress, log, sites
 from sync_server.errors import forbidden
+from sync_server.services import closing
 from sync_server.services.accounts import Principal, Role, Site, now_utc
 from sync_server.services.journal import insert_ignoring_conflicts, upsert
 from vaccination.assessment import site_key
 from vaccination.event_payloads import PersonPayload
 from vaccination.events import Event, EventError, parse_event
-from vaccination.wire import DUPLICATE, REJECTED, STORED, EventResult, PushReply
+from vaccination.wire import DUPLICATE, REJECTED, STORED, DeskReport, EventResult, PushReply
 
 
 def _rejected(
@@ -147,11 +149,14 @@ def push_events(
     site: Site,
     raw_events: Sequence[object],
     products: Collection[str] | None = None,
+    report: DeskReport | None = None,
 ) -> PushReply:
     """Store a desk's batch in the caller's transaction; every event gets a result.
 
     Each event is parsed with its kind's model (`products`: the codes of the rule sets);
-    one that does not parse is rejected with the field at fault and never stored.
+    one that does not parse is rejected with the field at fault and never stored. An
+    event of a site day the bureau already closed is stored too, but flagged `late` and
+    listed (closing.py). The desk's `report` of itself is kept as its latest.
     """
     if principal.role is not Role.DESK or principal.site_id != site.id or not principal.desk:
         raise forbidden()
@@ -211,16 +216,27 @@ def push_events(
             )
         ):
             existing[row.event_id] = row
+    late = closing.record_late(conn, site, [e for _, e, _ in valid if e.event_id in inserted])
+    # A repeat of a late event (its reply was lost) is answered late again.
+    late_repeats = closing.late_among(conn, [e.event_id for e in missing])
     for index, event, _ in valid:
         if event.event_id in inserted:
             results[index] = EventResult(
-                index=index, event_id=event.event_id, seq=event.seq, status=STORED
+                index=index,
+                event_id=event.event_id,
+                seq=event.seq,
+                status=STORED,
+                late=event.event_id in late,
             )
             continue
         held = existing.get(event.event_id)
         if held is not None and (held.site_id, held.desk, held.seq) == (site.id, desk, event.seq):
             results[index] = EventResult(
-                index=index, event_id=event.event_id, seq=event.seq, status=DUPLICATE
+                index=index,
+                event_id=event.event_id,
+                seq=event.seq,
+                status=DUPLICATE,
+                late=event.event_id in late_repeats,
             )
         elif held is not None:
             results[index] = _rejected(
@@ -246,6 +262,8 @@ def push_events(
     ordered = [results[i] for i in range(len(raw_events))]
     acked = [r.seq for r in ordered if r.acknowledged and r.seq is not None]
     mark = _advance_progress(conn, site.id, desk, mark, acked)
+    if report is not None:
+        closing.keep_report(conn, site, desk, report)
     counts = Counter(r.status for r in ordered)
     return PushReply(
         acked_through=mark,

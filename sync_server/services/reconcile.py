@@ -140,6 +140,12 @@ _LISTS: list[tuple[str, str, list[tuple[str, str]]]] = [
         [("masked_id", "身分證字號 ID"), ("name", "姓名 name"), ("product", "疫苗 product"),
          ("lot", "批號 lot"), ("dose", "劑次 dose"), ("desk", "櫃台 desk"), ("at", "時間 at")],
     ),
+    (  # only in a closed day's copy (services/closing.py)
+        "late_events",
+        "結帳後收到 late events",
+        [("received_at", "收到時間 received"), ("desk", "櫃台 desk"), ("kind", "事件 event"),
+         ("masked_id", "身分證字號 ID"), ("at", "櫃台時間 desk time")],
+    ),
 ]  # fmt: skip
 
 
@@ -160,7 +166,9 @@ def _sheets(rec: Reconciliation) -> list[Sheet]:
         ("規則版本 rule sets", _RULE_SET_HEADER, versions),
     ]
     for key, title, columns in _LISTS:
-        rows = [[item[f] for f, _ in columns] for item in rec.lists.get(key, [])]
+        if key not in rec.lists:
+            continue
+        rows = [[item[f] for f, _ in columns] for item in rec.lists[key]]
         sheets.append((title, [header for _, header in columns], rows))
     return sheets
 

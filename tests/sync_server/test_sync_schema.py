@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
 
 from sync_server.core.config import load_settings
 from sync_server.db.engine import make_engine
-from sync_server.db.migrate import current_revision, head_revision, upgrade
+from sync_server.db.migrate import alembic_config, current_revision, head_revision, upgrade
 from sync_server.db.tables import metadata
 
 
@@ -44,3 +46,21 @@ def test_settings_file_and_environment(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("VAXDESK_SERVER_ACCOUNT_LIFETIME_DAYS", "0")
     with pytest.raises(ValueError, match="account_lifetime_days"):
         load_settings()
+
+
+def test_revision_0007_closing_the_day_goes_down_and_up(db_url: str) -> None:
+    """Revision 0007 adds desk reports, closed days and late events, and takes them away."""
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine)
+        assert head_revision() == "0007"
+        closing = {"desk_reports", "day_closures", "late_events"}
+        assert closing <= set(inspect(engine).get_table_names())
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0006")
+        assert current_revision(engine) == "0006"
+        assert not closing & set(inspect(engine).get_table_names())
+        upgrade(engine)
+        assert current_revision(engine) == "0007"
+    finally:
+        engine.dispose()

@@ -12,12 +12,14 @@ from sync_server.api.params import DayPath
 from sync_server.api.responses import CSV, SITE_ERRORS, XLSX, files
 from sync_server.api.schemas import DeliveryIn
 from sync_server.db.engine import reading
-from sync_server.services import exports, reconcile
+from sync_server.services import closing, exports, reconcile
 from sync_server.services.accounts import now_utc
+from sync_server.services.spreadsheets import csv_bytes
 
 router = APIRouter(prefix="/api/v1/sites/{code}", tags=["reports"], responses=SITE_ERRORS)
 
 CSV_UTF8 = f"{CSV}; charset=utf-8"
+CLOSED_HEADER = "X-VaxDesk-Closed"  # on a closed day's files: "<closed_at> <closed_by>"
 
 
 class Format(StrEnum):
@@ -47,14 +49,18 @@ def reconciliation(
     rules: RulesDep,
     format: Format = Format.JSON,
 ) -> Response | dict[str, Any]:
-    """Counts and conflicts of the site's day as JSON, CSV or XLSX."""
+    """Counts and conflicts of the site's day as JSON, CSV or XLSX.
+
+    Once the day is closed, the copy frozen at closing (JSON: `closed` says when and by
+    whom, `late_events` lists what came after).
+    """
     with reading(engine) as conn:
-        rec = reconcile.reconcile(conn, site, day, rules)
+        if format is Format.JSON:
+            return closing.day_reconciliation_dict(conn, site, day, rules)
+        rec = closing.day_reconciliation(conn, site, day, rules)[0]
     if format is Format.CSV:
         return _file(reconcile.to_csv(rec), CSV_UTF8, f"reconciliation_{site.code}_{day}.csv")
-    if format is Format.XLSX:
-        return _file(reconcile.to_xlsx(rec), XLSX, f"reconciliation_{site.code}_{day}.xlsx")
-    return rec.to_dict()
+    return _file(reconcile.to_xlsx(rec), XLSX, f"reconciliation_{site.code}_{day}.xlsx")
 
 
 @router.get(
@@ -63,10 +69,14 @@ def reconciliation(
     responses=files("NIIS 上傳檔 / the NIIS file", CSV),
 )
 def niis(day: DayPath, _: BureauDep, site: SiteDep, engine: EngineDep, rules: RulesDep) -> Response:
-    """The NIIS upload file (CSV) of the site's day."""
+    """The NIIS upload file (CSV) of the site's day; once the day is closed, as frozen then
+    (the header `X-VaxDesk-Closed` says when and by whom)."""
     with reading(engine) as conn:
-        data = exports.niis_csv(conn, site, day, rules)
-    return _file(data, CSV_UTF8, f"niis_{site.code}_{day}.csv")
+        rows, closure = closing.day_niis_rows(conn, site, day, rules)
+    response = _file(csv_bytes(exports.NIIS_HEADER, rows), CSV_UTF8, f"niis_{site.code}_{day}.csv")
+    if closure is not None:
+        response.headers[CLOSED_HEADER] = f"{closure.closed_at.isoformat()} {closure.closed_by}"
+    return response
 
 
 @router.get(

@@ -25,7 +25,7 @@ from sync_server.db.engine import reading
 from sync_server.errors import ServiceError, bad_request
 from sync_server.services.ingest import push_events
 from sync_server.services.pull import pull
-from vaccination.wire import PullPage, PushReply, PushRequest
+from vaccination.wire import DeskReport, PullPage, PushReply, PushRequest
 
 router = APIRouter(prefix="/api/v1/sites/{code}", tags=["sync"])
 
@@ -35,8 +35,8 @@ _PUSH: Final = TypeAdapter(PushRequest)
 
 def parse_push_body(
     body: bytes, max_events: int, products: Collection[str] | None = None
-) -> Sequence[object]:
-    """The events of a push body; 422 naming what is wrong with the body itself.
+) -> tuple[Sequence[object], DeskReport | None]:
+    """The events and the desk's report of a push body; 422 naming what is wrong with the body.
 
     The usual body (every event valid) is parsed and validated in one pass from the JSON
     bytes; otherwise each event is left as an object, to be judged on its own.
@@ -49,7 +49,7 @@ def parse_push_body(
         pass
     else:
         _check_size(len(whole.events), max_events)
-        return whole.events
+        return whole.events, whole.report
     try:
         # pydantic-core's parser: faster than json's; it refuses the NaN and Infinity
         # literals, lone surrogates and invalid UTF-8 by itself.
@@ -62,7 +62,25 @@ def parse_push_body(
         )
     events: list[Any] = data["events"]
     _check_size(len(events), max_events)
-    return events
+    return events, _report(data.get("report"))
+
+
+_REPORT: Final = TypeAdapter(DeskReport)
+
+
+def _report(raw: object) -> DeskReport | None:
+    """The desk's report of itself; 422 when it is there but not a report."""
+    if raw is None:
+        return None
+    try:
+        return _REPORT.validate_python(raw)
+    except ValidationError as exc:
+        where = ".".join(str(p) for p in exc.errors()[0]["loc"])
+        raise bad_request(
+            "bad_report",
+            f"櫃台回報格式錯誤：report.{where}",
+            f"malformed desk report: report.{where}",
+        ) from None
 
 
 def _check_size(count: int, max_events: int) -> None:
@@ -105,9 +123,9 @@ async def push(
 
     def work() -> PushReply:
         # Parsing runs here too, off the event loop, which stays free to turn pushes away.
-        events = parse_push_body(body, settings.max_push_events, products)
+        events, report = parse_push_body(body, settings.max_push_events, products)
         with engine.begin() as conn:
-            return push_events(conn, who, site, events, products)
+            return push_events(conn, who, site, events, products, report)
 
     reply = await run_in_threadpool(work)
     return Response(reply.model_dump_json(exclude_none=True), media_type="application/json")

@@ -1,6 +1,7 @@
 """Exports (NIIS, stock, reconciliation as CSV or XLSX, each download logged) and the Stock page.
 
-The files are the services' own (`exports.niis_csv`, `exports.stock_csv`,
+The files are the services' own (`closing.day_niis_csv`: frozen once the day is closed,
+`exports.stock_csv`,
 `reconcile.to_csv` / `to_xlsx`), with the API's roles: NIIS and stock for the bureau,
 the reconciliation also for the site's manager.
 """
@@ -18,7 +19,7 @@ from sync_server.api.deps import AdminDep, BureauDep, EngineDep, ReaderDep, Rule
 from sync_server.api.params import IsoDate
 from sync_server.db.engine import reading
 from sync_server.errors import not_found
-from sync_server.services import audit, exports, reconcile
+from sync_server.services import audit, closing, exports, reconcile
 from sync_server.services.accounts import Principal, Site, now_utc
 from sync_server.web.pages import PageRoute, actor, logged_download, render, see_other
 from sync_server.web.routes.today import visible_sites
@@ -50,7 +51,7 @@ def niis(
     rules: RulesDep,
 ) -> Response:
     """The NIIS upload file of the day (personal data: logged)."""
-    return _day_file(request, who, engine, site, day, "niis", exports.niis_csv, rules)
+    return _day_file(request, who, engine, site, day, "niis", closing.day_niis_csv, rules)
 
 
 @router.get("/sites/{code}/exports/stock/{day}.csv")
@@ -98,7 +99,7 @@ def reconciliation(
     if fmt not in ("csv", "xlsx"):
         raise not_found("此格式", "this format")
     with reading(engine) as conn:
-        rec = reconcile.reconcile(conn, site, day, rules)
+        rec = closing.day_reconciliation(conn, site, day, rules)[0]
     data = reconcile.to_xlsx(rec) if fmt == "xlsx" else reconcile.to_csv(rec)
     name = f"reconciliation_{site.code}_{day}.{fmt}"
     return logged_download(request, who, engine, name, data, target=f"{site.code} {day}")

@@ -1,4 +1,8 @@
-"""Today: every site of the bureau with its counts and its desks' last sync, refreshing itself."""
+"""Today: every site of the bureau with its counts and its desks' last sync, refreshing itself.
+
+Each desk shows the events it still holds unsent, from the report it sends with every
+push (a desk holding events stands out); a site whose day was closed says so.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from sync_server.api.deps import EngineDep, ReaderDep, RulesDep
 from sync_server.api.params import IsoDate
 from sync_server.db.engine import reading
 from sync_server.db.tables import desk_progress
-from sync_server.services import reconcile
+from sync_server.services import closing
 from sync_server.services.accounts import BUREAU_ROLES, Principal, Site, list_sites, now_utc
 from sync_server.web.pages import PageRoute, render
 from vaccination.rules import RuleSetRegistry
@@ -33,6 +37,12 @@ class DeskSync:
     acked_through: int
     last_push_at: datetime
     stale: bool
+    events_waiting: int | None = None  # from the desk's last report; None: it never said
+
+    @property
+    def holding(self) -> bool:
+        """True when the desk's last report says it holds unsent events."""
+        return bool(self.events_waiting)
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,12 @@ class SiteToday:
     conflicts: int
     desks: list[DeskSync]
     stale: bool
+    closed: bool = False
+
+    @property
+    def waiting(self) -> int:
+        """Events the site's desks said they still hold unsent."""
+        return sum(d.events_waiting or 0 for d in self.desks)
 
 
 def visible_sites(conn: Connection, who: Principal) -> list[Site]:
@@ -53,6 +69,7 @@ def visible_sites(conn: Connection, who: Principal) -> list[Site]:
 
 
 def _desks(conn: Connection, site: Site, now: datetime) -> list[DeskSync]:
+    reports = closing.desk_reports_of(conn, site)
     out = []
     for r in conn.execute(
         select(desk_progress)
@@ -60,7 +77,8 @@ def _desks(conn: Connection, site: Site, now: datetime) -> list[DeskSync]:
         .order_by(desk_progress.c.desk)
     ):
         at = r.last_push_at if r.last_push_at.tzinfo else r.last_push_at.replace(tzinfo=now.tzinfo)
-        out.append(DeskSync(r.desk, int(r.acked_through), at, now - at > STALE_AFTER))
+        waiting = reports[r.desk][0] if r.desk in reports else None
+        out.append(DeskSync(r.desk, int(r.acked_through), at, now - at > STALE_AFTER, waiting))
     return out
 
 
@@ -71,13 +89,14 @@ def site_rows(
     now = now_utc()
     rows = []
     for site in visible_sites(conn, who):
-        rec = reconcile.reconcile(conn, site, day, rules)
+        rec, closure = closing.day_reconciliation(conn, site, day, rules)
         desks = _desks(conn, site, now)
         # Only a day under way can be late: a site with bookings whose desks are all quiet.
         stale = (
             day == date.today() and rec.booked > 0 and (not desks or all(d.stale for d in desks))
         )
-        rows.append(SiteToday(site, rec.counts(), len(rec.conflicts), desks, stale))
+        closed = closure is not None
+        rows.append(SiteToday(site, rec.counts(), len(rec.conflicts), desks, stale, closed))
     return rows
 
 

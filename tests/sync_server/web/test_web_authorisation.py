@@ -30,6 +30,7 @@ MATRIX: list[tuple[str, str, dict[str, str], set[str]]] = [
     ("GET", f"/today/table?day={DAY}", {}, ALL),
     ("GET", f"{A}/days/{DAY}", {}, ALL),
     ("POST", f"{A}/days/{DAY}/reveal", {"conflict": "0", "reason": "phone call"}, ALL),
+    ("POST", f"{A}/days/{DAY}/close", {"out": "Z", "reason_desk": "Z", "reason": "x"}, BUREAU),
     ("GET", "/rosters", {}, ALL),
     ("GET", f"{A}/rosters/{DAY}", {}, ALL),
     ("GET", f"{A}/rosters/{DAY}/notices.csv", {}, ALL),
