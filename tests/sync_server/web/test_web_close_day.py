@@ -144,7 +144,7 @@ def test_closing_in_the_browser_then_a_late_event_is_listed(
     page.reload()
     late = page.locator("#late_events tbody tr")
     expect(late).to_have_count(3)
-    expect(page.locator("#late_events")).to_contain_text("vaccination")
+    expect(page.locator("#late_events")).to_contain_text("接種")
     # The frozen count: one vaccinated, whatever came later.
     expect(page.locator(".counts div", has_text="已接種").locator("b")).to_have_text("1")
     page.screenshot(path=screenshots / "web-close-day.png", full_page=True)
