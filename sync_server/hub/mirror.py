@@ -157,7 +157,10 @@ def apply_page(conn: Connection, site: Site, page: PullPage) -> int:
 
 def mirror_rule_sets(conn: Connection, download: RuleSetDownload) -> int:
     """Keep every published version the hub lacks (with the bureau's numbers); how many new."""
-    have = set(conn.execute(select(rule_sets.c.rule_set_id, rule_sets.c.version)).tuples())
+    have = {
+        (str(r.rule_set_id), str(r.version))
+        for r in conn.execute(select(rule_sets.c.rule_set_id, rule_sets.c.version))
+    }
     new = [r for r in download.rule_sets if (r.rule_set_id, r.version) not in have]
     for r in new:
         conn.execute(insert_ignoring_conflicts(conn, rule_sets), [r.model_dump()])

@@ -1,0 +1,317 @@
+"""End to end: a site hub between the desks and the bureau, with the site's uplink cut.
+
+A bureau server and a hub (`vaxdesk hub`'s app in site mode) on loopback, a fault proxy
+between them (the site's uplink, also the desks' own way to the bureau), four check-in
+desks and a doctor desk, each a real store, check-in service and sync route (hub first,
+the bureau when the hub fails). Uplink cut: the desks still agree through the hub.
+Uplink healed: the bureau holds every event once. Hub killed: the desks go straight to
+the bureau, nothing lost or doubled. A hub started again on an empty database rebuilds
+from the bureau and the desks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from desks import DAY, SITE_CODE, Desk, make_desk, pid, seed_roster
+from fault_proxy import Fault, FaultProxy
+from live_server import Admin, ThreadServer, auth
+from sqlalchemy import create_engine, select
+
+from station_app.sync_client import SyncClient, SyncStatus
+from station_app.sync_route import SyncRoute
+from sync_server.db.tables import log
+from vaccination.wire import HubStatus
+
+pytestmark = pytest.mark.slow
+
+LETTERS = "ABCD"
+DOCTOR = "E"
+PEOPLE = range(1, 31)
+
+
+def poll(what: str, check: Callable[[], bool], timeout: float = 60.0) -> float:
+    """Wait until `check()` holds (generously); the seconds it took, for the record only."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if check():
+            return time.perf_counter() - started
+        time.sleep(0.02)
+    raise AssertionError(f"{what}: not within {timeout} s")
+
+
+@dataclass
+class SiteDesk:
+    """A desk whose sync goes through the hub first, the bureau otherwise."""
+
+    desk: Desk
+    route: SyncRoute
+    statuses: list[SyncStatus]
+
+    def cycle(self) -> None:
+        self.route.run_cycle()
+
+
+@dataclass
+class Site:
+    bureau: ThreadServer
+    admin: Admin
+    uplink: FaultProxy
+    hub_db: str
+    hub_token: str
+    desk_tokens: dict[str, str]
+    hub: ThreadServer | None = None
+
+    def start_hub(self, port: int | None = None, database: str | None = None) -> ThreadServer:
+        self.hub = ThreadServer(
+            database or self.hub_db,
+            port=port,
+            auth_cache_seconds=0,
+            upstream_url=self.uplink.url,
+            hub_token=self.hub_token,
+            hub_interval_seconds=0.1,
+        ).start()
+        return self.hub
+
+    def hub_status(self) -> HubStatus:
+        assert self.hub is not None
+        r = httpx.get(
+            f"{self.hub.url}/api/v1/hub/status", headers=auth(self.desk_tokens["A"]), timeout=5
+        )
+        assert r.status_code == 200, r.text
+        return HubStatus.model_validate(r.json())
+
+    def bureau_events(self) -> list[str]:
+        engine = create_engine(self.bureau.database_url)
+        try:
+            with engine.connect() as conn:
+                return list(conn.scalars(select(log.c.event_id).where(log.c.entry == "event")))
+        finally:
+            engine.dispose()
+
+    def reconciliation(self) -> dict[str, Any]:
+        r = self.admin.call("GET", f"/api/v1/sites/{SITE_CODE}/reconciliation/{DAY}")
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+
+def _hub_learnt_site(site: Site) -> bool:
+    try:
+        status = site.hub_status()
+    except (AssertionError, httpx.TransportError):
+        return False  # the hub does not know the desk's token yet
+    return status.upstream_reachable and status.site == SITE_CODE
+
+
+@pytest.fixture
+def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
+    bureau = ThreadServer(db_url, auth_cache_seconds=0).start()
+    uplink = FaultProxy(bureau.port, {Fault.PASS: 1.0}).start()
+    admin = Admin(bureau.url)
+    admin.site(SITE_CODE, "臺南市立體育館")
+    seed_roster(admin, SITE_CODE, PEOPLE)
+    tokens = {letter: admin.desk(SITE_CODE, letter) for letter in LETTERS + DOCTOR}
+    # The HTTP way to enrol a hub (the CLI's is tested below).
+    r = admin.call("POST", f"/api/v1/sites/{SITE_CODE}/hub")
+    assert r.status_code == 201, r.text
+    s = Site(bureau, admin, uplink, f"sqlite:///{tmp_path / 'hub.db'}", r.json()["token"], tokens)
+    s.start_hub()
+    try:
+        poll("the hub learns its site and desks", lambda: _hub_learnt_site(s))
+        yield s
+    finally:
+        if s.hub is not None:
+            s.hub.stop()
+        uplink.stop()
+        bureau.stop()
+
+
+def _site_desks(site: Site, tmp_path: Path) -> dict[str, SiteDesk]:
+    assert site.hub is not None
+    out: dict[str, SiteDesk] = {}
+    from desks import SITE
+
+    for letter in LETTERS + DOCTOR:
+        statuses: list[SyncStatus] = []
+        desk = make_desk(
+            tmp_path, site.hub.url, site.desk_tokens[letter], letter, hub=True,
+            on_status=statuses.append,
+        )  # fmt: skip
+        bureau = SyncClient(
+            desk.store,
+            site.uplink.url,
+            site.desk_tokens[letter],
+            interval=0.05,
+            product_codes=desk.client.product_codes,
+            bundled_rules=desk.client.bundled_rules(),
+            on_rules=desk.service.use_rules,
+            on_status=statuses.append,
+        )
+        assert desk.service.site == SITE
+        out[letter] = SiteDesk(desk, SyncRoute(desk.client, bureau, hub_retry=0.2), statuses)
+    return out
+
+
+def _sync_all(desks: dict[str, SiteDesk], rounds: int = 3) -> None:
+    for _ in range(rounds):
+        for d in desks.values():
+            d.cycle()
+
+
+def _counters(desks: dict[str, SiteDesk]) -> set[Any]:
+    return {d.desk.service.counters() for d in desks.values()}
+
+
+def _local_events(desks: dict[str, SiteDesk]) -> list[str]:
+    return [
+        e.event_id
+        for d in desks.values()
+        for e in d.desk.store.outbox.all_events()
+        if e.desk == d.desk.service.desk
+    ]
+
+
+def _check_in_and_reach_doctor(desks: dict[str, SiteDesk], letter: str, n: int) -> float:
+    """Check person n in at a desk; the seconds until the doctor desk's queue shows them."""
+    started = time.perf_counter()
+    out = desks[letter].desk.service.check_in(pid(n))
+    assert out.checked_in, out.assessment.codes()
+    doctor = desks[DOCTOR]
+
+    def on_queue() -> bool:
+        desks[letter].cycle()
+        doctor.cycle()
+        return any(e.checkin_id == out.checkin_id for e in doctor.desk.service.doctor_queue())
+
+    poll(f"check-in of person {n} at {letter} on the doctor's queue", on_queue)
+    return time.perf_counter() - started
+
+
+def _assert_bureau_equals_desks(site: Site, desks: dict[str, SiteDesk]) -> None:
+    held = site.bureau_events()
+    mine = _local_events(desks)
+    assert sorted(held) == sorted(set(held)), "an event is held twice at the bureau"
+    assert set(held) == set(mine)
+    assert len(held) == len(mine)
+    (counters,) = _counters(desks)
+    counts = site.reconciliation()["counts"]
+    assert counts["checked_in"] == counters.checked_in
+    assert counts["no_show"] == counters.not_arrived
+    assert counts["not_approved"] == counters.not_approved
+
+
+def test_desks_agree_through_the_hub_while_the_uplink_is_cut(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    desks = _site_desks(site, tmp_path)
+    try:
+        for d in desks.values():
+            assert d.route.download_roster(DAY) == len(PEOPLE)
+            assert d.route.current is None or d.route.current is d.route.hub
+        site.uplink.offline = True
+        poll("the hub sees the uplink cut", lambda: not site.hub_status().upstream_reachable)
+
+        # Part 1: the uplink is down all along; the site still agrees with itself.
+        seconds = [
+            _check_in_and_reach_doctor(desks, LETTERS[i % 4], n) for i, n in enumerate(range(1, 13))
+        ]
+        doctor = desks[DOCTOR].desk.service
+        for entry in doctor.doctor_queue()[:4]:
+            doctor.doctor_decision(entry.checkin_id, entry.id_number != pid(3), "發燒")
+        _sync_all(desks)
+        assert len(_counters(desks)) == 1, _counters(desks)
+        (counters,) = _counters(desks)
+        assert counters.checked_in == 12
+        assert all(d.route.current is d.route.hub for d in desks.values())
+        status = site.hub_status()
+        assert not status.upstream_reachable
+        assert status.waiting == len(_local_events(desks))
+        assert site.bureau_events() == []
+        last = desks["A"].statuses[-1]
+        assert last.text_zh().startswith(f"已連線（站內），衛生局離線 {status.waiting} 筆未上傳")
+        seconds.sort()
+        with capsys.disabled():
+            print(
+                f"\ncheck-in -> doctor through the hub, uplink cut: median "
+                f"{seconds[len(seconds) // 2]:.3f} s, max {seconds[-1]:.3f} s"
+            )
+
+        # Part 2: the uplink heals; the hub relays everything, once.
+        site.uplink.offline = False
+        poll("the hub relays everything", lambda: site.hub_status().waiting == 0)
+        assert site.hub_status().upstream_reachable
+        _assert_bureau_equals_desks(site, desks)
+        _sync_all(desks, 1)
+        assert desks["A"].statuses[-1].text_zh().startswith("已連線（站內）")
+
+        # Part 3: the uplink goes again, check-ins reach the hub only, then the hub dies.
+        site.uplink.offline = True
+        poll("the hub sees the uplink cut", lambda: not site.hub_status().upstream_reachable)
+        for i, n in enumerate(range(13, 17)):
+            _check_in_and_reach_doctor(desks, LETTERS[i], n)
+        assert site.hub_status().waiting == 4
+        assert site.hub is not None
+        hub_port = site.hub.port
+        site.hub.stop()
+        site.hub = None
+        site.uplink.offline = False
+        # The desks go straight to the bureau and offer again what the hub never relayed.
+        for i, n in enumerate(range(17, 21)):
+            out = desks[LETTERS[i]].desk.service.check_in(pid(n))
+            assert out.checked_in, out.assessment.codes()
+        _sync_all(desks)
+        assert all(d.route.current is d.route.bureau for d in desks.values())
+        assert len(_counters(desks)) == 1, _counters(desks)
+        (counters,) = _counters(desks)
+        assert counters.checked_in == 20
+        assert all(d.desk.store.outbox.count_pending() == 0 for d in desks.values())
+        _assert_bureau_equals_desks(site, desks)
+
+        # Part 4: a hub started on an empty database rebuilds from the bureau and the desks.
+        site.start_hub(port=hub_port, database=f"sqlite:///{tmp_path / 'hub-new.db'}")
+        poll("the new hub learns its site", lambda: _hub_learnt_site(site))
+        poll("the new hub mirrors the bureau", lambda: site.hub_status().waiting == 0)
+        time.sleep(0.3)  # past the routes' hub_retry
+        _check_in_and_reach_doctor(desks, "B", 21)
+        _sync_all(desks)
+        assert all(d.route.current is d.route.hub for d in desks.values())
+        assert len(_counters(desks)) == 1, _counters(desks)
+        poll("the new hub relays", lambda: site.hub_status().waiting == 0)
+        _assert_bureau_equals_desks(site, desks)
+    finally:
+        for d in desks.values():
+            d.route.stop()
+            d.desk.store.close()
+
+
+def test_a_hub_token_relays_only_its_own_sites_desks(site: Site) -> None:
+    base = f"{site.bureau.url}/api/v1/sites"
+    hub = auth(site.hub_token)
+    site.admin.site("TN02", "永康國小")
+    assert httpx.get(f"{base}/TN02/events", headers=hub).status_code == 403
+    assert httpx.post(f"{base}/TN02/events", json={"events": []}, headers=hub).status_code == 403
+    no_desk = httpx.post(f"{base}/{SITE_CODE}/events", json={"events": []}, headers=hub)
+    assert no_desk.status_code == 422
+    unknown = httpx.post(
+        f"{base}/{SITE_CODE}/events", params={"desk": "Z"}, json={"events": []}, headers=hub
+    )
+    assert unknown.status_code == 422
+    ok = httpx.post(
+        f"{base}/{SITE_CODE}/events", params={"desk": "A"}, json={"events": []}, headers=hub
+    )
+    assert ok.status_code == 200, ok.text
+    # A hub is not a bureau administrator: it enrols nobody.
+    r = httpx.post(f"{base}/{SITE_CODE}/hub", headers=hub)
+    assert r.status_code == 403
+    # A desk's token reads no digests.
+    r = httpx.get(f"{base}/{SITE_CODE}/hub/site", headers=auth(site.desk_tokens["A"]))
+    assert r.status_code == 403
+    # The bureau's own server relays to nobody.
+    r = httpx.get(f"{site.bureau.url}/api/v1/hub/status", headers=auth(site.desk_tokens["A"]))
+    assert r.status_code == 404
