@@ -315,3 +315,61 @@ def test_a_hub_token_relays_only_its_own_sites_desks(site: Site) -> None:
     # The bureau's own server relays to nobody.
     r = httpx.get(f"{site.bureau.url}/api/v1/hub/status", headers=auth(site.desk_tokens["A"]))
     assert r.status_code == 404
+
+
+def test_the_commands_enrol_and_run_a_hub(tmp_path: Path) -> None:
+    """`vaxdesk server hub add` writes the token; `vaxdesk hub` serves the site's desks."""
+    import subprocess
+    import sys
+
+    from live_server import ROOT, free_port, wait_until_up
+
+    from vaxdesk.cli import main
+
+    db = f"sqlite:///{tmp_path / 'bureau.db'}"
+    assert main(["server", "migrate", "--db", db]) == 0
+    bureau = ThreadServer(db, auth_cache_seconds=0).start()
+    try:
+        admin = Admin(bureau.url)
+        admin.site(SITE_CODE, "臺南市立體育館")
+        seed_roster(admin, SITE_CODE, range(1, 4))
+        desk_token = admin.desk(SITE_CODE, "A")
+        token_file = tmp_path / "hub.token"
+        assert main(["server", "hub", "add", "--db", db, "--site", SITE_CODE,
+                     "--token-out", str(token_file)]) == 0  # fmt: skip
+        assert token_file.stat().st_mode & 0o077 == 0
+        port = free_port()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "vaxdesk", "hub", "--db", f"sqlite:///{tmp_path / 'hub.db'}",
+             "--upstream", bureau.url, "--token-file", str(token_file), "--host", "127.0.0.1",
+             "--port", str(port), "--interval", "0.2"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_until_up(url)
+
+            def roster_at_hub() -> bool:
+                r = httpx.get(
+                    f"{url}/api/v1/sites/{SITE_CODE}/rosters/{DAY}", headers=auth(desk_token)
+                )
+                return r.status_code == 200 and len(r.json()["entries"]) == 3
+
+            poll("the hub serves the bureau's roster to the bureau's desk", roster_at_hub)
+        finally:
+            proc.terminate()
+            proc.wait(15)
+    finally:
+        bureau.stop()
+
+
+def test_hub_command_refuses_an_empty_token_file(tmp_path: Path) -> None:
+    from vaxdesk.cli import UserError
+    from vaxdesk.cmd_hub import read_hub_token
+
+    empty = tmp_path / "hub.token"
+    empty.write_text("\n", encoding="utf-8")
+    with pytest.raises(UserError, match="empty"):
+        read_hub_token(empty)
+    with pytest.raises(UserError, match="cannot read"):
+        read_hub_token(tmp_path / "missing.token")
