@@ -49,7 +49,9 @@ def enrol_hub(_: AdminDep, site: SiteDep, engine: EngineDep, settings: SettingsD
     )
 
 
-@router.get("/sites/{code}/hub/site", response_model=HubSite, responses=errors(401, 403, 503))
+@router.get(
+    "/sites/{code}/hub/site", response_model=HubSite, responses=errors(401, 403, 404, 422, 503)
+)
 def hub_site(_: HubDep, site: SiteDep, engine: EngineDep) -> HubSite:
     """The site and its desks' token digests, for the site's hub to accept the same tokens."""
     with reading(engine) as conn:
