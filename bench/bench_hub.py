@@ -36,6 +36,9 @@ from station_app.sync_route import SyncRoute  # noqa: E402
 
 LETTERS = "ABCD"
 DOCTOR = "E"
+# The desks of the way without a hub: other letters, so their new stores are not
+# replacement PCs of the first desks (whose numbers the bureau already holds).
+STRAIGHT = {"A": "F", "B": "G", "C": "H", "D": "I", "E": "J"}
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -83,7 +86,10 @@ def main() -> None:
         admin = Admin(bureau.url)
         admin.site(SITE_CODE, "臺南市立體育館")
         seed_roster(admin, SITE_CODE, range(1, people + 1))
-        tokens = {letter: admin.desk(SITE_CODE, letter) for letter in LETTERS + DOCTOR}
+        tokens = {
+            letter: admin.desk(SITE_CODE, letter)
+            for letter in LETTERS + DOCTOR + "".join(STRAIGHT.values())
+        }
         hub_token = str(admin.call("POST", f"/api/v1/sites/{SITE_CODE}/hub").json()["token"])
         hub = ThreadServer(
             f"sqlite:///{folder / 'hub.db'}",
@@ -125,7 +131,8 @@ def main() -> None:
             # Straight to the bureau (through the uplink), no hub: fresh desk stores.
             desks, syncs = {}, {}
             for letter in LETTERS + DOCTOR:
-                desk = make_desk(folder / "bureau", uplink.url, tokens[letter], letter)
+                mine = STRAIGHT[letter]
+                desk = make_desk(folder / "bureau", uplink.url, tokens[mine], mine)
                 desk.client.interval = args.interval
                 desk.client.download_roster(DAY)
                 desks[letter], syncs[letter] = desk, desk.client

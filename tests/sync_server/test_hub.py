@@ -1,6 +1,6 @@
 """End to end: a site hub between the desks and the bureau, with the site's uplink cut.
 
-A bureau server and a hub (`vaxdesk hub`'s app in site mode) on loopback, a fault proxy
+A bureau server and a hub (`vaxdesk hub` in a child process) on loopback, a fault proxy
 between them (the site's uplink, also the desks' own way to the bureau), four check-in
 desks and a doctor desk, each a real store, check-in service and sync route (hub first,
 the bureau when the hub fails). Uplink cut: the desks still agree through the hub.
@@ -11,6 +11,9 @@ from the bureau and the desks.
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,7 +24,7 @@ import httpx
 import pytest
 from desks import DAY, SITE_CODE, Desk, make_desk, pid, seed_roster
 from fault_proxy import Fault, FaultProxy
-from live_server import Admin, ThreadServer, auth
+from live_server import ROOT, Admin, ThreadServer, auth, free_port, wait_until_up
 from sqlalchemy import create_engine, select
 
 from station_app.sync_client import SyncClient, SyncStatus
@@ -58,25 +61,47 @@ class SiteDesk:
         self.route.run_cycle()
 
 
+class HubProcess:
+    """`vaxdesk hub` in a child process, so the test can kill it as a PC dies (SIGKILL)."""
+
+    def __init__(self, database: str, upstream: str, token_file: Path, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "vaxdesk", "hub", "--db", database, "--upstream", upstream,
+             "--token-file", str(token_file), "--host", "127.0.0.1", "--port", str(port),
+             "--interval", "0.1"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_until_up(self.url)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, nothing more relayed."""
+        self._proc.send_signal(signal.SIGKILL)
+        self._proc.wait(10)
+
+    def stop(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            self._proc.wait(15)
+
+
 @dataclass
 class Site:
     bureau: ThreadServer
     admin: Admin
     uplink: FaultProxy
-    hub_db: str
+    folder: Path
     hub_token: str
     desk_tokens: dict[str, str]
-    hub: ThreadServer | None = None
+    hub: HubProcess | None = None
 
-    def start_hub(self, port: int | None = None, database: str | None = None) -> ThreadServer:
-        self.hub = ThreadServer(
-            database or self.hub_db,
-            port=port,
-            auth_cache_seconds=0,
-            upstream_url=self.uplink.url,
-            hub_token=self.hub_token,
-            hub_interval_seconds=0.1,
-        ).start()
+    def start_hub(self, port: int | None = None, database: str = "hub.db") -> HubProcess:
+        token_file = self.folder / "hub.token"
+        token_file.write_text(self.hub_token + "\n", encoding="utf-8")
+        self.hub = HubProcess(
+            f"sqlite:///{self.folder / database}", self.uplink.url, token_file, port or free_port()
+        )
         return self.hub
 
     def hub_status(self) -> HubStatus:
@@ -120,7 +145,7 @@ def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
     # The HTTP way to enrol a hub (the CLI's is tested below).
     r = admin.call("POST", f"/api/v1/sites/{SITE_CODE}/hub")
     assert r.status_code == 201, r.text
-    s = Site(bureau, admin, uplink, f"sqlite:///{tmp_path / 'hub.db'}", r.json()["token"], tokens)
+    s = Site(bureau, admin, uplink, tmp_path, r.json()["token"], tokens)
     s.start_hub()
     try:
         poll("the hub learns its site and desks", lambda: _hub_learnt_site(s))
@@ -258,7 +283,7 @@ def test_desks_agree_through_the_hub_while_the_uplink_is_cut(
         assert site.hub_status().waiting == 4
         assert site.hub is not None
         hub_port = site.hub.port
-        site.hub.stop()
+        site.hub.kill()
         site.hub = None
         site.uplink.offline = False
         # The desks go straight to the bureau and offer again what the hub never relayed.
@@ -274,7 +299,7 @@ def test_desks_agree_through_the_hub_while_the_uplink_is_cut(
         _assert_bureau_equals_desks(site, desks)
 
         # Part 4: a hub started on an empty database rebuilds from the bureau and the desks.
-        site.start_hub(port=hub_port, database=f"sqlite:///{tmp_path / 'hub-new.db'}")
+        site.start_hub(port=hub_port, database="hub-new.db")
         poll("the new hub learns its site", lambda: _hub_learnt_site(site))
         poll("the new hub mirrors the bureau", lambda: site.hub_status().waiting == 0)
         time.sleep(0.3)  # past the routes' hub_retry
@@ -319,11 +344,6 @@ def test_a_hub_token_relays_only_its_own_sites_desks(site: Site) -> None:
 
 def test_the_commands_enrol_and_run_a_hub(tmp_path: Path) -> None:
     """`vaxdesk server hub add` writes the token; `vaxdesk hub` serves the site's desks."""
-    import subprocess
-    import sys
-
-    from live_server import ROOT, free_port, wait_until_up
-
     from vaxdesk.cli import main
 
     db = f"sqlite:///{tmp_path / 'bureau.db'}"
