@@ -37,6 +37,7 @@ class SyncRoute:
         self.hub_retry = hub_retry
         self.current: SyncClient | None = None  # the way of the last successful cycle
         self._hub_down_at: float | None = None
+        self._last_tried = hub
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -55,6 +56,7 @@ class SyncRoute:
     def _via(self, client: SyncClient) -> SyncReport:
         if client is not self.current:
             client.recheck_acks()
+        self._last_tried = client  # its failures set the back-off
         report = client.sync_once()
         if client is not self.current:
             log.info("syncing through %s", client.server_url)
@@ -62,17 +64,31 @@ class SyncRoute:
         return report
 
     def sync_once(self) -> SyncReport:
-        """One cycle through the hub, or through the bureau when the hub fails."""
+        """One cycle through the hub, or through the bureau when the hub fails.
+
+        A hub that answers "busy, come back after Retry-After" is there: the cycle waits
+        for it as a plain client does. When the bureau fails too, the next cycle tries
+        the hub first again (it is the one more likely to come back on a site's LAN).
+        """
         if self._hub_due():
             try:
                 report = self._via(self.hub)
-            except (SyncUnavailable, SyncRefused) as exc:
-                log.info("site hub unusable (%s): straight to the bureau", exc)
+            except SyncUnavailable as exc:
+                if exc.retry_after is not None:
+                    raise
+                log.info("site hub unreachable (%s): straight to the bureau", exc)
+                self._hub_down_at = time.monotonic()
+            except SyncRefused as exc:
+                log.info("site hub refused the desk (%s): straight to the bureau", exc)
                 self._hub_down_at = time.monotonic()
             else:
                 self._hub_down_at = None
                 return report
-        return self._via(self.bureau)
+        try:
+            return self._via(self.bureau)
+        except (SyncUnavailable, SyncRefused):
+            self._hub_down_at = None
+            raise
 
     def download_roster(self, day: date) -> int:
         """The roster through the hub, or from the bureau when the hub fails."""
@@ -89,13 +105,13 @@ class SyncRoute:
             self.sync_once()
         except SyncUnavailable as exc:
             log.info("sync unavailable: %s", exc.message_en)
-            return self.bureau.next_delay(exc.retry_after)
+            return self._last_tried.next_delay(exc.retry_after)
         except SyncRefused as exc:
             log.warning("sync refused (%s): %s", exc.status, exc.message_en)
-            return self.bureau.max_backoff
+            return self._last_tried.max_backoff
         except Exception:
             log.exception("sync cycle failed")
-            return self.bureau.next_delay()
+            return self._last_tried.next_delay()
         return (self.current or self.hub).interval
 
     def _loop(self) -> None:
