@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import sys
 import time
@@ -36,6 +37,7 @@ from station_app.sync_route import SyncRoute  # noqa: E402
 
 LETTERS = "ABCD"
 DOCTOR = "E"
+RNG = random.Random(14)
 # The desks of the way without a hub: other letters, so their new stores are not
 # replacement PCs of the first desks (whose numbers the bureau already holds).
 STRAIGHT = {"A": "F", "B": "G", "C": "H", "D": "I", "E": "J"}
@@ -47,8 +49,15 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
-def sample(desks: dict[str, Desk], syncs: dict[str, SyncRoute | SyncClient], n: int) -> float:
-    """Check person n in at a check-in desk; seconds until the doctor's queue shows them."""
+def sample(
+    desks: dict[str, Desk], syncs: dict[str, SyncRoute | SyncClient], n: int, interval: float
+) -> float:
+    """Check person n in at a check-in desk; seconds until the doctor's queue shows them.
+
+    A random pause first (not timed): people arrive at any moment of the doctor desk's
+    sync cycle, not just after it pulled (which would time the worst case every time).
+    """
+    time.sleep(RNG.uniform(0, interval))
     letter = LETTERS[n % len(LETTERS)]
     started = time.perf_counter()
     out = desks[letter].service.check_in(pid(n))
@@ -77,6 +86,10 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=1.0, help="desks' sync interval (s)")
     args = parser.parse_args()
     people = 3 * args.samples + 10
+
+    def numbers(first: int) -> range:
+        return range(first, first + args.samples)
+
     with TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for sub in ("hub", "bureau"):
@@ -120,7 +133,7 @@ def main() -> None:
             for name, cut in ways:
                 uplink.offline = cut
                 time.sleep(args.interval * 2)
-                results[name] = [sample(desks, syncs, n + i) for i in range(args.samples)]
+                results[name] = [sample(desks, syncs, k, args.interval) for k in numbers(n)]
                 n += args.samples
             uplink.offline = False
             for route in syncs.values():
@@ -140,7 +153,7 @@ def main() -> None:
                 client.start()
             time.sleep(args.interval * 2)
             name = "straight to the bureau"
-            results[name] = [sample(desks, syncs, n + i) for i in range(args.samples)]
+            results[name] = [sample(desks, syncs, k, args.interval) for k in numbers(n)]
             for desk in desks.values():
                 desk.close()
         finally:

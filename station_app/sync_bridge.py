@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 
 TOKEN_ENV = "VAXDESK_DESK_TOKEN"
 RULES_INTERVAL = 900.0  # seconds between looks at the bureau's rule sets
+# Through a site hub the desk syncs every second: the doctor desk learns of a check-in
+# within its pull interval, and the site's own network carries the load.
+HUB_INTERVAL = 1.0
+SYNC_INTERVAL = 5.0  # straight to the bureau (the sync client's default)
 
 
 class SyncSetupError(Exception):
@@ -105,6 +109,7 @@ class SyncBridge(QObject):
                 rules_interval=RULES_INTERVAL,
                 clock=clock or utc_now,
                 hub=hub,
+                interval=HUB_INTERVAL if hub else SYNC_INTERVAL,
             )
 
         self.client: SyncClient | SyncRoute
