@@ -3,7 +3,9 @@
 A bureau server and a hub (`vaxdesk hub` in a child process) on loopback, a fault proxy
 between them (the site's uplink, also the desks' own way to the bureau), four check-in
 desks and a doctor desk, each a real store, check-in service and sync route (hub first,
-the bureau when the hub fails). Uplink cut: the desks still agree through the hub.
+the bureau when the hub fails). Where the machine allows (root, `ip netns`) the same day
+is played with the bureau in a network namespace of its own and the link between the
+namespaces cut with `ip link set down`. Uplink cut: the desks still agree through the hub.
 Uplink healed: the bureau holds every event once. Hub killed: the desks go straight to
 the bureau, nothing lost or doubled. A hub started again on an empty database rebuilds
 from the bureau and the desks.
@@ -11,6 +13,8 @@ from the bureau and the desks.
 
 from __future__ import annotations
 
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,13 +22,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pytest
 from desks import DAY, SITE_CODE, Desk, make_desk, pid, seed_roster
 from fault_proxy import Fault, FaultProxy
-from live_server import ROOT, Admin, ThreadServer, auth, free_port, wait_until_up
+from live_server import BOOT, ROOT, Admin, ThreadServer, auth, free_port, wait_until_up
 from sqlalchemy import create_engine, select
 
 from station_app.sync_client import SyncClient, SyncStatus
@@ -86,11 +90,94 @@ class HubProcess:
             self._proc.wait(15)
 
 
+class Uplink(Protocol):
+    """The site's way to the bureau (the hub's and the desks' own): cut and healed."""
+
+    url: str
+
+    def cut(self) -> None: ...
+    def heal(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class ProxyUplink:
+    """The uplink as a fault proxy on loopback in front of a bureau in a thread."""
+
+    def __init__(self, database_url: str) -> None:
+        self.bureau = ThreadServer(database_url, auth_cache_seconds=0).start()
+        self.proxy = FaultProxy(self.bureau.port, {Fault.PASS: 1.0}).start()
+        self.url = self.proxy.url
+        self.bureau_url = self.bureau.url
+
+    def cut(self) -> None:
+        self.proxy.offline = True
+
+    def heal(self) -> None:
+        self.proxy.offline = False
+
+    def close(self) -> None:
+        self.proxy.stop()
+        self.bureau.stop()
+
+
+def _ip(*args: str) -> None:
+    subprocess.run(["ip", *args], check=True, capture_output=True)
+
+
+class NamespaceUplink:
+    """The bureau (`vaxdesk server`) in a network namespace of its own, reached over a
+    veth pair; the hub and the desks stay in this one. Cut: `ip link set ... down`."""
+
+    def __init__(self, database_url: str) -> None:
+        tag = os.getpid() % 10_000
+        self.ns, self.here, self.there = f"vdbureau{tag}", f"vds{tag}", f"vdb{tag}"
+        net = f"10.231.{tag % 250}"
+        _ip("netns", "add", self.ns)
+        try:
+            _ip("link", "add", self.here, "type", "veth", "peer", "name", self.there)
+            _ip("link", "set", self.there, "netns", self.ns)
+            _ip("addr", "add", f"{net}.1/30", "dev", self.here)
+            _ip("link", "set", self.here, "up")
+            inside = [
+                ("addr", "add", f"{net}.2/30", "dev", self.there),
+                ("link", "set", self.there, "up"),
+                ("link", "set", "lo", "up"),
+            ]
+            for cmd in inside:
+                _ip("netns", "exec", self.ns, "ip", *cmd)
+            env = dict(os.environ, VAXDESK_SERVER_BOOTSTRAP_ADMIN_TOKEN=BOOT,
+                       VAXDESK_SERVER_AUTH_CACHE_SECONDS="0")  # fmt: skip
+            self._proc = subprocess.Popen(
+                ["ip", "netns", "exec", self.ns, sys.executable, "-m", "vaxdesk", "server",
+                 "--db", database_url, "--host", f"{net}.2", "--port", "8000", "--workers", "1"],
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            self.url = self.bureau_url = f"http://{net}.2:8000"
+            wait_until_up(self.url)
+        except BaseException:
+            self.close()
+            raise
+
+    def cut(self) -> None:
+        _ip("link", "set", self.here, "down")
+
+    def heal(self) -> None:
+        _ip("link", "set", self.here, "up")
+
+    def close(self) -> None:
+        proc = getattr(self, "_proc", None)
+        if proc is not None:
+            proc.terminate()
+            proc.wait(15)
+        subprocess.run(["ip", "link", "del", self.here], capture_output=True, check=False)
+        subprocess.run(["ip", "netns", "del", self.ns], capture_output=True, check=False)
+
+
 @dataclass
 class Site:
-    bureau: ThreadServer
+    bureau_db: str
     admin: Admin
-    uplink: FaultProxy
+    uplink: Uplink
     folder: Path
     hub_token: str
     desk_tokens: dict[str, str]
@@ -113,7 +200,7 @@ class Site:
         return HubStatus.model_validate(r.json())
 
     def bureau_events(self) -> list[str]:
-        engine = create_engine(self.bureau.database_url)
+        engine = create_engine(self.bureau_db)
         try:
             with engine.connect() as conn:
                 return list(conn.scalars(select(log.c.event_id).where(log.c.entry == "event")))
@@ -134,27 +221,44 @@ def _hub_learnt_site(site: Site) -> bool:
     return status.upstream_reachable and status.site == SITE_CODE
 
 
+def _open_site(db_url: str, uplink: ProxyUplink | NamespaceUplink, folder: Path) -> Iterator[Site]:
+    try:
+        admin = Admin(uplink.bureau_url)
+        admin.site(SITE_CODE, "臺南市立體育館")
+        seed_roster(admin, SITE_CODE, PEOPLE)
+        tokens = {letter: admin.desk(SITE_CODE, letter) for letter in LETTERS + DOCTOR}
+        # The HTTP way to enrol a hub (the CLI's is tested below).
+        r = admin.call("POST", f"/api/v1/sites/{SITE_CODE}/hub")
+        assert r.status_code == 201, r.text
+        s = Site(db_url, admin, uplink, folder, r.json()["token"], tokens)
+        s.start_hub()
+        try:
+            poll("the hub learns its site and desks", lambda: _hub_learnt_site(s))
+            yield s
+        finally:
+            if s.hub is not None:
+                s.hub.stop()
+    finally:
+        uplink.close()
+
+
 @pytest.fixture
 def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
-    bureau = ThreadServer(db_url, auth_cache_seconds=0).start()
-    uplink = FaultProxy(bureau.port, {Fault.PASS: 1.0}).start()
-    admin = Admin(bureau.url)
-    admin.site(SITE_CODE, "臺南市立體育館")
-    seed_roster(admin, SITE_CODE, PEOPLE)
-    tokens = {letter: admin.desk(SITE_CODE, letter) for letter in LETTERS + DOCTOR}
-    # The HTTP way to enrol a hub (the CLI's is tested below).
-    r = admin.call("POST", f"/api/v1/sites/{SITE_CODE}/hub")
-    assert r.status_code == 201, r.text
-    s = Site(bureau, admin, uplink, tmp_path, r.json()["token"], tokens)
-    s.start_hub()
+    """The bureau behind a fault proxy (SQLite and PostgreSQL)."""
+    yield from _open_site(db_url, ProxyUplink(db_url), tmp_path)
+
+
+@pytest.fixture
+def namespace_site(tmp_path: Path) -> Iterator[Site]:
+    """The bureau in a network namespace of its own (root and `ip netns` needed)."""
+    if os.geteuid() != 0 or shutil.which("ip") is None:
+        pytest.skip("needs root and iproute2 for a network namespace")
+    db_url = f"sqlite:///{tmp_path / 'bureau.db'}"
     try:
-        poll("the hub learns its site and desks", lambda: _hub_learnt_site(s))
-        yield s
-    finally:
-        if s.hub is not None:
-            s.hub.stop()
-        uplink.stop()
-        bureau.stop()
+        uplink = NamespaceUplink(db_url)
+    except subprocess.CalledProcessError as exc:
+        pytest.skip(f"no network namespace here: {exc.stderr!r}")
+    yield from _open_site(db_url, uplink, tmp_path)
 
 
 def _site_desks(site: Site, tmp_path: Path) -> dict[str, SiteDesk]:
@@ -234,12 +338,22 @@ def _assert_bureau_equals_desks(site: Site, desks: dict[str, SiteDesk]) -> None:
 def test_desks_agree_through_the_hub_while_the_uplink_is_cut(
     site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    _play_the_day(site, tmp_path, capsys)
+
+
+def test_the_same_day_with_the_bureau_in_another_network_namespace(
+    namespace_site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _play_the_day(namespace_site, tmp_path, capsys)
+
+
+def _play_the_day(site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     desks = _site_desks(site, tmp_path)
     try:
         for d in desks.values():
             assert d.route.download_roster(DAY) == len(PEOPLE)
             assert d.route.current is None or d.route.current is d.route.hub
-        site.uplink.offline = True
+        site.uplink.cut()
         poll("the hub sees the uplink cut", lambda: not site.hub_status().upstream_reachable)
 
         # Part 1: the uplink is down all along; the site still agrees with itself.
@@ -268,7 +382,7 @@ def test_desks_agree_through_the_hub_while_the_uplink_is_cut(
             )
 
         # Part 2: the uplink heals; the hub relays everything, once.
-        site.uplink.offline = False
+        site.uplink.heal()
         poll("the hub relays everything", lambda: site.hub_status().waiting == 0)
         assert site.hub_status().upstream_reachable
         _assert_bureau_equals_desks(site, desks)
@@ -276,7 +390,7 @@ def test_desks_agree_through_the_hub_while_the_uplink_is_cut(
         assert desks["A"].statuses[-1].text_zh().startswith("已連線（站內）")
 
         # Part 3: the uplink goes again, check-ins reach the hub only, then the hub dies.
-        site.uplink.offline = True
+        site.uplink.cut()
         poll("the hub sees the uplink cut", lambda: not site.hub_status().upstream_reachable)
         for i, n in enumerate(range(13, 17)):
             _check_in_and_reach_doctor(desks, LETTERS[i], n)
@@ -285,7 +399,7 @@ def test_desks_agree_through_the_hub_while_the_uplink_is_cut(
         hub_port = site.hub.port
         site.hub.kill()
         site.hub = None
-        site.uplink.offline = False
+        site.uplink.heal()
         # The desks go straight to the bureau and offer again what the hub never relayed.
         for i, n in enumerate(range(17, 21)):
             out = desks[LETTERS[i]].desk.service.check_in(pid(n))
@@ -316,7 +430,7 @@ def test_desks_agree_through_the_hub_while_the_uplink_is_cut(
 
 
 def test_a_hub_token_relays_only_its_own_sites_desks(site: Site) -> None:
-    base = f"{site.bureau.url}/api/v1/sites"
+    base = f"{site.admin.url}/api/v1/sites"
     hub = auth(site.hub_token)
     site.admin.site("TN02", "永康國小")
     assert httpx.get(f"{base}/TN02/events", headers=hub).status_code == 403
@@ -338,7 +452,7 @@ def test_a_hub_token_relays_only_its_own_sites_desks(site: Site) -> None:
     r = httpx.get(f"{base}/{SITE_CODE}/hub/site", headers=auth(site.desk_tokens["A"]))
     assert r.status_code == 403
     # The bureau's own server relays to nobody.
-    r = httpx.get(f"{site.bureau.url}/api/v1/hub/status", headers=auth(site.desk_tokens["A"]))
+    r = httpx.get(f"{site.admin.url}/api/v1/hub/status", headers=auth(site.desk_tokens["A"]))
     assert r.status_code == 404
 
 
