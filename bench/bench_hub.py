@@ -8,7 +8,10 @@ window does). Each sample: a check-in at a desk, then the time until the doctor 
 queue shows it. Prints p50/p99 for three ways: through the hub with the uplink up,
 through the hub with the uplink cut, and straight through the bureau (no hub).
 
-    .venv/bin/python bench/bench_hub.py [--samples 40] [--interval 1.0]
+    .venv/bin/python bench/bench_hub.py [--samples 40] [--interval 1.0] [--uplink-delay 0]
+
+`--uplink-delay` holds every request on the uplink (hub to bureau, desk to bureau) that
+long, as a slow or distant line would.
 """
 
 from __future__ import annotations
@@ -84,6 +87,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--samples", type=int, default=40, help="check-ins per way")
     parser.add_argument("--interval", type=float, default=1.0, help="desks' sync interval (s)")
+    parser.add_argument(
+        "--uplink-delay", type=float, default=0.0, help="seconds added to each uplink request"
+    )
     args = parser.parse_args()
     people = 3 * args.samples + 10
 
@@ -95,7 +101,10 @@ def main() -> None:
         for sub in ("hub", "bureau"):
             (folder / sub).mkdir()
         bureau = ThreadServer(f"sqlite:///{folder / 'bureau.db'}").start()
-        uplink = FaultProxy(bureau.port, {Fault.PASS: 1.0}).start()
+        slow = args.uplink_delay > 0
+        uplink = FaultProxy(bureau.port, {Fault.DELAY if slow else Fault.PASS: 1.0})
+        uplink.delay_seconds = args.uplink_delay
+        uplink.start()
         admin = Admin(bureau.url)
         admin.site(SITE_CODE, "臺南市立體育館")
         seed_roster(admin, SITE_CODE, range(1, people + 1))
@@ -162,7 +171,7 @@ def main() -> None:
             bureau.stop()
     print(
         f"check-in -> doctor desk, desks syncing every {args.interval:g} s"
-        " (a check-in wakes its desk)"
+        f" (a check-in wakes its desk), uplink delay {args.uplink_delay:g} s per request"
     )
     for name, seconds in results.items():
         report(name, seconds)
