@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import from_json
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
 from sync_server.api.deps import (
@@ -90,7 +91,7 @@ _PUSH_BODY = {
 PusherDep = Annotated[Principal, Depends(roles(Role.DESK, Role.HUB))]
 
 
-def _as_desk(conn: Any, who: Principal, site: Site, desk: str | None) -> Principal:
+def _as_desk(conn: Connection, who: Principal, site: Site, desk: str | None) -> Principal:
     """The desk a push speaks for: the desk's own token, or a hub naming one of its site's desks."""
     if who.role is Role.DESK:
         return who
