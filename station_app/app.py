@@ -144,7 +144,7 @@ def build_desk(
         from PySide6.QtCore import QCoreApplication
 
         pending = store.outbox.count_pending()
-        if not settings.server_url:
+        if not (settings.server_url or settings.hub_url):
             return QCoreApplication.translate("Desk", "同步：未設定（{n} 筆待傳送）").format(
                 n=pending
             )

@@ -65,6 +65,11 @@ class DeskSettings:
         "lock the screen after this many idle minutes (0: never; only with a staff list)",
     )
     server_url: str = _spec("", "衛生局同步伺服器網址", "health bureau sync server URL")
+    hub_url: str = _spec(
+        "",
+        "站內中繼網址（vaxdesk hub；有設定時優先使用，連不上時直接連衛生局）",
+        "site hub URL (vaxdesk hub; used first, the bureau directly when it cannot be reached)",
+    )
     desk_token_file: str = _spec(
         "", "櫃台憑證檔（憑證本身不存在設定中）", "desk token file (the token is not kept here)"
     )

@@ -1,5 +1,8 @@
 """The sync client inside the window: started when a server is configured, status to Qt.
 
+With a site hub configured (`hub_url`) the desk syncs through it and, when it also has
+the bureau's `server_url`, falls back to the bureau (`station_app.sync_route`).
+
 `SyncClient` runs in its own thread and reports through a plain callback; `SyncBridge`
 turns that callback into a Qt signal, so the status bar is only touched on the GUI
 thread (a signal emitted from another thread is queued to the receiver's thread).
@@ -31,6 +34,10 @@ log = logging.getLogger(__name__)
 
 TOKEN_ENV = "VAXDESK_DESK_TOKEN"
 RULES_INTERVAL = 900.0  # seconds between looks at the bureau's rule sets
+# Through a site hub the desk syncs every second: the doctor desk learns of a check-in
+# within its pull interval, and the site's own network carries the load.
+HUB_INTERVAL = 1.0
+SYNC_INTERVAL = 5.0  # straight to the bureau (the sync client's default)
 
 
 class SyncSetupError(Exception):
@@ -82,22 +89,36 @@ class SyncBridge(QObject):
     ) -> None:
         super().__init__(parent)
         from station_app.sync_client import SyncClient, utc_now
+        from station_app.sync_route import SyncRoute
 
         self.last_status: SyncStatus | None = None
         self._status.connect(self._show)
-        self.client = SyncClient(
-            store,
-            settings.server_url,
-            read_token(settings),
-            product_codes=product_codes,
-            ca_bundle=settings.ca_bundle or None,
-            on_status=self._status.emit,
-            staff=staff,
-            bundled_rules=bundled_rules,
-            on_rules=self.rules_changed.emit,  # queued to the GUI thread
-            rules_interval=RULES_INTERVAL,
-            clock=clock or utc_now,
-        )
+        token = read_token(settings)
+
+        def client(url: str, hub: bool) -> SyncClient:
+            return SyncClient(
+                store,
+                url,
+                token,
+                product_codes=product_codes,
+                ca_bundle=settings.ca_bundle or None,
+                on_status=self._status.emit,
+                staff=staff,
+                bundled_rules=bundled_rules,
+                on_rules=self.rules_changed.emit,  # queued to the GUI thread
+                rules_interval=RULES_INTERVAL,
+                clock=clock or utc_now,
+                hub=hub,
+                interval=HUB_INTERVAL if hub else SYNC_INTERVAL,
+            )
+
+        self.client: SyncClient | SyncRoute
+        if settings.hub_url and settings.server_url:
+            self.client = SyncRoute(
+                client(settings.hub_url, True), client(settings.server_url, False)
+            )
+        else:
+            self.client = client(settings.hub_url or settings.server_url, bool(settings.hub_url))
 
     def _show(self, status: SyncStatus) -> None:
         self.last_status = status
@@ -127,7 +148,7 @@ def start_sync(
 
     `clock`: the desk's, so the age of what it knows of other sites is told on one clock.
     """
-    if not settings.server_url:
+    if not settings.server_url and not settings.hub_url:
         return None
     try:
         codes = frozenset(p.code for p in rules.products())

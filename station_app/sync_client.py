@@ -45,6 +45,7 @@ from vaccination.wire import (
     ROSTER_ADD,
     DeskReport,
     EventResult,
+    HubStatus,
     PulledEvent,
     PulledRosterChange,
     PullPage,
@@ -97,11 +98,16 @@ class SyncStatus:
     rejected: int = 0  # events the server refused for good (see SyncClient.book.rejections())
     set_aside: int = 0  # pulled entries this desk could not apply (SyncBook.set_aside_entries)
     refused_rules: tuple[Refusal, ...] = ()  # published rule sets the desk did not take
+    hub: HubStatus | None = None  # the site hub's upstream state, when syncing through one
 
     def text_zh(self) -> str:
         """The status-bar text in Chinese."""
         aside = f"，{self.set_aside} 筆下載資料無法套用" if self.set_aside else ""
         aside += "".join(f"，拒收規則 {r.text()}" for r in self.refused_rules)
+        if self.state is SyncState.ONLINE and self.hub is not None:
+            if not self.hub.upstream_reachable:
+                return f"已連線（站內），衛生局離線 {self.hub.waiting} 筆未上傳{aside}"
+            return f"已連線（站內），待上傳 {self.waiting} 筆{aside}"
         if self.state is SyncState.ONLINE:
             return f"已連線，待上傳 {self.waiting} 筆{aside}"
         if self.state is SyncState.SYNCING:
@@ -114,6 +120,12 @@ class SyncStatus:
         """The status-bar text in English."""
         aside = f", {self.set_aside} pulled entries set aside" if self.set_aside else ""
         aside += "".join(f", rule set refused: {r.text()}" for r in self.refused_rules)
+        if self.state is SyncState.ONLINE and self.hub is not None:
+            if not self.hub.upstream_reachable:
+                return (
+                    f"online (site hub), bureau offline: {self.hub.waiting} not yet uploaded{aside}"
+                )
+            return f"online (site hub), {self.waiting} waiting{aside}"
         if self.state is SyncState.ONLINE:
             return f"online, {self.waiting} waiting{aside}"
         if self.state is SyncState.SYNCING:
@@ -246,8 +258,17 @@ class SyncClient:
         bundled_rules: RuleSetRegistry | None = None,
         on_rules: Callable[[RuleSetRegistry], None] | None = None,
         rules_interval: float | None = None,
+        hub: bool = False,
     ) -> None:
         self.store = store
+        # A site hub (`vaxdesk hub`): its upstream state is asked every cycle, for the
+        # status bar, and its instance, to start the pull over when it began anew.
+        self.hub = hub
+        self.hub_status: HubStatus | None = None
+        # Ask the server how far it holds this desk's events at the first cycle and after a
+        # failure: one that lost events (a hub started over, the bureau after a hub that
+        # had not relayed everything) gets them again.
+        self._recheck = True
         # The site's staff list, fetched at the first cycle and every `staff_every` seconds.
         self.staff = staff or StaffBook(store)
         self.staff_every = staff_every
@@ -305,7 +326,15 @@ class SyncClient:
             set_aside = self.status.set_aside
         last = self._clock() if state is SyncState.ONLINE else self.status.last_success
         self.status = SyncStatus(
-            state, max(0, waiting), zh, en, last, rejected, set_aside, self.refused_rules
+            state,
+            max(0, waiting),
+            zh,
+            en,
+            last,
+            rejected,
+            set_aside,
+            self.refused_rules,
+            self.hub_status if self.hub else None,
         )
         if self.on_status is not None:
             try:
@@ -440,6 +469,34 @@ class SyncClient:
             events_waiting=waiting, desk_time=self._clock(), app_version=APP_VERSION
         ).model_dump(mode="json", exclude_none=True)
 
+    def recheck_acks(self) -> None:
+        """Ask the server for this desk's acknowledged position before the next push."""
+        self._recheck = True
+
+    def _check_acks(self) -> None:
+        """Offer again the events the server does not hold (see Outbox.reopen_after)."""
+        site, desk = self._whoami()
+        body = {"events": [], "report": self._desk_report(0, len(self.book.rejected_ids()))}
+        reply = self._reply(PushReply, "POST", f"{API}/sites/{site}/events", json=body)
+        again = self.store.outbox.reopen_after(desk, reply.acked_through)
+        if again:
+            log.info("%s holds desk %s through %s: %s events offered again",
+                     self.server_url, desk, reply.acked_through, again)  # fmt: skip
+        self._recheck = False
+
+    def _check_hub(self) -> None:
+        """The hub's upstream state; a hub that started anew is pulled from the start."""
+        status = self._reply(HubStatus, "GET", f"{API}/hub/status")
+        key = f"hub_instance:{self.server_url}"
+        known = self.book.get(key)
+        if known != status.instance:
+            if known is not None:
+                log.info("site hub %s started anew: pulling its log again", self.server_url)
+                self.book.set_cursor(self.server_url, 0)
+                self._recheck = True
+            self.book.put(key, status.instance)
+        self.hub_status = status
+
     def _push(self, report: SyncReport) -> None:
         site, _ = self._whoami()
         first = True
@@ -566,6 +623,10 @@ class SyncClient:
             report = SyncReport()
             self._set_status(SyncState.SYNCING)
             try:
+                if self.hub:
+                    self._check_hub()
+                if self._recheck:
+                    self._check_acks()
                 self._push(report)
                 self._pull(report)
                 if self._staff_due():
@@ -574,10 +635,12 @@ class SyncClient:
                     self._download_rule_sets()
             except (SyncUnavailable, SyncRefused) as exc:
                 self._failures += 1
+                self._recheck = True
                 self._set_status(SyncState.OFFLINE, exc.message_zh, exc.message_en)
                 raise
             except Exception:
                 self._failures += 1
+                self._recheck = True
                 self._set_status(SyncState.OFFLINE, "同步發生錯誤", "sync failed")
                 raise
             self._failures = 0

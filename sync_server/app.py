@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -22,11 +23,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from sync_server.api.admission import BodyReader, PushGate
 from sync_server.api.deps import SiteCache
 from sync_server.api.responses import SYNC_ERRORS
-from sync_server.api.routes import accounts, days, reports, rosters, rule_sets, staff, sync
+from sync_server.api.routes import accounts, days, hub, reports, rosters, rule_sets, staff, sync
 from sync_server.core.config import Settings, load_settings
 from sync_server.db.engine import make_engine
 from sync_server.db.migrate import upgrade
 from sync_server.errors import FieldError, ServiceError
+from sync_server.hub.link import Upstream
+from sync_server.hub.relay import Relay
 from sync_server.services.accounts import Authenticator
 from sync_server.services.rule_sets import ServerRules
 from sync_server.web.router import mount_static, web_router
@@ -70,11 +73,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else None
     )
 
+    relay = _site_relay(settings, engine)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             upgrade(engine)
+        if relay is not None:
+            relay.start()
         yield
+        if relay is not None:
+            relay.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -90,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rule_book = ServerRules(rules)
     app.state.sites = SiteCache()
     app.state.auth = Authenticator(bootstrap, settings.auth_cache_seconds)
+    app.state.relay = relay  # None on the bureau's server
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
@@ -140,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(days.router)
     app.include_router(staff.router)
     app.include_router(rule_sets.router)
+    app.include_router(hub.router)
     app.include_router(web_router())
     mount_static(app)
     _declare_push_request(app)
@@ -149,6 +160,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         BodyReader, limit=settings.max_body_bytes, deadline=settings.body_timeout_seconds
     )
     return app
+
+
+def _site_relay(settings: Settings, engine: Engine) -> Relay | None:
+    """Site mode (`vaxdesk hub`): the relay to the bureau; None for the bureau's own server."""
+    if not settings.upstream_url:
+        return None
+    if settings.hub_token is None:
+        raise ValueError("a site hub needs its hub token (vaxdesk server hub add)")
+    upstream = Upstream(
+        settings.upstream_url, settings.hub_token.get_secret_value(), settings.hub_timeout_seconds
+    )
+    return Relay(engine, upstream, settings.hub_interval_seconds)
 
 
 def _declare_push_request(app: FastAPI) -> None:

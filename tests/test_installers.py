@@ -46,6 +46,20 @@ def test_server_unit_starts_the_sync_server_on_loopback() -> None:
     assert unit["Service"]["EnvironmentFile"] == "/etc/vaxdesk/server.env"
 
 
+def test_hub_unit_starts_a_site_hub_beside_the_server_unit() -> None:
+    unit = configparser.ConfigParser(interpolation=None, strict=False)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.read(LINUX / "vaxdesk-hub.service", encoding="utf-8")
+    args = _parsed(unit["Service"]["ExecStart"])
+    assert args.command == "hub"
+    assert args.db.startswith("sqlite:////var/lib/vaxdesk/"), "its database where it may write"
+    assert unit["Service"]["ReadWritePaths"] == "/var/lib/vaxdesk"
+    assert args.upstream == "${VAXDESK_HUB_UPSTREAM}"  # from the EnvironmentFile
+    assert unit["Service"]["EnvironmentFile"] == "/etc/vaxdesk/hub.env"
+    assert str(args.token_file) == "/etc/vaxdesk/hub.token"
+    assert unit["Service"]["User"] == "vaxdesk"
+
+
 def test_install_script_puts_the_entry_and_icon_in_the_menu(tmp_path: Path) -> None:
     result = subprocess.run(
         [str(LINUX / "install-desk.sh")],

@@ -259,3 +259,37 @@ class RuleSetDownload(_Reply):
 
     protocol: int = PROTOCOL
     rule_sets: list[PublishedRuleSet]
+
+
+class HubDesk(_Reply):
+    """A desk of the site as its hub learns it from the bureau: the token's SHA-256 digest
+    (never the token), so the hub accepts the very tokens the bureau enrolled."""
+
+    desk: str
+    name: str
+    token_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    expires_at: datetime
+    disabled: bool
+
+
+class HubSite(_Reply):
+    """What a site hub mirrors of its site's accounts: the site and its desks."""
+
+    protocol: int = PROTOCOL
+    code: str
+    name: str
+    institution_code: str
+    desks: list[HubDesk]
+
+
+class HubStatus(_Reply):
+    """A site hub's upstream state, as the desks show it (已連線（站內）/ 衛生局離線)."""
+
+    protocol: int = PROTOCOL
+    site: str
+    instance: str = Field(description="changes when the hub starts over on an empty database")
+    upstream_reachable: bool
+    waiting: int = Field(description="events the hub holds that the bureau has not acknowledged")
+    last_contact: datetime | None = None
+    message_zh: str = ""
+    message_en: str = ""

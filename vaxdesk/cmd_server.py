@@ -153,6 +153,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     enrol.add_argument("--desk", required=True)
     enrol.add_argument("--token-out", type=Path, help="寫入憑證檔 / write the token to a file")
 
+    hub_sub = _group(sub, "hub", "站內中繼 / site hubs (vaxdesk hub)")
+    hub_add = _db_command(
+        hub_sub, "add", "登記場所的中繼站並顯示憑證 / enrol a site's hub", run_hub_add
+    )
+    hub_add.add_argument("--site", required=True, help="場所代碼 / site code")
+    hub_add.add_argument("--token-out", type=Path, help="寫入憑證檔 / write the token to a file")
+
     rules_sub = _group(sub, "rules", "規則集 / rule sets the desks download")
     publish = _db_command(
         rules_sub,
@@ -457,6 +464,22 @@ def run_desk_add(args: argparse.Namespace) -> int:
             f"櫃台 / desk {args.site} {args.desk}: "
             f"憑證只顯示這一次 / token, shown once: {new.token}"
         )
+    return 0
+
+
+def run_hub_add(args: argparse.Namespace) -> int:
+    """Enrol a site hub; print (or write) its token once."""
+    from sync_server.services.accounts import Role
+
+    new = _create_account(
+        args, name=f"{args.site} hub", role=Role.HUB, site_code=args.site, desk=None
+    )
+    if args.token_out:
+        args.token_out.write_text(new.token + "\n", encoding="utf-8")
+        args.token_out.chmod(0o600)
+        print(f"中繼站 / hub {args.site}: 憑證已寫入 / token written to {args.token_out}")
+    else:
+        print(f"中繼站 / hub {args.site}: 憑證只顯示這一次 / token, shown once: {new.token}")
     return 0
 
 

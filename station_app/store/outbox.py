@@ -124,6 +124,26 @@ class Outbox:
                 changed += result.rowcount
         return changed
 
+    def reopen_after(self, desk: str, acked_through: int) -> int:
+        """Offer again this desk's acknowledged events after `acked_through`: the server now
+        synced with (the bureau after a hub, a hub started over) holds none past it.
+        Returns how many wait again; a repeat the server already holds comes back as a
+        duplicate, so an event is never held twice."""
+        with self._write() as conn:
+            result = conn.execute(
+                update(events)
+                .where(
+                    and_(
+                        events.c.origin == LOCAL,
+                        events.c.desk == desk,
+                        events.c.seq > acked_through,
+                        events.c.acked.is_(True),
+                    )
+                )
+                .values(acked=False)
+            )
+        return int(result.rowcount)
+
     def has_local_events(self) -> bool:
         """True once this PC has written an event of its own."""
         with self._read() as conn:

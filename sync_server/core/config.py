@@ -93,6 +93,20 @@ class Settings(BaseSettings):
         ge=8,
         description="argon2id memory per password hash in KiB (64 MiB; lower only for tests)",
     )
+    # Site mode (`vaxdesk hub`): the same app at a site, relaying to the bureau.
+    upstream_url: str | None = Field(
+        default=None,
+        description="site hub: the bureau's server URL (unset: this server is the bureau's)",
+    )
+    hub_token: SecretStr | None = Field(
+        default=None, description="site hub: its token from `vaxdesk server hub add`"
+    )
+    hub_interval_seconds: float = Field(
+        default=2.0, gt=0, description="site hub: seconds between relay cycles with the bureau"
+    )
+    hub_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="site hub: HTTP timeout of a call to the bureau"
+    )
 
 
 def load_settings(**overrides: Any) -> Settings:

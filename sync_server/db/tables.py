@@ -271,3 +271,13 @@ late_events = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
     Index(None, "site_id", "day"),
 )
+
+# A site hub's own positions (sync_server/hub): how far its log has been pushed to the
+# bureau (`push_cursor`, a local log_id) and how far the bureau's log has been pulled
+# (`pull_cursor`, the bureau's log_id). Empty on the bureau's server.
+hub_state = Table(
+    "hub_state",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)

@@ -2,8 +2,9 @@
 
 Roles (seed 001: accounts by role, valid one year): `bureau_admin` manages everything,
 `bureau_staff` reads and exports every site, `site_manager` reads its own site and
-uploads its rosters, `desk` syncs its own site only. Tokens are shown once and stored
-as SHA-256 digests.
+uploads its rosters, `desk` syncs its own site only, `hub` relays its own site's desks
+(a site hub, `vaxdesk hub`: pushes their events, pulls the site's log). Tokens are
+shown once and stored as SHA-256 digests.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Role(StrEnum):
     BUREAU_STAFF = "bureau_staff"
     SITE_MANAGER = "site_manager"
     DESK = "desk"
+    HUB = "hub"
 
 
 BUREAU_ROLES = frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF})
@@ -155,6 +157,44 @@ def _placement(conn: Connection, role: Role, site_code: str | None, desk: str | 
     elif desk:
         raise bad_request("bad_account", "只有櫃台帳號有櫃台代號", "only desk accounts have a desk")
     return site_id
+
+
+@dataclass(frozen=True)
+class SiteDesk:
+    """A desk account as a site hub learns it: the token's digest, never the token."""
+
+    desk: str
+    name: str
+    token_hash: str
+    expires_at: datetime
+    disabled: bool
+
+
+def site_desks(conn: Connection, site: Site) -> list[SiteDesk]:
+    """The desk accounts of a site, for its hub to accept the same tokens the bureau does."""
+    rows = conn.execute(
+        select(accounts)
+        .where(and_(accounts.c.site_id == site.id, accounts.c.role == Role.DESK.value))
+        .order_by(accounts.c.desk)
+    )
+    return [
+        SiteDesk(r.desk, r.name, r.token_hash, _as_aware(r.expires_at), bool(r.disabled))
+        for r in rows
+    ]
+
+
+def desk_of_site(conn: Connection, site: Site, desk: str) -> bool:
+    """True when the site has an enrolled desk with this letter."""
+    found = conn.execute(
+        select(accounts.c.id).where(
+            and_(
+                accounts.c.site_id == site.id,
+                accounts.c.desk == desk,
+                accounts.c.role == Role.DESK.value,
+            )
+        )
+    ).first()
+    return found is not None
 
 
 def create_account(

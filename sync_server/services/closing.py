@@ -199,6 +199,18 @@ def keep_report(conn: Connection, site: Site, desk: str, report: DeskReport) -> 
     )
 
 
+def latest_reports(conn: Connection, site: Site) -> dict[str, DeskReport]:
+    """Each desk's latest report as the desk sent it (what a site hub relays upstream)."""
+    return {
+        r.desk: DeskReport(
+            events_waiting=int(r.events_waiting),
+            desk_time=datetime.fromisoformat(r.desk_time),
+            app_version=r.app_version,
+        )
+        for r in conn.execute(select(desk_reports).where(desk_reports.c.site_id == site.id))
+    }
+
+
 def desk_reports_of(conn: Connection, site: Site) -> dict[str, tuple[int, datetime, str]]:
     """Each desk's latest report: (events waiting, received at, the desk's clock)."""
     return {

@@ -46,7 +46,8 @@ def _rejected(
     )
 
 
-def _row(site_id: int, event: Event) -> dict[str, Any]:
+def log_row(site_id: int, event: Event) -> dict[str, Any]:
+    """The `log` row of an accepted event (a site hub mirrors the bureau's with it too)."""
     p = event.payload
     return {
         "site_id": site_id,
@@ -202,7 +203,7 @@ def push_events(
             repeats.append((index, seen_ids[event.event_id]))
             continue
         seen_ids[event.event_id] = index
-        valid.append((index, event, _row(site.id, event)))
+        valid.append((index, event, log_row(site.id, event)))
 
     mark = _lock_site_and_read_mark(conn, site.id, desk)
     inserted = _insert(conn, [row for _, _, row in valid]) if valid else set()

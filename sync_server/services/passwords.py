@@ -257,7 +257,7 @@ def create_password_account(
     lifetime_days: int,
 ) -> NewAccount:
     """A person's account that signs in with a password (its API token is never shown)."""
-    if role is Role.DESK:
+    if role in (Role.DESK, Role.HUB):
         raise bad_request("bad_account", "櫃台用憑證，不用密碼", "desks use tokens, not passwords")
     new = create_account(
         conn,

@@ -46,6 +46,7 @@ ROLE_LABELS: Final[dict[Role, tuple[str, str]]] = {
     Role.BUREAU_STAFF: ("衛生局人員", "bureau staff"),
     Role.SITE_MANAGER: ("場所負責人", "site manager"),
     Role.DESK: ("報到櫃台", "check-in desk"),
+    Role.HUB: ("站內中繼", "site hub"),
 }
 
 _env = Environment(

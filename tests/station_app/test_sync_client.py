@@ -178,3 +178,17 @@ def test_a_pulled_roster_entry_becomes_a_booking() -> None:
     assert entry.booking.slot_start == datetime.combine(date(2026, 11, 23), time(9, 0))
     assert entry.history[0].given_on == date(2026, 8, 1)
     assert entry.flags == ("DUPLICATE_BOOKING",)
+
+
+def test_status_through_a_hub_says_whether_the_bureau_is_reached() -> None:
+    from vaccination.wire import HubStatus
+
+    cut = HubStatus(site="TN01", instance="1", upstream_reachable=False, waiting=7)
+    up = cut.model_copy(update={"upstream_reachable": True, "waiting": 0})
+    offline_hub = SyncStatus(SyncState.ONLINE, 2, hub=cut)
+    assert offline_hub.text_zh() == "已連線（站內），衛生局離線 7 筆未上傳"
+    assert offline_hub.text_en() == "online (site hub), bureau offline: 7 not yet uploaded"
+    assert SyncStatus(SyncState.ONLINE, 2, hub=up).text_zh() == "已連線（站內），待上傳 2 筆"
+    # Not reaching the hub at all is the desk's own offline state.
+    assert SyncStatus(SyncState.OFFLINE, 2, hub=cut).text_zh().startswith("離線，待上傳 2 筆")
+    assert SyncStatus(SyncState.ONLINE, 0).text_zh() == "已連線，待上傳 0 筆"

@@ -48,19 +48,20 @@ def test_settings_file_and_environment(tmp_path: Path, monkeypatch: pytest.Monke
         load_settings()
 
 
-def test_revision_0007_closing_the_day_goes_down_and_up(db_url: str) -> None:
-    """Revision 0007 adds desk reports, closed days and late events, and takes them away."""
+def test_revisions_0007_and_0008_go_down_and_up(db_url: str) -> None:
+    """Revision 0007 adds desk reports, closed days and late events, 0008 the site hub's
+    positions; going down to 0006 takes them away."""
     engine = make_engine(db_url)
     try:
         upgrade(engine)
-        assert head_revision() == "0007"
-        closing = {"desk_reports", "day_closures", "late_events"}
+        assert head_revision() == "0008"
+        closing = {"desk_reports", "day_closures", "late_events", "hub_state"}
         assert closing <= set(inspect(engine).get_table_names())
         with engine.begin() as conn:
             command.downgrade(alembic_config(conn), "0006")
         assert current_revision(engine) == "0006"
         assert not closing & set(inspect(engine).get_table_names())
         upgrade(engine)
-        assert current_revision(engine) == "0007"
+        assert current_revision(engine) == "0008"
     finally:
         engine.dispose()

@@ -20,9 +20,10 @@ from vaccination.wire import StaffList
 
 router = APIRouter(prefix="/api/v1/sites/{code}/staff", tags=["staff"], responses=SITE_ERRORS)
 
-# The list carries PIN hashes: desks, the bureau's administrators and the site's manager.
+# The list carries PIN hashes: desks, the site's hub (for its desks), the bureau's
+# administrators and the site's manager.
 StaffReaderDep = Annotated[
-    Principal, Depends(roles(Role.DESK, Role.BUREAU_ADMIN, Role.SITE_MANAGER))
+    Principal, Depends(roles(Role.DESK, Role.HUB, Role.BUREAU_ADMIN, Role.SITE_MANAGER))
 ]
 
 

@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import from_json
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
 from sync_server.api.deps import (
-    DeskDep,
     EngineDep,
     PrincipalDep,
     ProductCodesDep,
     RulesDep,
     SettingsDep,
     SiteDep,
+    roles,
 )
 from sync_server.api.protocol import ProtocolDep
 from sync_server.db.engine import reading
 from sync_server.errors import ServiceError, bad_request
+from sync_server.services.accounts import Principal, Role, Site, desk_of_site
 from sync_server.services.ingest import push_events
 from sync_server.services.pull import pull
 from vaccination.wire import DeskReport, PullPage, PushReply, PushRequest
@@ -103,17 +106,37 @@ _PUSH_BODY = {
 }
 
 
+PusherDep = Annotated[Principal, Depends(roles(Role.DESK, Role.HUB))]
+
+
+def _as_desk(conn: Connection, who: Principal, site: Site, desk: str | None) -> Principal:
+    """The desk a push speaks for: the desk's own token, or a hub naming one of its site's desks."""
+    if who.role is Role.DESK:
+        return who
+    if not desk or who.site_id != site.id or not desk_of_site(conn, site, desk):
+        raise bad_request(
+            "bad_desk", "中繼站上傳須指定此場所的櫃台", "a hub's push must name a desk of its site"
+        )
+    return replace(who, role=Role.DESK, desk=desk)
+
+
 @router.post("/events", response_model=PushReply, openapi_extra=_PUSH_BODY)
 async def push(
     request: Request,
-    who: DeskDep,
+    who: PusherDep,
     site: SiteDep,
     engine: EngineDep,
     settings: SettingsDep,
     _: ProtocolDep,
     products: ProductCodesDep,
+    desk: Annotated[
+        str | None, Query(max_length=2, description="a hub's push: the desk it relays")
+    ] = None,
 ) -> Response:
     """Store a batch of this desk's events, in seq order; each is judged on its own.
+
+    A site hub relays one desk's events per push, naming the desk (`desk`); it may push
+    for its own site's enrolled desks only.
 
     A repeat of a stored event is acknowledged as `duplicate`; a bad one is `rejected`
     with its reason and the field at fault. `acked_through` is the desk's highest seq
@@ -125,7 +148,9 @@ async def push(
         # Parsing runs here too, off the event loop, which stays free to turn pushes away.
         events, report = parse_push_body(body, settings.max_push_events, products)
         with engine.begin() as conn:
-            return push_events(conn, who, site, events, products, report)
+            return push_events(
+                conn, _as_desk(conn, who, site, desk), site, events, products, report
+            )
 
     reply = await run_in_threadpool(work)
     return Response(reply.model_dump_json(exclude_none=True), media_type="application/json")
