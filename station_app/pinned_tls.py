@@ -8,10 +8,15 @@ answers on the site's network at the hub's address is refused, never silently tr
 
 from __future__ import annotations
 
+import logging
 import ssl
 from urllib.parse import urlsplit
 
+import httpx
+
 from vaccination.tls_fingerprint import certificate_fingerprint, normalise_fingerprint
+
+log = logging.getLogger(__name__)
 
 
 class HubPinError(Exception):
@@ -61,3 +66,43 @@ def pinned_context(url: str, fingerprint: str, timeout: float = 5.0) -> ssl.SSLC
     # The one trusted certificate is the hub's own: its name need not be on it.
     context.check_hostname = False
     return context
+
+
+class PinRefused(httpx.ConnectError):
+    """The hub's certificate was refused (HubPinError as a connection failure: the desk
+    goes on as offline, or straight to the bureau, and says why)."""
+
+    def __init__(self, refused: HubPinError, request: httpx.Request) -> None:
+        super().__init__(refused.message_en, request=request)
+        self.message_zh = refused.message_zh
+        self.message_en = refused.message_en
+
+
+class PinnedTransport(httpx.BaseTransport):
+    """HTTPS to a site hub trusting only its pinned certificate, checked when a connection
+    is made: at the first request and again after any connection failure."""
+
+    def __init__(self, url: str, fingerprint: str, timeout: float = 5.0) -> None:
+        self._url = url
+        self._fingerprint = fingerprint
+        self._timeout = timeout
+        self._inner: httpx.HTTPTransport | None = None
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self._inner is None:
+            try:
+                context = pinned_context(self._url, self._fingerprint, self._timeout)
+            except HubPinError as exc:
+                log.warning("site hub %s refused: %s", self._url, exc.message_en)
+                raise PinRefused(exc, request) from None
+            self._inner = httpx.HTTPTransport(verify=context)
+        try:
+            return self._inner.handle_request(request)
+        except httpx.TransportError:
+            self.close()  # the next connection checks the certificate again
+            raise
+
+    def close(self) -> None:
+        if self._inner is not None:
+            self._inner.close()
+            self._inner = None

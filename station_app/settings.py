@@ -70,6 +70,11 @@ class DeskSettings:
         "站內中繼網址（vaxdesk hub；有設定時優先使用，連不上時直接連衛生局）",
         "site hub URL (vaxdesk hub; used first, the bureau directly when it cannot be reached)",
     )
+    hub_fingerprint: str = _spec(
+        "",
+        "站內中繼憑證指紋（vaxdesk hub --tls 啟動時顯示；只信任這張憑證）",
+        "site hub certificate fingerprint (shown by vaxdesk hub --tls; only it is trusted)",
+    )
     desk_token_file: str = _spec(
         "", "櫃台憑證檔（憑證本身不存在設定中）", "desk token file (the token is not kept here)"
     )

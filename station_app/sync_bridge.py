@@ -110,6 +110,7 @@ class SyncBridge(QObject):
                 clock=clock or utc_now,
                 hub=hub,
                 interval=HUB_INTERVAL if hub else SYNC_INTERVAL,
+                pinned_fingerprint=settings.hub_fingerprint if hub else None,
             )
 
         self.client: SyncClient | SyncRoute

@@ -33,6 +33,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from station_app.desk_rules import Refusal, RuleDownload, mark_checked, take_published
+from station_app.pinned_tls import PinnedTransport, PinRefused
 from station_app.staff import StaffBook
 from station_app.store.importing import booking_key_of
 from station_app.sync_state import SyncBook
@@ -259,6 +260,7 @@ class SyncClient:
         on_rules: Callable[[RuleSetRegistry], None] | None = None,
         rules_interval: float | None = None,
         hub: bool = False,
+        pinned_fingerprint: str | None = None,
     ) -> None:
         self.store = store
         # A site hub (`vaxdesk hub`): its upstream state is asked every cycle, for the
@@ -286,6 +288,9 @@ class SyncClient:
         verify: ssl.SSLContext | bool = (
             ssl.create_default_context(cafile=str(ca_bundle)) if ca_bundle else True
         )
+        if pinned_fingerprint and transport is None:
+            # A site hub's own certificate, trusted by the fingerprint on the hub's screen.
+            transport = PinnedTransport(self.server_url, pinned_fingerprint)
         self._http = httpx.Client(
             base_url=self.server_url,
             headers={"Authorization": f"Bearer {token}", PROTOCOL_HEADER: str(PROTOCOL)},
@@ -356,6 +361,8 @@ class SyncClient:
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:
             response = self._http.request(method, path, **kwargs)
+        except PinRefused as exc:
+            raise SyncUnavailable(exc.message_zh, exc.message_en) from None
         except httpx.TransportError as exc:
             raise SyncUnavailable(
                 "無法連線到伺服器", f"cannot reach the server ({exc.__class__.__name__})"

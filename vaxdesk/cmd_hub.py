@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vaxdesk.cli import UserError
+
+if TYPE_CHECKING:
+    from sync_server.core.tls import HubCertificate
 
 DEFAULT_DB = "sqlite:///vaxdesk_hub.db"
 
@@ -39,6 +43,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     hub.add_argument("--port", type=int, default=8000, help="listen port")
     hub.add_argument(
         "--interval", type=float, default=2.0, help="seconds between relay cycles with the bureau"
+    )
+    hub.add_argument(
+        "--tls",
+        metavar="FOLDER",
+        type=Path,
+        help="以 HTTPS 服務，使用此資料夾中的中繼站憑證（首次自動產生），並顯示其指紋 / serve "
+        "HTTPS with the hub's own certificate kept in FOLDER (made on first use); its "
+        "fingerprint is printed for the desks' settings",
     )
     hub.set_defaults(handler=run_hub)
 
@@ -68,13 +80,37 @@ def run_hub(args: argparse.Namespace) -> int:
         hub_token=read_hub_token(args.token_file),
         hub_interval_seconds=args.interval,
     )
+    cert = _hub_certificate(args.tls, args.host) if args.tls is not None else None
     uvicorn.run(
         create_app(settings),
         host=args.host,
         port=args.port,
+        ssl_certfile=cert.cert_file if cert is not None else None,
+        ssl_keyfile=cert.key_file if cert is not None else None,
         ws="none",
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         log_level="info",
     )
     return 0
+
+
+def _hub_certificate(folder: Path, host: str) -> HubCertificate:
+    """The hub's certificate (made on first use); its fingerprint printed for the site
+    manager to type into each desk's settings."""
+    from sync_server.core.tls import ensure_hub_certificate
+
+    names = [] if host in ("0.0.0.0", "::") else [host]
+    try:
+        cert = ensure_hub_certificate(folder, names)
+    except (OSError, ValueError) as exc:
+        raise UserError(
+            f"無法準備中繼站憑證 / cannot prepare the hub's certificate: {exc}"
+        ) from None
+    print("站內中繼憑證指紋 / the hub's certificate fingerprint (SHA-256):", flush=True)
+    print(f"  {cert.fingerprint}", flush=True)
+    print(
+        "請填入各櫃台設定的「站內中繼憑證指紋」/ enter it as each desk's hub_fingerprint",
+        flush=True,
+    )
+    return cert

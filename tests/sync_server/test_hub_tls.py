@@ -7,20 +7,26 @@ the sync server over TLS on loopback with the hub's own certificate.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
-from live_server import BOOT, free_port
+from desks import DAY, SITE, SITE_CODE, make_desk, pid, seed_roster
+from live_server import BOOT, Admin, ThreadServer, free_port
 
 from station_app.pinned_tls import HubPinError, pinned_context
+from station_app.sync_client import SyncRefused, SyncState, SyncUnavailable
 from sync_server.app import create_app
 from sync_server.core.config import Settings
 from sync_server.core.tls import ensure_hub_certificate
 from vaccination.tls_fingerprint import normalise_fingerprint
+from vaxdesk.cli import main
 
 
 @pytest.fixture
@@ -100,3 +106,62 @@ def test_a_wrong_setting_says_what_is_wrong(url: str, fingerprint: str, says: st
     with pytest.raises(HubPinError) as refused:
         pinned_context(url, fingerprint, timeout=2)
     assert says in refused.value.message_zh
+
+
+def test_a_desk_syncs_through_vaxdesk_hub_tls_by_its_fingerprint(tmp_path: Path) -> None:
+    """`vaxdesk hub --tls` prints the fingerprint; a desk with it in its settings takes the
+    bureau's roster through the hub over HTTPS; a desk with another fingerprint does not
+    connect and says why."""
+    bureau = ThreadServer(f"sqlite:///{tmp_path / 'bureau.db'}", auth_cache_seconds=0).start()
+    try:
+        admin = Admin(bureau.url)
+        admin.site(SITE_CODE, SITE)
+        seed_roster(admin, SITE_CODE, range(1, 4))
+        desk_token = admin.desk(SITE_CODE, "A")
+        token_file = tmp_path / "hub.token"
+        assert main(["server", "hub", "add", "--db", bureau.database_url, "--site", SITE_CODE,
+                     "--token-out", str(token_file)]) == 0  # fmt: skip
+        port = free_port()
+        hub = subprocess.Popen(
+            [sys.executable, "-m", "vaxdesk", "hub", "--db", f"sqlite:///{tmp_path / 'hub.db'}",
+             "--upstream", bureau.url, "--token-file", str(token_file), "--host", "127.0.0.1",
+             "--port", str(port), "--interval", "0.2", "--tls", str(tmp_path / "tls")],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+        try:
+            assert hub.stdout is not None
+            shown = [hub.stdout.readline() for _ in range(2)]
+            assert "指紋" in shown[0], shown
+            fingerprint = shown[1].strip()
+            assert fingerprint == ensure_hub_certificate(tmp_path / "tls").fingerprint
+            url = f"https://127.0.0.1:{port}"
+            (tmp_path / "a").mkdir()
+            desk = make_desk(
+                tmp_path / "a", url, desk_token, "A", hub=True, pinned_fingerprint=fingerprint
+            )
+            (tmp_path / "b").mkdir()
+            stranger = ensure_hub_certificate(tmp_path / "stranger").fingerprint
+            fooled = make_desk(
+                tmp_path / "b", url, desk_token, "A", hub=True, pinned_fingerprint=stranger
+            )
+            try:
+                for _ in range(100):  # the hub learns the site's desks from the bureau
+                    try:
+                        if desk.client.download_roster(DAY) == 3:
+                            break
+                    except (SyncUnavailable, SyncRefused):
+                        pass
+                    time.sleep(0.1)
+                assert desk.service.assess(pid(1)).codes() == []
+                with pytest.raises(SyncUnavailable) as refused:
+                    fooled.client.sync_once()
+                assert "指紋不符" in refused.value.message_zh
+                assert fooled.client.status.state is SyncState.OFFLINE
+            finally:
+                desk.close()
+                fooled.close()
+        finally:
+            hub.terminate()
+            hub.communicate(timeout=15)  # and close its output pipe
+    finally:
+        bureau.stop()
