@@ -360,16 +360,17 @@ class AccountInfo:
     allowed_networks: list[str]
 
 
-def list_accounts(conn: Connection, *, desks: bool) -> list[AccountInfo]:
-    """Desk accounts (desks=True) or the others, by site then name."""
+def list_accounts(conn: Connection, *, machines: bool) -> list[AccountInfo]:
+    """The machines' accounts, desks and site hubs (machines=True), or the people's, by
+    site then name."""
     from sync_server.db.tables import account_passwords
 
-    cond = accounts.c.role == Role.DESK.value
+    cond = accounts.c.role.in_([Role.DESK.value, Role.HUB.value])
     rows = conn.execute(
         select(accounts, sites.c.code, account_passwords)
         .outerjoin(sites, sites.c.id == accounts.c.site_id)
         .outerjoin(account_passwords, account_passwords.c.account_id == accounts.c.id)
-        .where(cond if desks else ~cond)
+        .where(cond if machines else ~cond)
         .order_by(sites.c.code, accounts.c.desk, accounts.c.name, accounts.c.id)
     )
     return [
@@ -392,7 +393,7 @@ def list_accounts(conn: Connection, *, desks: bool) -> list[AccountInfo]:
 
 def account_by_id(conn: Connection, account_id: int) -> AccountInfo:
     """One account (desk or not); 404 otherwise."""
-    for info in list_accounts(conn, desks=True) + list_accounts(conn, desks=False):
+    for info in list_accounts(conn, machines=True) + list_accounts(conn, machines=False):
         if info.id == account_id:
             return info
     raise not_found("帳號", "account")

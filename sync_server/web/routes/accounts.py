@@ -27,7 +27,7 @@ PERSON_ROLES = [Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.SITE_MANAGER]
 def accounts_page(request: Request, _: BureauDep, engine: EngineDep) -> Response:
     """Every account that is not a desk."""
     with reading(engine) as conn:
-        people = svc.list_accounts(conn, desks=False)
+        people = svc.list_accounts(conn, machines=False)
         sites = svc.list_sites(conn)
     return render(
         request, "accounts.html", nav="accounts", people=people, sites=sites, roles=PERSON_ROLES

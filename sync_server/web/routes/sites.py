@@ -1,4 +1,5 @@
-"""Sites and desks: add a site, enrol a desk (token shown once, with a QR code), revoke, re-enrol.
+"""Sites, desks and hubs: add a site, enrol a desk or the site's hub (token shown once,
+with a QR code), revoke, re-enrol.
 
 The page also lists the rule set versions the bureau published (the desks download them).
 
@@ -43,7 +44,7 @@ def _sites_page(
 ) -> Response:
     with reading(engine) as conn:
         sites = svc.list_sites(conn)
-        desks = svc.list_accounts(conn, desks=True)
+        machines = svc.list_accounts(conn, machines=True)
         published = rule_sets.listing(conn)
     return render(
         request,
@@ -51,7 +52,8 @@ def _sites_page(
         status,
         nav="sites",
         sites=sites,
-        desks=desks,
+        desks=[m for m in machines if m.role is Role.DESK],
+        hubs=[m for m in machines if m.role is Role.HUB],
         rule_sets=published,
         **extra,
     )
@@ -80,12 +82,17 @@ def add_site(
 
 
 def _token_page(request: Request, new: NewAccount, engine: EngineDep) -> Response:
+    """The token shown this once: a desk's with the QR code its settings dialog scans, a
+    hub's with the command that starts the hub."""
     server = str(request.base_url).rstrip("/")
-    payload = json.dumps(
-        {"server": server, "site": new.site_code, "desk": new.desk, "token": new.token},
-        separators=(",", ":"),
-    )
-    response = _sites_page(request, engine, enrolled=new, qr=enrolment_qr(payload), server=server)
+    qr = None
+    if new.role is Role.DESK:
+        payload = json.dumps(
+            {"server": server, "site": new.site_code, "desk": new.desk, "token": new.token},
+            separators=(",", ":"),
+        )
+        qr = enrolment_qr(payload)
+    response = _sites_page(request, engine, enrolled=new, qr=qr, server=server)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -113,21 +120,47 @@ def enrol_desk(
     return _token_page(request, new, engine)
 
 
-def _desk(engine: EngineDep, account_id: int) -> svc.AccountInfo:
+@router.post("/sites/{code}/hubs")
+def enrol_hub(
+    request: Request, code: str, who: AdminDep, engine: EngineDep, settings: SettingsDep
+) -> Response:
+    """Enrol the site's hub (vaxdesk hub); the page shows its token this once."""
+    with engine.begin() as conn:
+        new = svc.create_account(
+            conn,
+            name=f"{code} hub",
+            role=Role.HUB,
+            site_code=code,
+            desk=None,
+            lifetime_days=settings.account_lifetime_days,
+        )
+        audit.record(conn, actor(request, who), "hub_enrolled", f"{code} hub")
+    return _token_page(request, new, engine)
+
+
+def _machine(engine: EngineDep, account_id: int) -> svc.AccountInfo:
+    """A desk's or a hub's account (a person's is managed on the Accounts page)."""
     with reading(engine) as conn:
         info = svc.account_by_id(conn, account_id)
-    if info.role is not Role.DESK:
+    if info.role not in (Role.DESK, Role.HUB):
         raise forbidden()
     return info
 
 
+def _named(info: svc.AccountInfo) -> tuple[str, str]:
+    """(audit action word, target) of a desk or a hub."""
+    if info.role is Role.HUB:
+        return "hub", f"{info.site_code} hub"
+    return "desk", f"{info.site_code} {info.desk}"
+
+
 @router.post("/desks/{account_id}/revoke")
 def revoke_desk(request: Request, account_id: int, who: AdminDep, engine: EngineDep) -> Response:
-    """Stop a desk's token at once (a lost or stolen PC)."""
-    info = _desk(engine, account_id)
+    """Stop a desk's or a hub's token at once (a lost or stolen PC)."""
+    kind, target = _named(_machine(engine, account_id))
     with engine.begin() as conn:
         svc.disable_account(conn, account_id)
-        audit.record(conn, actor(request, who), "desk_revoked", f"{info.site_code} {info.desk}")
+        audit.record(conn, actor(request, who), f"{kind}_revoked", target)
     return see_other("/sites")
 
 
@@ -135,9 +168,9 @@ def revoke_desk(request: Request, account_id: int, who: AdminDep, engine: Engine
 def reenrol_desk(
     request: Request, account_id: int, who: AdminDep, engine: EngineDep, settings: SettingsDep
 ) -> Response:
-    """A new token for the same desk letter (the old one stops working)."""
-    info = _desk(engine, account_id)
+    """A new token for the same desk letter or hub (the old one stops working)."""
+    kind, target = _named(_machine(engine, account_id))
     with engine.begin() as conn:
         new = svc.reissue_token(conn, account_id, settings.account_lifetime_days)
-        audit.record(conn, actor(request, who), "desk_reenrolled", f"{info.site_code} {info.desk}")
+        audit.record(conn, actor(request, who), f"{kind}_reenrolled", target)
     return _token_page(request, new, engine)

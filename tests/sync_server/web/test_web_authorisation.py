@@ -59,6 +59,7 @@ MATRIX: list[tuple[str, str, dict[str, str], set[str]]] = [
     ("GET", "/sites", {}, BUREAU),
     ("POST", "/sites", {"code": "", "name": "", "institution_code": ""}, ADMIN),
     ("POST", f"{A}/desks", {"desk": "1"}, ADMIN),
+    ("POST", f"{A}/hubs", {}, ADMIN),
     ("POST", "/desks/999/revoke", {}, ADMIN),
     ("POST", "/desks/999/reenrol", {}, ADMIN),
     ("GET", "/accounts", {}, BUREAU),

@@ -259,3 +259,33 @@ def test_the_sites_page_lists_the_published_rule_set_versions(bureau: Bureau) ->
     page = staff.get("/sites").text
     table = page[page.index('id="rule_sets"') :]
     assert "<td>covid19</td><td>2026.11</td><td>2026-12-03</td>" in table
+
+
+def test_a_site_hub_is_enrolled_revoked_and_re_enrolled_on_the_sites_page(
+    bureau: Bureau,
+) -> None:
+    """Issue 17, "Sites, desks, hubs": the hub's token is shown once with the command that
+    starts it; a revoked hub is refused by the API; re-enrolling gives a new token."""
+    admin = sign_in(bureau.url, "admin")
+    page = admin.post(f"/sites/{SITE_A}/hubs", {})
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    token = page.text.split("data-token>", 1)[1].split("<", 1)[0].strip()
+    assert "vaxdesk hub --upstream" in page.text and "<svg" not in page.text.split("<table")[0]
+    hub_site = f"{bureau.url}/api/v1/sites/{SITE_A}/hub/site"
+    assert httpx.get(hub_site, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+    listing = admin.get("/sites").text
+    assert token not in listing
+    row = listing.split(f'data-hub="{SITE_A}-', 1)[1]
+    hub_id = int(row.split('"', 1)[0])
+    assert "使用中" in row.split("</tr>", 1)[0]
+    assert f'action="/sites/{SITE_A}/hubs"' not in listing  # one active hub a site
+
+    assert admin.post(f"/desks/{hub_id}/revoke", {}).status_code == 303
+    assert httpx.get(hub_site, headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    again = admin.post(f"/desks/{hub_id}/reenrol", {})
+    new = again.text.split("data-token>", 1)[1].split("<", 1)[0].strip()
+    assert new != token
+    assert httpx.get(hub_site, headers={"Authorization": f"Bearer {new}"}).status_code == 200
+    for action in ("hub_enrolled", "hub_revoked", "hub_reenrolled"):
+        assert [e["target"] for e in _audit(bureau, action)] == [f"{SITE_A} hub"], action
