@@ -42,6 +42,7 @@ from station_app.wedge_filter import WedgeFilter
 
 if TYPE_CHECKING:  # loaded lazily at run time: start-up speed
     from station_app.checkin_service import CheckinService
+    from station_app.hub_host import HostedHub
     from station_app.main_window import MainWindow
     from station_app.scan_bridge import ScanBridge
     from station_app.store import Store
@@ -91,10 +92,13 @@ class Desk:
     scanners: ScanBridge | None = None  # when a serial scanner or a camera is set
     temp_dir: tempfile.TemporaryDirectory[str] | None = None  # the demo's, removed on close
     sync: SyncBridge | None = None  # when a server is configured
+    hub: HostedHub | None = None  # the site hub this PC runs (setting host_hub)
 
     def close(self) -> None:
         if self.sync is not None:
             self.sync.stop()  # before the store closes: the sync thread writes to it
+        if self.hub is not None:
+            self.hub.stop()
         if self.scanners is not None:
             self.scanners.stop_all()
         self.wedge.uninstall()
@@ -178,11 +182,30 @@ def build_desk(
     desk = Desk(store, service, rules, window, wedge, settings, start_scanners(settings, window))
     from station_app.sync_bridge import SyncBridge, start_sync
 
+    if settings.host_hub:
+        desk.hub, settings = host_the_hub(settings, folder or config_dir(), window)
     sync = start_sync(store, settings, rules, window, session.book, bundled, clock)
     window.attach_sync(sync)
     if isinstance(sync, SyncBridge):
         desk.sync = sync
     return desk
+
+
+def host_the_hub(
+    settings: DeskSettings, folder: Path, window: MainWindow
+) -> tuple[HostedHub | None, DeskSettings]:
+    """Start the site hub on this PC; the desk then syncs through it, pinned to its
+    certificate. When it cannot start, the desk goes on with the bureau and says why."""
+    from station_app.hub_host import HubHostError, start_hub
+
+    try:
+        hub = start_hub(settings, folder)
+    except HubHostError as exc:
+        log.warning("site hub not started: %s", exc.message_en)
+        window.show_hub_host(settings.hub_port, None, pick(exc.message_zh, exc.message_en))
+        return None, settings
+    window.show_hub_host(settings.hub_port, hub.fingerprint, "")
+    return hub, replace(settings, hub_url=hub.url, hub_fingerprint=hub.fingerprint)
 
 
 def start_scanners(settings: DeskSettings, window: MainWindow) -> ScanBridge | None:

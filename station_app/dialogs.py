@@ -411,9 +411,11 @@ class SettingsDialog(ScanDialog):
             elif kind is int:
                 spin = QSpinBox()
                 spin.setRange(
-                    *{"observation_minutes": (5, 120), "ticket_drop_minutes": (0, 120)}.get(
-                        name, (1, 64)
-                    )
+                    *{
+                        "observation_minutes": (5, 120),
+                        "ticket_drop_minutes": (0, 120),
+                        "hub_port": (1024, 65535),
+                    }.get(name, (1, 64))
                 )
                 spin.setValue(int(value))
                 editor = spin

@@ -37,6 +37,7 @@ from hardware.wedge import WedgeTiming
 from station_app.desk_api import Counters, DeskService
 from station_app.dialogs import SettingsDialog
 from station_app.dropped_tickets import DroppedTicketsDialog
+from station_app.hub_host_dialog import HubHostDialog
 from station_app.scan_routing import mark_scan_window, open_dialog
 from station_app.settings import DeskSettings, save_settings
 from station_app.sign_in import IdleGuard, SignInDialog, member_label
@@ -263,8 +264,15 @@ class MainWindow(QMainWindow):
         self.vial_label.hide()
         self.rules_label = QLabel()
         self.rules_label.setObjectName("rulesLabel")
+        self.hub_button = QPushButton()  # the site hub this PC runs (setting host_hub)
+        self.hub_button.setObjectName("hubHostButton")
+        self.hub_button.setFlat(True)
+        self.hub_button.hide()
+        self.hub_button.clicked.connect(self.open_hub_host)
+        self.hub_dialog: HubHostDialog | None = None
         bar = self.statusBar()
         for w in (
+            self.hub_button,
             self.vial_label,
             self.scanner_label,
             self.printer_label,
@@ -436,6 +444,27 @@ class MainWindow(QMainWindow):
             sync.rules_changed.connect(self.use_rules)
         self.refresh_status()
 
+    def show_hub_host(self, port: int, fingerprint: str | None, error: str) -> None:
+        """The site hub this PC runs, on the status bar: its short fingerprint, or that it
+        did not start; the button opens the address and full fingerprint, or the reason."""
+        if fingerprint is None:
+            self.hub_button.setText(self.tr("中繼未啟動"))
+            self.hub_button.setToolTip(error)
+        else:
+            short = f"{fingerprint[:5]}…{fingerprint[-5:]}"
+            self.hub_button.setText(self.tr("中繼 {short}").format(short=short))
+            self.hub_button.setToolTip(self.tr("按一下：其他櫃台要填的網址與憑證指紋"))
+        self.hub_dialog = HubHostDialog(port, fingerprint, error, self)
+        self.hub_button.show()
+
+    def _show_rules(self, text: str) -> None:
+        self.rules_label.setText(text)
+        self.rules_label.setToolTip(text)  # in full where a narrow screen cuts the line
+
+    def open_hub_host(self) -> None:
+        if self.hub_dialog is not None:
+            self.hub_dialog.open()
+
     def use_rules(self, rules: RuleSetRegistry) -> None:
         """New rule set versions came from the bureau: the desk judges with them from now on."""
         self.service.use_rules(rules)
@@ -534,7 +563,7 @@ class MainWindow(QMainWindow):
             self.scanner_label.setText(self.tr("掃描器：鍵盤模式就緒"))
         self.printer_label.setText(self.tickets.state_text())
         if self.rules_state is not None:
-            self.background.submit("rules_state", self.rules_state, self.rules_label.setText)
+            self.background.submit("rules_state", self.rules_state, self._show_rules)
         if self.sync_bridge is not None:
             pass  # the sync client reports its own state (SyncBridge.status_changed)
         elif self.sync_note is not None:

@@ -14,18 +14,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from station_app.bilingual_error import BilingualError
 from vaccination.tls_fingerprint import certificate_fingerprint, normalise_fingerprint
 
 log = logging.getLogger(__name__)
 
 
-class HubPinError(Exception):
+class HubPinError(BilingualError):
     """The hub cannot be trusted: no TLS, no such fingerprint, or another certificate."""
-
-    def __init__(self, message_zh: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message_zh = message_zh
-        self.message_en = message_en
 
 
 def _short(fingerprint: str) -> str:

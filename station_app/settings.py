@@ -75,6 +75,15 @@ class DeskSettings:
         "站內中繼憑證指紋（vaxdesk hub --tls 啟動時顯示；只信任這張憑證）",
         "site hub certificate fingerprint (shown by vaxdesk hub --tls; only it is trusted)",
     )
+    host_hub: bool = _spec(
+        False,
+        "這台電腦同時執行站內中繼（其他櫃台的站內中繼網址設為本機位址）",
+        "this PC also runs the site hub (the other desks' hub URL is this PC's address)",
+    )
+    hub_token_file: str = _spec(
+        "", "站內中繼憑證檔（衛生局登記中繼站時取得）", "site hub token file (from the bureau)"
+    )
+    hub_port: int = _spec(8000, "站內中繼連接埠", "site hub port")
     desk_token_file: str = _spec(
         "", "櫃台憑證檔（憑證本身不存在設定中）", "desk token file (the token is not kept here)"
     )
@@ -107,6 +116,8 @@ class DeskSettings:
             fixed = replace(fixed, ticket_drop_minutes=0)
         if not 0 <= self.lock_idle_minutes <= 240:
             fixed = replace(fixed, lock_idle_minutes=5)
+        if not 1024 <= self.hub_port <= 65535:
+            fixed = replace(fixed, hub_port=8000)
         if not 5 <= self.observation_minutes <= 120:
             fixed = replace(fixed, observation_minutes=30)
         if not 5 <= self.vial_warning_minutes <= 120:

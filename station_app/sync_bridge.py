@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from station_app.bilingual_error import BilingualError
 from station_app.i18n import pick
 from station_app.settings import DeskSettings
 
@@ -40,13 +41,8 @@ HUB_INTERVAL = 1.0
 SYNC_INTERVAL = 5.0  # straight to the bureau (the sync client's default)
 
 
-class SyncSetupError(Exception):
+class SyncSetupError(BilingualError):
     """The sync settings cannot be used (no token, unreadable file); zh + en."""
-
-    def __init__(self, message_zh: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.message_zh = message_zh
-        self.message_en = message_en
 
 
 def read_token(settings: DeskSettings) -> str:

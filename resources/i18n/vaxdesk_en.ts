@@ -466,6 +466,33 @@
     </message>
 </context>
 <context>
+    <name>HubHostDialog</name>
+    <message>
+        <source>本機站內中繼</source>
+        <translation>Site hub on this PC</translation>
+    </message>
+    <message>
+        <source>站內中繼沒有啟動，這台櫃台直接與衛生局同步。</source>
+        <translation>The site hub did not start; this desk syncs with the bureau directly.</translation>
+    </message>
+    <message>
+        <source>在其他櫃台的「設定」填入：</source>
+        <translation>Enter in the other desks&apos; settings:</translation>
+    </message>
+    <message>
+        <source>站內中繼網址</source>
+        <translation>Site hub URL</translation>
+    </message>
+    <message>
+        <source>站內中繼憑證指紋</source>
+        <translation>Site hub certificate fingerprint</translation>
+    </message>
+    <message>
+        <source>關閉</source>
+        <translation>Close</translation>
+    </message>
+</context>
+<context>
     <name>ImportReportDialog</name>
     <message>
         <source>關閉</source>
@@ -624,6 +651,18 @@
     <message>
         <source>請先關閉目前的視窗，再掃描</source>
         <translation>Close the open window before scanning</translation>
+    </message>
+    <message>
+        <source>中繼未啟動</source>
+        <translation>Hub not running</translation>
+    </message>
+    <message>
+        <source>中繼 {short}</source>
+        <translation>Hub {short}</translation>
+    </message>
+    <message>
+        <source>按一下：其他櫃台要填的網址與憑證指紋</source>
+        <translation>Click: the URL and certificate fingerprint for the other desks</translation>
     </message>
     <message>
         <source>卡紙未印號碼單 {n} 張：補印…</source>
