@@ -37,6 +37,7 @@ from station_app.pinned_tls import PinnedTransport, PinRefused
 from station_app.staff import StaffBook
 from station_app.store.importing import booking_key_of
 from station_app.sync_state import SyncBook
+from vaccination.bulk import cyclic_gc_paused
 from vaccination.events import Event, EventError, error_text, parse_event
 from vaccination.models import Booking, DoseRecord, Person
 from vaccination.wire import (
@@ -556,30 +557,37 @@ class SyncClient:
         # its desk's own events of the day too, and so continues its numbers.
         own = not self.store.outbox.has_local_events()
         while True:
-            page = self._reply(
-                PullPage,
-                "GET",
-                f"{API}/sites/{site}/events",
-                params={"after": cursor, "limit": 1000, "own": own},
-            )
-            events: list[PulledEvent] = []
-            elsewhere: list[PulledEvent] = []  # other sites' facts about people on this roster
-            for entry in page.entries:
-                if isinstance(entry, PulledEvent):
-                    (elsewhere if entry.other_site else events).append(entry)
-                    continue
-                # A roster change: apply the events before it first, keeping log order.
-                self._apply_events(self._parsed(events, report), report)
-                events = []
-                self._apply_roster_change(entry, report)
-            self._apply_events(self._parsed(events, report), report)
-            self._apply_elsewhere(self._parsed(elsewhere, report), report)
+            # A page of 1,000 events parsed and applied: no cyclic collection meanwhile
+            # (vaccination.bulk; a late desk's catch-up parse took 2.4x as long with it).
+            with cyclic_gc_paused():
+                page = self._reply(
+                    PullPage,
+                    "GET",
+                    f"{API}/sites/{site}/events",
+                    params={"after": cursor, "limit": 1000, "own": own},
+                )
+                self._take_page(page, report)
             cursor = page.cursor
             self.book.set_cursor(self.server_url, cursor)
             report.cursor = cursor
             if not page.more:
                 self.book.set_pulled_at(self._clock())
                 return
+
+    def _take_page(self, page: PullPage, report: SyncReport) -> None:
+        """Apply a pulled page in log order: events, roster changes, other sites' facts."""
+        events: list[PulledEvent] = []
+        elsewhere: list[PulledEvent] = []  # other sites' facts about people on this roster
+        for entry in page.entries:
+            if isinstance(entry, PulledEvent):
+                (elsewhere if entry.other_site else events).append(entry)
+                continue
+            # A roster change: apply the events before it first, keeping log order.
+            self._apply_events(self._parsed(events, report), report)
+            events = []
+            self._apply_roster_change(entry, report)
+        self._apply_events(self._parsed(events, report), report)
+        self._apply_elsewhere(self._parsed(elsewhere, report), report)
 
     def _set_aside(self, log_id: int, raw: dict[str, Any], reason: str, report: SyncReport) -> None:
         """Keep a pulled entry the desk cannot apply, with why; the rest keeps flowing."""

@@ -22,13 +22,13 @@ carries the DUPLICATE_BOOKING flag and a note names the rows.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Final, NamedTuple, cast
 
+from vaccination.bulk import cyclic_gc_paused
 from vaccination.dose_history import DoseHistoryParser, format_dose_history
 from vaccination.ids import check_id, clean_valid_id, mask_id
 from vaccination.models import Booking, DoseRecord, IdKind, Person
@@ -183,19 +183,14 @@ def read_roster(
     (`fatal_code` "too_large" or "too_many_rows"), so memory stays bounded.
     Never raises for bad input: a file that is not a roster sets `fatal_error`.
     """
-    # Reading a 100,000-row CSV makes about two million objects, none of them garbage;
-    # the cyclic collector would scan them over and over while the list grows.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
+    # Reading a 100,000-row CSV makes about two million objects, none of them garbage.
     try:
-        sheet = read_sheet(path, limits)
+        with cyclic_gc_paused():
+            sheet = read_sheet(path, limits)
     except RosterFileError as exc:
         report = ImportReport()
         _fatal(report, exc.code, exc.message_zh, exc.message_en)
         return report
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     return import_sheet(sheet, rules, progress, default_site=default_site)
 
 
@@ -344,11 +339,8 @@ class _RowImporter:
         width = self.header.width
         text_only = self.sheet.format != "xlsx"
         row = self.row
-        # The import allocates about ten objects per row while holding the whole file;
-        # the cyclic collector would rescan that heap again and again for no garbage.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        # About ten objects per row while holding the whole file (vaccination.bulk).
+        with cyclic_gc_paused():
             for done, index in enumerate(range(first, len(rows)), start=1):
                 cells = rows[index]
                 if text_only:
@@ -364,9 +356,6 @@ class _RowImporter:
                 if progress is not None and done % PROGRESS_EVERY == 0:
                     progress(done, total)
             self.finish()
-        finally:
-            if gc_was_enabled:
-                gc.enable()
         if progress is not None:
             progress(total, total)
 

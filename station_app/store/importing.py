@@ -8,7 +8,6 @@ chunks inside the caller's single transaction.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,6 +20,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from station_app.store.tables import bookings, dose_records, people, sites
+from vaccination.bulk import cyclic_gc_paused
 from vaccination.models import Booking, DoseRecord, Person
 from vaccination.roster_import import booking_identity
 
@@ -280,15 +280,9 @@ def import_entries(
 ) -> ImportCounts:
     """Upsert people, bookings and dose histories of accepted roster entries (one transaction)."""
     items = list(entries)
-    gc_was_enabled = gc.isenabled()
-    # Building a few hundred thousand tuples would trigger full collections that walk the
-    # whole heap again and again; nothing here makes reference cycles.
-    gc.disable()
-    try:
+    # A few hundred thousand tuples, none of them in reference cycles (vaccination.bulk).
+    with cyclic_gc_paused():
         return _import(conn, items, progress)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 def _import(

@@ -22,6 +22,7 @@ from sync_server.db.tables import log, roster_entries, sites
 from sync_server.services.accounts import Site
 from sync_server.services.pull import event_json, event_text_columns
 from sync_server.services.spreadsheets import csv_bytes, xlsx_bytes
+from vaccination.bulk import cyclic_gc_paused
 from vaccination.events import Event, EventError, EventKind, VaccinationEvent, parse_event_json
 from vaccination.ids import mask_id
 from vaccination.models import DoseRecord
@@ -267,14 +268,16 @@ def reconcile(conn: Connection, site: Site, day: date, rules: RuleSetRegistry) -
     Reads the site's own events of the day, then the same people's events of that day at
     other sites: the cost follows the site's day, not the city's.
     """
+    with cyclic_gc_paused():  # thousands of events parsed and kept (vaccination.bulk)
+        return _reconcile(conn, site, day, rules)
+
+
+def _reconcile(conn: Connection, site: Site, day: date, rules: RuleSetRegistry) -> Reconciliation:
     site_codes = {r.id: r.code for r in conn.execute(select(sites.c.id, sites.c.code))}
+    booked = roster_entries.c
     roster = conn.execute(
-        select(roster_entries).where(
-            and_(
-                roster_entries.c.site_id == site.id,
-                roster_entries.c.day == day,
-                roster_entries.c.cancelled.is_(False),
-            )
+        select(booked.id_number, booked.name, booked.birth_date, booked.walk_in).where(
+            and_(booked.site_id == site.id, booked.day == day, booked.cancelled.is_(False))
         )
     ).all()
     here_rows = conn.execute(
