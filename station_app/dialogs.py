@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from station_app.hub_finder import HubFinder
 from station_app.i18n import pick
 from station_app.scan_routing import ScanDialog, mark_scan_window
 from station_app.settings import DeskSettings, describe
@@ -395,6 +396,8 @@ class SettingsDialog(ScanDialog):
         self._initial = settings
         self.editors: dict[str, QWidget] = {}
         form = QFormLayout()
+        # Long descriptions put their field on the next line rather than squeeze it.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for name, kind, _default, zh, en in describe():
             value = getattr(settings, name)
             editor: QWidget
@@ -430,6 +433,9 @@ class SettingsDialog(ScanDialog):
             editor.setObjectName(name)
             self.editors[name] = editor
             form.addRow(pick(zh, en), editor)
+            if name == "hub_url" and isinstance(editor, QLineEdit):
+                self.hub_finder = HubFinder(editor.setText, self)
+                form.addRow("", self.hub_finder)
         note = QLabel(self.tr("語言、接種站、櫃台與印表機的變更在重新開啟程式後生效。"))
         note.setWordWrap(True)
         buttons = answer_buttons(

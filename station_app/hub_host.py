@@ -59,6 +59,7 @@ def hub_command(settings: DeskSettings, folder: Path) -> list[str]:
         "--token-file", settings.hub_token_file,
         "--port", str(settings.hub_port),
         "--tls", str(folder / "hub-tls"),
+        "--announce",  # the other desks' settings dialog can find this PC
     ]  # fmt: skip
 
 

@@ -58,6 +58,8 @@ def test_hub_unit_starts_a_site_hub_beside_the_server_unit() -> None:
     assert unit["Service"]["EnvironmentFile"] == "/etc/vaxdesk/hub.env"
     assert str(args.token_file) == "/etc/vaxdesk/hub.token"
     assert unit["Service"]["User"] == "vaxdesk"
+    # Over TLS with its certificate where it may write, and findable by the desks.
+    assert str(args.tls).startswith("/var/lib/vaxdesk/") and args.announce
 
 
 def test_install_script_puts_the_entry_and_icon_in_the_menu(tmp_path: Path) -> None:

@@ -25,6 +25,9 @@ from vaccination.staff import StaffRole
 PROTOCOL: Final[int] = 2
 MIN_PROTOCOL: Final[int] = 2  # the oldest desk protocol the server still answers
 PROTOCOL_HEADER: Final[str] = "X-VaxDesk-Protocol"
+# The DNS-SD service a site hub announces on the site's network (`vaxdesk hub --announce`);
+# its TXT record: scheme (http/https) and, over TLS, the certificate's fingerprint.
+HUB_SERVICE_TYPE: Final[str] = "_vaxdesk-hub._tcp.local."
 
 STORED: Final = "stored"
 DUPLICATE: Final = "duplicate"

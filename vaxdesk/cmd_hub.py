@@ -16,6 +16,7 @@ from vaxdesk.cli import UserError
 
 if TYPE_CHECKING:
     from sync_server.core.tls import HubCertificate
+    from sync_server.hub.announce import HubAnnouncement
 
 DEFAULT_DB = "sqlite:///vaxdesk_hub.db"
 
@@ -52,6 +53,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "HTTPS with the hub's own certificate kept in FOLDER (made on first use); its "
         "fingerprint is printed for the desks' settings",
     )
+    hub.add_argument(
+        "--announce",
+        action="store_true",
+        help="在站內網路公告此中繼（mDNS），櫃台設定可找到它；憑證指紋仍須手動輸入 / "
+        "announce the hub on the site's network (mDNS) so desk settings can find it; the "
+        "fingerprint is still typed in by hand",
+    )
     hub.set_defaults(handler=run_hub)
 
 
@@ -81,18 +89,39 @@ def run_hub(args: argparse.Namespace) -> int:
         hub_interval_seconds=args.interval,
     )
     cert = _hub_certificate(args.tls, args.host) if args.tls is not None else None
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        ssl_certfile=cert.cert_file if cert is not None else None,
-        ssl_keyfile=cert.key_file if cert is not None else None,
-        ws="none",
-        timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-        log_level="info",
-    )
+    announcement = _announce(args, cert) if args.announce else None
+    try:
+        uvicorn.run(
+            create_app(settings),
+            host=args.host,
+            port=args.port,
+            ssl_certfile=cert.cert_file if cert is not None else None,
+            ssl_keyfile=cert.key_file if cert is not None else None,
+            ws="none",
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            log_level="info",
+        )
+    finally:
+        if announcement is not None:
+            announcement.close()
     return 0
+
+
+def _announce(args: argparse.Namespace, cert: HubCertificate | None) -> HubAnnouncement | None:
+    """The hub's mDNS record; a network without multicast is said, not fatal."""
+    from sync_server.hub.announce import announce_hub
+
+    try:
+        announcement = announce_hub(args.host, args.port, cert.fingerprint if cert else None)
+    except OSError as exc:
+        print(f"無法在站內網路公告中繼 / cannot announce the hub on the network: {exc}")
+        return None
+    print(
+        f"已在站內網路公告 / announced on the site's network: {announcement.info.name}",
+        flush=True,
+    )
+    return announcement
 
 
 def _hub_certificate(folder: Path, host: str) -> HubCertificate:

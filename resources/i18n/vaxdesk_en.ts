@@ -466,6 +466,33 @@
     </message>
 </context>
 <context>
+    <name>HubFinder</name>
+    <message>
+        <source>在站內網路尋找中繼</source>
+        <translation>Find the hub on the site&apos;s network</translation>
+    </message>
+    <message>
+        <source>尋找中…</source>
+        <translation>Looking…</translation>
+    </message>
+    <message>
+        <source>沒有找到站內中繼：中繼須以 --announce 啟動，並與這台電腦在同一網段。</source>
+        <translation>No site hub found: the hub must run with --announce, on the same network as this PC.</translation>
+    </message>
+    <message>
+        <source>找到 {n} 台，請選擇一台。</source>
+        <translation>Found {n}; choose one.</translation>
+    </message>
+    <message>
+        <source>已填入網址 {url}。憑證指紋不從網路取得：請對照中繼電腦畫面上的指紋，輸入「站內中繼憑證指紋」（它公告的指紋結尾為 …{tail}）。</source>
+        <translation>Address {url} filled in. The fingerprint is never taken from the network: type the one shown on the hub PC&apos;s screen as the “site hub certificate fingerprint” (the announced one ends in …{tail}).</translation>
+    </message>
+    <message>
+        <source>已填入網址 {url}。這台中繼未使用 TLS（未以 --tls 啟動）。</source>
+        <translation>Address {url} filled in. This hub does not use TLS (not started with --tls).</translation>
+    </message>
+</context>
+<context>
     <name>HubHostDialog</name>
     <message>
         <source>本機站內中繼</source>
