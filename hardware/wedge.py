@@ -30,12 +30,13 @@ class WedgeTiming:
     max_gap_ms: the longest pause between two characters of one burst. Scanners
         send 2-8 ms apart (some Bluetooth ones ~15 ms); people 60 ms and more.
     min_length: the fewest characters before the terminator (an ID number has 10).
-    max_length: longer bursts are not barcodes we read; they are released.
+    max_length: longer bursts are not barcodes we read; they are released (the longest
+        we read is the bureau's desk-enrolment QR code, about 120 characters).
     """
 
     max_gap_ms: float = 30.0
     min_length: int = 6
-    max_length: int = 64
+    max_length: int = 256
     terminators: frozenset[str] = TERMINATORS
 
     def __post_init__(self) -> None:

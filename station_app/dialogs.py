@@ -36,16 +36,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from station_app.desk_enrolment import read_enrolment, save_token
 from station_app.hub_finder import HubFinder
 from station_app.i18n import pick
 from station_app.scan_routing import ScanDialog, mark_scan_window
-from station_app.settings import DeskSettings, describe
+from station_app.settings import DeskSettings, config_dir, describe
 from station_app.views.combo import editor as combo_editor
 from vaccination.assessment import site_key
 from vaccination.ids import check_id
 from vaccination.models import Person
 from vaccination.redact import mask_ids_in_text
 from vaccination.rules import RuleSetRegistry
+from vaccination.wire import DeskEnrolment
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 _PHONE = re.compile(r"0(9\d{8}|[2-8]\d{7,8})")
@@ -386,18 +388,31 @@ def _site_key(name: str) -> str:
 class SettingsDialog(ScanDialog):
     """Every setting of station_app.settings, one row each, built from its schema.
 
-    Its text fields hold paths and addresses: fast typing there is never a scan.
+    Its text fields hold paths and addresses: fast typing there is never a scan, except
+    in the first field, which takes the bureau's enrolment QR code.
     """
 
-    def __init__(self, settings: DeskSettings, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(
+        self, settings: DeskSettings, parent: QWidget | None = None, folder: Path | None = None
+    ) -> None:
+        super().__init__(
+            parent, self.tr("這裡只接受衛生局登記櫃台時顯示的 QR 碼；請先儲存或取消設定。")
+        )
         self.setWindowTitle(self.tr("設定"))
         self.setMinimumWidth(720)
         self._initial = settings
+        self._folder = folder or config_dir()  # where a scanned desk token is written
+        self._enrolment: DeskEnrolment | None = None
         self.editors: dict[str, QWidget] = {}
         form = QFormLayout()
         # Long descriptions put their field on the next line rather than squeeze it.
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        # The one text field that takes a scan: the bureau's enrolment QR code.
+        self.enrolment_edit = QLineEdit()
+        self.enrolment_edit.setObjectName("enrolment")
+        self.enrolment_edit.setPlaceholderText(self.tr("游標放在這裡，掃描衛生局網頁上的 QR 碼"))
+        self.enrolment_edit.setReadOnly(True)  # a scan lands here (the wedge); nobody types
+        form.addRow(self.tr("衛生局櫃台登記 QR 碼"), self.enrolment_edit)
         for name, kind, _default, zh, en in describe():
             value = getattr(settings, name)
             editor: QWidget
@@ -451,9 +466,41 @@ class SettingsDialog(ScanDialog):
         scroller.setMinimumHeight(min(rows.sizeHint().height() + 8, 360))
         layout = QVBoxLayout(self)
         layout.addWidget(scroller, 1)
+        self.enrolment_line = QLabel()
+        self.enrolment_line.setWordWrap(True)
+        self.enrolment_line.hide()
         layout.addWidget(note)
+        layout.addWidget(self.enrolment_line)
         layout.addWidget(self.scan_line)
         layout.addWidget(buttons)
+
+    def receive_scan(self, raw: str) -> bool:
+        """The bureau's enrolment QR code fills the server, desk and (on save) the token."""
+        enrolment = read_enrolment(raw)
+        if enrolment is None:
+            return False
+        self._enrolment = enrolment
+        self._set_text("server_url", enrolment.server)
+        self._set_text("desk", enrolment.desk)
+        self.enrolment_edit.setText(f"{enrolment.site} / {enrolment.desk}")  # never the token
+        self.enrolment_line.setText(
+            self.tr("已讀取衛生局的櫃台登記：{site} 櫃台 {desk}。按「儲存」後寫入憑證檔。").format(
+                site=enrolment.site, desk=enrolment.desk
+            )
+        )
+        self.enrolment_line.show()
+        return True
+
+    def accept(self) -> None:
+        if self._enrolment is not None:
+            path = save_token(self._folder, self._enrolment)
+            self._set_text("desk_token_file", str(path))
+        super().accept()
+
+    def _set_text(self, name: str, text: str) -> None:
+        editor = self.editors[name]
+        if isinstance(editor, QLineEdit):
+            editor.setText(text)
 
     def values(self) -> DeskSettings:
         """The edited settings (validated: nonsense falls back to defaults)."""

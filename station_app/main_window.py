@@ -593,7 +593,7 @@ class MainWindow(QMainWindow):
         self.checkin_view.card.show_other_sites_age(age, STALE_AFTER)
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self)
+        dialog = SettingsDialog(self.settings, self, self.settings_dir)
         dialog.accepted.connect(lambda: self.apply_settings(dialog.values()))
         self.settings_dialog = dialog
         dialog.open()

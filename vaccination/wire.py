@@ -296,3 +296,18 @@ class HubStatus(_Reply):
     last_contact: datetime | None = None
     message_zh: str = ""
     message_en: str = ""
+
+
+class DeskEnrolment(BaseModel):
+    """The QR code the bureau's Sites page shows when it enrols a desk: scanned in the
+    desk's settings dialog, it fills the server address, the desk letter and the token
+    (written to the desk's token file, never to the settings). ASCII only: a keyboard-wedge
+    scanner types it as key presses."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    kind: Literal["vaxdesk-desk"] = "vaxdesk-desk"
+    server: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=200)]
+    site: Annotated[str, Field(min_length=1, max_length=32)]
+    desk: Annotated[str, Field(pattern=r"^[A-Z]{1,2}$")]
+    token: Annotated[str, Field(min_length=16, max_length=200)]

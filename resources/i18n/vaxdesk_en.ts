@@ -1082,8 +1082,20 @@
 <context>
     <name>SettingsDialog</name>
     <message>
+        <source>這裡只接受衛生局登記櫃台時顯示的 QR 碼；請先儲存或取消設定。</source>
+        <translation>Only the bureau&apos;s desk-enrolment QR code is taken here; save or cancel the settings first.</translation>
+    </message>
+    <message>
         <source>設定</source>
         <translation>Settings</translation>
+    </message>
+    <message>
+        <source>游標放在這裡，掃描衛生局網頁上的 QR 碼</source>
+        <translation>Put the cursor here and scan the QR code on the bureau&apos;s page</translation>
+    </message>
+    <message>
+        <source>衛生局櫃台登記 QR 碼</source>
+        <translation>Bureau&apos;s desk-enrolment QR code</translation>
     </message>
     <message>
         <source>語言、接種站、櫃台與印表機的變更在重新開啟程式後生效。</source>
@@ -1096,6 +1108,10 @@
     <message>
         <source>取消</source>
         <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>已讀取衛生局的櫃台登記：{site} 櫃台 {desk}。按「儲存」後寫入憑證檔。</source>
+        <translation>Read the bureau&apos;s enrolment: {site} desk {desk}. Save writes the token file.</translation>
     </message>
 </context>
 <context>

@@ -11,7 +11,6 @@ page is sent with `Cache-Control: no-store`, so the token is not kept by the bro
 from __future__ import annotations
 
 import io
-import json
 from typing import Annotated
 
 import qrcode
@@ -26,6 +25,7 @@ from sync_server.services import accounts as svc
 from sync_server.services import audit, rule_sets
 from sync_server.services.accounts import NewAccount, Role
 from sync_server.web.pages import PageRoute, actor, render, see_other
+from vaccination.wire import DeskEnrolment
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -86,12 +86,9 @@ def _token_page(request: Request, new: NewAccount, engine: EngineDep) -> Respons
     hub's with the command that starts the hub."""
     server = str(request.base_url).rstrip("/")
     qr = None
-    if new.role is Role.DESK:
-        payload = json.dumps(
-            {"server": server, "site": new.site_code, "desk": new.desk, "token": new.token},
-            separators=(",", ":"),
-        )
-        qr = enrolment_qr(payload)
+    if new.role is Role.DESK and new.site_code and new.desk:
+        payload = DeskEnrolment(server=server, site=new.site_code, desk=new.desk, token=new.token)
+        qr = enrolment_qr(payload.model_dump_json())
     response = _sites_page(request, engine, enrolled=new, qr=qr, server=server)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -16,12 +16,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+import zxingcpp
 from conftest import SITE_A, SITE_B, Bureau
 from desks import DAY, Desk, make_desk, pid, seed_roster
+from PIL import Image
 from playwright.sync_api import Dialog, Page, expect
 from web_client import PASSWORD, add_user, try_sign_in
 
 from sync_server.services.accounts import Role
+from vaccination.wire import DeskEnrolment
 
 ROSTER_DAY = "2023-06-05"
 # Rows 3 (ID checksum) and 5 (month 13) are broken; rows 2 and 4 are good.
@@ -141,7 +144,7 @@ def test_a_roster_with_broken_rows_and_its_report(
 
 
 def test_enrol_a_desk_shows_its_token_once_with_a_qr_code(
-    shared_bureau: Bureau, page: Page, screenshots: Path
+    shared_bureau: Bureau, page: Page, screenshots: Path, tmp_path: Path
 ) -> None:
     browser_sign_in(page, shared_bureau.url, "admin")
     page.goto(f"{shared_bureau.url}/sites")
@@ -151,6 +154,13 @@ def test_enrol_a_desk_shows_its_token_once_with_a_qr_code(
     token = page.locator("[data-token]").inner_text().strip()
     expect(page.locator("#enrolled .qr svg")).to_be_visible()
     page.screenshot(path=screenshots / "web-sites.png", full_page=True)
+    # The QR code on the screen, read as a desk's camera or scanner would.
+    shot = tmp_path / "enrolment-qr.png"  # it holds a token: not among the README's images
+    page.locator("#enrolled .qr svg").screenshot(path=shot)
+    [symbol] = zxingcpp.read_barcodes(Image.open(shot))
+    enrolment = DeskEnrolment.model_validate_json(symbol.text)
+    assert (enrolment.site, enrolment.desk, enrolment.token) == (SITE_B, "C", token)
+    assert enrolment.server == shared_bureau.url
     me = httpx.get(f"{shared_bureau.url}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200 and me.json()["desk"] == "C" and me.json()["site"] == SITE_B
     page.goto(f"{shared_bureau.url}/sites")
