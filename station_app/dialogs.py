@@ -44,7 +44,7 @@ from station_app.settings import DeskSettings, config_dir, describe
 from station_app.views.combo import editor as combo_editor
 from vaccination.assessment import site_key
 from vaccination.ids import check_id
-from vaccination.models import Person
+from vaccination.models import IdKind, Person
 from vaccination.redact import mask_ids_in_text
 from vaccination.rules import RuleSetRegistry
 from vaccination.wire import DeskEnrolment
@@ -138,7 +138,7 @@ class WalkInDialog(ScanDialog):
     def __init__(
         self,
         rules: RuleSetRegistry,
-        submit: Callable[[Person, str, int, str], str | None],
+        submit: Callable[[Person, str, int, str, IdKind | None], str | None],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -146,6 +146,10 @@ class WalkInDialog(ScanDialog):
         self.setMinimumWidth(560)
         self._submit = submit
         form = QFormLayout()
+        # A passport number is taken as one only when the clerk says so (never guessed).
+        self.kind_box = QComboBox()
+        self.kind_box.addItem(self.tr("身分證／居留證"), None)
+        self.kind_box.addItem(self.tr("護照"), IdKind.PASSPORT.value)
         self.id_edit = QLineEdit()
         self.name_edit = QLineEdit()
         self.birth_edit = QLineEdit()
@@ -162,7 +166,8 @@ class WalkInDialog(ScanDialog):
         self.dose_spin.setRange(1, 9)
         self.history_edit = QLineEdit()
         self.history_edit.setPlaceholderText(self.tr("例如 CoV_AZ 2021-06-15"))
-        form.addRow(self.tr("身分證字號"), self.id_edit)
+        form.addRow(self.tr("證件類別"), self.kind_box)
+        form.addRow(self.tr("證件號碼"), self.id_edit)
         form.addRow(self.tr("姓名"), self.name_edit)
         form.addRow(self.tr("出生年月日"), self.birth_edit)
         form.addRow(self.tr("電話"), self.phone_edit)
@@ -186,9 +191,15 @@ class WalkInDialog(ScanDialog):
         check = check_id(raw)
         if not check.valid:
             return False
+        self.kind_box.setCurrentIndex(0)  # a scanned card is a national ID or residence card
         self.id_edit.setText(check.normalized)
         self.name_edit.setFocus()
         return True
+
+    def _kind(self) -> IdKind | None:
+        """The document type chosen (Qt hands the enum back as its value)."""
+        chosen = self.kind_box.currentData()
+        return IdKind(chosen) if chosen else None
 
     def _birth(self) -> date | None:
         from vaccination.rocdate import DateParseError, parse_date
@@ -238,8 +249,11 @@ class WalkInDialog(ScanDialog):
             str(self.product_box.currentData()),
             self.dose_spin.value(),
             self.history_edit.text().strip(),
+            self._kind(),
         )
         if error:
+            if self._kind() is None and not check_id(person.id_number).valid:
+                error += " " + self.tr("若是護照號碼，請在「證件類別」選擇「護照」。")
             self.error_label.setText(error)
             return
         self.added_id = person.id_number

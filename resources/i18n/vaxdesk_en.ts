@@ -585,8 +585,24 @@
         <translation>Discard the chosen vial</translation>
     </message>
     <message>
+        <source>每瓶劑數</source>
+        <translation>Doses per vial</translation>
+    </message>
+    <message>
         <source>開瓶中的疫苗</source>
         <translation>Open vials</translation>
+    </message>
+    <message>
+        <source>預設</source>
+        <translation>Default</translation>
+    </message>
+    <message>
+        <source>依批號（新批號 {n} 劑）</source>
+        <translation>The lot&apos;s (a new lot: {n})</translation>
+    </message>
+    <message>
+        <source>{n} 劑</source>
+        <translation>{n} doses</translation>
     </message>
     <message>
         <source>已過期，請丟棄</source>
@@ -1231,6 +1247,14 @@
         <translation>Add a walk-in person</translation>
     </message>
     <message>
+        <source>身分證／居留證</source>
+        <translation>National ID / resident certificate</translation>
+    </message>
+    <message>
+        <source>護照</source>
+        <translation>Passport</translation>
+    </message>
+    <message>
         <source>例如 0350411、35/04/11 或 1946-04-11</source>
         <translation>e.g. 0350411, 35/04/11 or 1946-04-11</translation>
     </message>
@@ -1243,8 +1267,12 @@
         <translation>e.g. CoV_AZ 2021-06-15</translation>
     </message>
     <message>
-        <source>身分證字號</source>
-        <translation>ID number</translation>
+        <source>證件類別</source>
+        <translation>Document type</translation>
+    </message>
+    <message>
+        <source>證件號碼</source>
+        <translation>Document number</translation>
     </message>
     <message>
         <source>姓名</source>
@@ -1289,6 +1317,10 @@
     <message>
         <source>請選擇接種疫苗</source>
         <translation>Choose the vaccine to give</translation>
+    </message>
+    <message>
+        <source>若是護照號碼，請在「證件類別」選擇「護照」。</source>
+        <translation>For a passport number, choose &apos;Passport&apos; as the document type.</translation>
     </message>
 </context>
 </TS>

@@ -33,7 +33,7 @@ from station_app.views.after_paint import PaintFirstBackground
 from station_app.views.layout_barrier import LayoutBarrier
 from station_app.views.person_card import PersonCard
 from station_app.views.typing_pause import after_typing
-from vaccination.models import Assessment, Person, Severity
+from vaccination.models import Assessment, IdKind, Person, Severity
 from vaccination.rules import RuleSetRegistry
 
 log = logging.getLogger(__name__)
@@ -409,9 +409,11 @@ class CheckinView(QWidget):
         self.walk_in_dialog = dialog
         dialog.open()
 
-    def _submit_walk_in(self, person: Person, product: str, dose: int, history: str) -> str | None:
+    def _submit_walk_in(
+        self, person: Person, product: str, dose: int, history: str, kind: IdKind | None
+    ) -> str | None:
         try:
-            self.service.add_walk_in(person, product, dose, history)
+            self.service.add_walk_in(person, product, dose, history, id_kind=kind)
         except ValueError as exc:
             # DeskActionError and the roster validator's RowError carry both languages.
             zh = getattr(exc, "message_zh", None)

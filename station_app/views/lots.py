@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -28,7 +29,7 @@ from station_app.dialogs import ReasonDialog
 from station_app.i18n import pick
 from station_app.views.person_card import COLOURS
 from station_app.views.table_parts import fill_table, product_box, readonly_table
-from vaccination.rules import RuleSetRegistry
+from vaccination.rules import RuleSetLookupError, RuleSetRegistry
 from vaccination.vials import OpenVial
 
 
@@ -90,6 +91,18 @@ class LotsView(QWidget):
         self.product_box = product_box(rules)
         self.lot_edit = QLineEdit()
         self.lot_edit.setPlaceholderText(self.tr("批號，例如 AZ1234-CDC"))
+        # On a 1024-wide screen the row is tight: the lot number keeps room for itself.
+        self.lot_edit.setMinimumWidth(self.lot_edit.fontMetrics().horizontalAdvance("M" * 14))
+        self.product_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.product_box.setMinimumContentsLength(12)
+        # Doses per vial belong to the lot (AZ comes in 8 and 10): chosen at its first vial.
+        self.size_box = QComboBox()
+        self.size_box.setObjectName("vialSize")
+        self._rules = rules
+        self.product_box.currentIndexChanged.connect(self._offer_sizes)
+        self._offer_sizes()
         self.open_button = QPushButton(self.tr("開一瓶"))
         self.discard_button = QPushButton(self.tr("丟棄選取的瓶"))
         self.message_label = QLabel()
@@ -99,6 +112,8 @@ class LotsView(QWidget):
         form.addWidget(self.product_box, 1)
         form.addWidget(QLabel(self.tr("批號")))
         form.addWidget(self.lot_edit, 1)
+        form.addWidget(QLabel(self.tr("每瓶劑數")))
+        form.addWidget(self.size_box)
         form.addWidget(self.open_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
@@ -110,6 +125,22 @@ class LotsView(QWidget):
         self.open_button.clicked.connect(self.open_vial)
         self.lot_edit.returnPressed.connect(self.open_vial)
         self.discard_button.clicked.connect(self.ask_discard)
+
+    def _offer_sizes(self) -> None:
+        """The vial sizes of the chosen product; the first keeps the lot's (or the default)."""
+        self.size_box.clear()
+        try:
+            product = self._rules.product(str(self.product_box.currentData()))
+        except RuleSetLookupError:
+            self.size_box.addItem(self.tr("預設"), None)
+            self.size_box.setEnabled(False)
+            return
+        self.size_box.addItem(
+            self.tr("依批號（新批號 {n} 劑）").format(n=product.doses_per_vial), None
+        )
+        for size in product.vial_sizes or ():
+            self.size_box.addItem(self.tr("{n} 劑").format(n=size), size)
+        self.size_box.setEnabled(bool(product.vial_sizes))
 
     @property
     def warn_before(self) -> timedelta:
@@ -258,7 +289,9 @@ class LotsView(QWidget):
 
         lot = self.lot_edit.text().strip()
         try:
-            self.service.open_vial(str(self.product_box.currentData()), lot)
+            self.service.open_vial(
+                str(self.product_box.currentData()), lot, self.size_box.currentData()
+            )
         except DeskActionError as exc:
             self.message_label.setText(pick(exc.message_zh, exc.message_en))
             return

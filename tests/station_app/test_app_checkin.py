@@ -215,6 +215,28 @@ def test_walk_in_is_validated_then_added_and_checked_in(gui: GuiDesk, qtbot) -> 
     assert view.card.history_texts() == ["●  2026-05-01  CoV_Moderna"]
 
 
+def test_a_walk_in_passport_is_taken_only_when_the_clerk_says_so(gui: GuiDesk, qtbot) -> None:
+    """Issue 16: "A passport number is accepted only where the user says it is one (... the
+    walk-in form's document type ...), and it is shown as a passport everywhere"."""
+    view = gui.window.checkin_view
+    view.open_walk_in()
+    dialog = view.walk_in_dialog
+    assert dialog.kind_box.currentData() is None  # 身分證／居留證 unless the clerk says so
+    dialog.id_edit.setText("X12345678")  # ID-shaped, one character short
+    dialog.name_edit.setText("林旅客")
+    dialog.birth_edit.setText("1980-05-12")
+    dialog.product_box.setCurrentIndex(dialog.product_box.findData("CoV_Moderna"))
+    dialog.accept()
+    assert dialog.isVisible() and "護照" in dialog.error_label.text()  # the way out, named
+    assert gui.counts()["total"] == 21
+    dialog.kind_box.setCurrentIndex(dialog.kind_box.findText("護照"))
+    dialog.accept()
+    assert not dialog.isVisible(), dialog.error_label.text()
+    assert gui.counts()["total"] == 22
+    assert view.card.name_label.text() == "林旅客"
+    assert view.card.detail_label.text().startswith("護照 ")
+
+
 def test_enter_mode_waits_for_the_nurse(gui: GuiDesk, qtbot) -> None:
     view = gui.window.checkin_view
     view.auto_checkin = False

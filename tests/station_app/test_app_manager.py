@@ -104,6 +104,25 @@ def test_the_match_count_keeps_its_size_while_the_search_narrows(gui: GuiDesk) -
     assert "11 / 21" in label.text()
 
 
+def test_an_az_lot_of_8_dose_vials_is_opened_as_such(gui: GuiDesk) -> None:
+    """Seed 002 第二章第二節 AstraZeneca: "每瓶為 8 劑型或 10 劑型": the lots view asks."""
+    gui.window.show_view(3)
+    lots = gui.window.lots_view
+    lots.product_box.setCurrentIndex(lots.product_box.findData("CoV_AZ"))
+    sizes = [lots.size_box.itemData(i) for i in range(lots.size_box.count())]
+    assert sizes == [None, 8, 10] and lots.size_box.isEnabled()
+    lots.size_box.setCurrentIndex(lots.size_box.findData(8))
+    lots.lot_edit.setText("AZ8-CDC")
+    lots.open_vial()
+    row = [lots.table.item(0, c).text() for c in range(6)]
+    assert row[:4] == ["CoV_AZ", "AZ8-CDC", "1", "8"] and row[5] == "8"
+    lots.size_box.setCurrentIndex(lots.size_box.findData(10))  # the lot said 8: refused
+    lots.open_vial()
+    assert "8 劑" in lots.message_label.text()
+    lots.product_box.setCurrentIndex(lots.product_box.findData("CoV_Moderna"))
+    assert not lots.size_box.isEnabled()  # one size only: nothing to choose
+
+
 def test_vaccination_recorded_fills_vaccinated_and_the_lots(gui: GuiDesk) -> None:
     gui.window.checkin_view.handle_scan(pid(3))
     gui.window.show_view(3)
