@@ -8,11 +8,11 @@ hold the token itself.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from vaccination.private_file import write_private
 from vaccination.wire import DeskEnrolment
 
 
@@ -30,9 +30,5 @@ def save_token(folder: Path, enrolment: DeskEnrolment) -> Path:
     """Write the desk's token to `folder/desk_<letter>.token` (mode 600); its path."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"desk_{enrolment.desk}.token"
-    partial = path.with_suffix(".token.new")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        out.write(enrolment.token + "\n")
-    os.replace(partial, path)
+    write_private(path, (enrolment.token + "\n").encode())
     return path

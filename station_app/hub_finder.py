@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from station_app.background import Background
 from station_app.hub_discovery import FoundHub, find_hubs
+from vaccination.tls_fingerprint import short_fingerprint
 
 
 class HubFinder(QWidget):
@@ -70,8 +71,8 @@ class HubFinder(QWidget):
             self.note.setText(
                 self.tr(
                     "已填入網址 {url}。憑證指紋不從網路取得：請對照中繼電腦畫面上的指紋，"
-                    "輸入「站內中繼憑證指紋」（它公告的指紋結尾為 …{tail}）。"
-                ).format(url=hub.url, tail=hub.announced_fingerprint[-5:])
+                    "輸入「站內中繼憑證指紋」（它公告的指紋為 {short}）。"
+                ).format(url=hub.url, short=short_fingerprint(hub.announced_fingerprint))
             )
         else:
             self.note.setText(

@@ -41,13 +41,17 @@ class HostedHub:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the hub (SIGTERM, then SIGKILL after `timeout`)."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        _stop(self.process, timeout)
+
+
+def _stop(process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def hub_command(settings: DeskSettings, folder: Path) -> list[str]:
@@ -148,7 +152,7 @@ def start_hub(settings: DeskSettings, folder: Path, timeout: float = 30.0) -> Ho
         if fingerprint is not None and _answers(url, fingerprint):
             return HostedHub(process, url, fingerprint)
         time.sleep(0.1)
-    HostedHub(process, "", "").stop()
+    _stop(process)
     tail = log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-3:]
     raise HubHostError(
         f"站內中繼沒有啟動（詳見 {log_file}）：{' / '.join(tail)}",

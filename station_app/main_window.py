@@ -53,6 +53,7 @@ from station_app.views.manager import ManagerView
 from station_app.views.person_card import card_style
 from station_app.wedge_filter import WedgeFilter
 from vaccination.rules import RuleSetRegistry
+from vaccination.tls_fingerprint import short_fingerprint
 from vaccination.vials import OpenVial
 from vaccination.wire import StaffMember
 
@@ -451,7 +452,7 @@ class MainWindow(QMainWindow):
             self.hub_button.setText(self.tr("中繼未啟動"))
             self.hub_button.setToolTip(error)
         else:
-            short = f"{fingerprint[:5]}…{fingerprint[-5:]}"
+            short = short_fingerprint(fingerprint)
             self.hub_button.setText(self.tr("中繼 {short}").format(short=short))
             self.hub_button.setToolTip(self.tr("按一下：其他櫃台要填的網址與憑證指紋"))
         self.hub_dialog = HubHostDialog(port, fingerprint, error, self)

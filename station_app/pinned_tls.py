@@ -15,18 +15,17 @@ from urllib.parse import urlsplit
 import httpx
 
 from station_app.bilingual_error import BilingualError
-from vaccination.tls_fingerprint import certificate_fingerprint, normalise_fingerprint
+from vaccination.tls_fingerprint import (
+    certificate_fingerprint,
+    normalise_fingerprint,
+    short_fingerprint,
+)
 
 log = logging.getLogger(__name__)
 
 
 class HubPinError(BilingualError):
     """The hub cannot be trusted: no TLS, no such fingerprint, or another certificate."""
-
-
-def _short(fingerprint: str) -> str:
-    """The first and last pairs, enough to compare on a screen (AB:CD…EF:01)."""
-    return f"{fingerprint[:5]}…{fingerprint[-5:]}"
 
 
 def pinned_context(url: str, fingerprint: str, timeout: float = 5.0) -> ssl.SSLContext:
@@ -53,10 +52,11 @@ def pinned_context(url: str, fingerprint: str, timeout: float = 5.0) -> ssl.SSLC
         ) from None
     got = certificate_fingerprint(ssl.PEM_cert_to_DER_cert(pem))
     if got != wanted:
+        shown, expected = short_fingerprint(got), short_fingerprint(wanted)
         raise HubPinError(
-            f"站內伺服器的憑證指紋不符（收到 {_short(got)}，應為 {_short(wanted)}），不連線。",
-            f"The hub's certificate fingerprint does not match (got {_short(got)}, "
-            f"expected {_short(wanted)}): not connecting.",
+            f"站內伺服器的憑證指紋不符（收到 {shown}，應為 {expected}），不連線。",
+            f"The hub's certificate fingerprint does not match (got {shown}, "
+            f"expected {expected}): not connecting.",
         )
     context = ssl.create_default_context(cadata=pem)
     # The one trusted certificate is the hub's own: its name need not be on it.

@@ -20,6 +20,11 @@ def certificate_fingerprint(der: bytes) -> str:
     return ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
 
 
+def short_fingerprint(fingerprint: str) -> str:
+    """The first and last pairs, enough to compare on a screen (AB:CD…EF:01)."""
+    return f"{fingerprint[:5]}…{fingerprint[-5:]}"
+
+
 def normalise_fingerprint(text: str) -> str | None:
     """`text` as a fingerprint, whatever its separators and case; None if it is not one."""
     digits = _SEPARATORS.sub("", text).upper()

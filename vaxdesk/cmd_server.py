@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from vaccination.private_file import write_private
 from vaxdesk.cli import UserError
 
 
@@ -454,8 +455,7 @@ def run_desk_add(args: argparse.Namespace) -> int:
         args, name=f"{args.site} {args.desk}", role=Role.DESK, site_code=args.site, desk=args.desk
     )
     if args.token_out:
-        args.token_out.write_text(new.token + "\n", encoding="utf-8")
-        args.token_out.chmod(0o600)
+        write_private(args.token_out, (new.token + "\n").encode())
         print(
             f"櫃台 / desk {args.site} {args.desk}: 憑證已寫入 / token written to {args.token_out}"
         )
@@ -475,8 +475,7 @@ def run_hub_add(args: argparse.Namespace) -> int:
         args, name=f"{args.site} hub", role=Role.HUB, site_code=args.site, desk=None
     )
     if args.token_out:
-        args.token_out.write_text(new.token + "\n", encoding="utf-8")
-        args.token_out.chmod(0o600)
+        write_private(args.token_out, (new.token + "\n").encode())
         print(f"中繼站 / hub {args.site}: 憑證已寫入 / token written to {args.token_out}")
     else:
         print(f"中繼站 / hub {args.site}: 憑證只顯示這一次 / token, shown once: {new.token}")

@@ -484,8 +484,8 @@
         <translation>Found {n}; choose one.</translation>
     </message>
     <message>
-        <source>已填入網址 {url}。憑證指紋不從網路取得：請對照中繼電腦畫面上的指紋，輸入「站內中繼憑證指紋」（它公告的指紋結尾為 …{tail}）。</source>
-        <translation>Address {url} filled in. The fingerprint is never taken from the network: type the one shown on the hub PC&apos;s screen as the “site hub certificate fingerprint” (the announced one ends in …{tail}).</translation>
+        <source>已填入網址 {url}。憑證指紋不從網路取得：請對照中繼電腦畫面上的指紋，輸入「站內中繼憑證指紋」（它公告的指紋為 {short}）。</source>
+        <translation>Address {url} filled in. The fingerprint is never taken from the network: type the one shown on the hub PC&apos;s screen as the “site hub certificate fingerprint” (the announced one is {short}).</translation>
     </message>
     <message>
         <source>已填入網址 {url}。這台中繼未使用 TLS（未以 --tls 啟動）。</source>

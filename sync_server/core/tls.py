@@ -9,7 +9,6 @@ fingerprint; each desk is told that fingerprint and trusts that certificate only
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from vaccination.private_file import write_private
 from vaccination.tls_fingerprint import certificate_fingerprint
 
 CERT_FILE: Final[str] = "hub-cert.pem"
@@ -70,9 +70,7 @@ def _make(cert_file: Path, key_file: Path, names: Iterable[str]) -> None:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as fh:
-        fh.write(key_pem)
+    write_private(key_file, key_pem)
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
 
 
