@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -21,6 +22,7 @@ from station_app.sync_client import SyncRefused
 from sync_server.db.tables import log
 from vaccination.assessment import site_key
 from vaccination.events import Event, EventKind
+from vaccination.models import IdKind, Person
 from vaccination.wire import PROTOCOL_HEADER
 
 
@@ -268,3 +270,32 @@ def test_an_old_desk_is_told_to_update_and_a_newer_field_passes_through(
     finally:
         a.close()
         b.close()
+
+
+def test_a_passport_walk_in_and_an_8_dose_az_lot_mean_the_same_on_every_desk(
+    server: ThreadServer, admin: Admin, tmp_path: Path
+) -> None:
+    """Issue 16's walk-in document type and a lot's doses per vial, written at desk A,
+    reach desk B and the bureau as the same facts (WALKIN_ADDED, VIAL_OPENED)."""
+    admin.site(SITE_CODE, SITE)
+    seed_roster(admin, SITE_CODE, range(1, 3))
+    desks = _desks(tmp_path, server, admin, "AB")
+    try:
+        a, b = desks["A"], desks["B"]
+        traveller = Person("X12345678", "陳旅客", date(1980, 1, 2))
+        a.service.add_walk_in(traveller, "CoV_AZ", 1, "", id_kind=IdKind.PASSPORT)
+        a.service.open_vial("CoV_AZ", "AZ8-CDC", doses_per_vial=8)
+        _sync_all(desks)
+        seen = b.service.assess("X12345678")
+        assert seen.id_check.kind is IdKind.PASSPORT and seen.person is not None
+        assert seen.person.name == "陳旅客"
+        (lot,) = [x for x in b.service.lots() if x.lot == "AZ8-CDC"]
+        assert (lot.doses_per_vial, lot.vials_opened) == (8, 1)
+        rec = admin.call("GET", f"/api/v1/sites/{SITE_CODE}/reconciliation/{DAY}").json()
+        assert rec["counts"]["walk_in"] == 1
+        stock = admin.call("GET", f"/api/v1/sites/{SITE_CODE}/exports/stock/{DAY}")
+        rows = [line.split(",") for line in stock.content.decode("utf-8-sig").splitlines()]
+        assert rows[1][:2] == ["CoV_AZ", "AZ8-CDC"] and rows[1][3] == "1"  # one vial used
+    finally:
+        for desk in desks.values():
+            desk.close()
