@@ -59,7 +59,7 @@ def event_order(event: Event) -> Order:
     return (event.at, event.desk, event.seq, event.event_id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     """A doctor's decision on one check-in."""
 
@@ -72,7 +72,7 @@ class Decision:
     operator: Operator | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Void:
     """A manager's voiding of a duplicate check-in."""
 
@@ -132,7 +132,7 @@ class CheckinState:
         return "approved" if self.decision.approved else "not_approved"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VaccinationState:
     """One dose given."""
 
@@ -160,7 +160,7 @@ class RuleSetUse:
     vaccinations: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VialState:
     """A vial opened (and maybe discarded) at a site."""
 
@@ -292,11 +292,39 @@ class SiteDayState:
         return out
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class _Undo:
     at: datetime
     reason: str | None
     order: Order
+
+
+@dataclass(frozen=True, slots=True)
+class _Checkin:
+    """What a CHECKIN event says, as a fold keeps it (smaller than the event: the bureau
+    keeps a fold of each site day between reconciliations)."""
+
+    checkin_id: str
+    id_number: str
+    site: str
+    site_label: str
+    desk: str
+    queue_number: str
+    at: datetime
+    product: str | None
+    dose: int | None
+    flags: tuple[str, ...]
+    confirm_reason: str | None
+    rule_set_version: str | None
+    booking_key: str | None
+
+
+def _checkin_of(event: CheckinEvent, site: str) -> _Checkin:
+    p = event.payload
+    return _Checkin(
+        event.event_id, p.id_number, site, event.site, event.desk, p.queue_number, event.at,
+        p.product, p.dose, tuple(p.flags), p.confirm_reason, p.rule_set_version, p.booking_key,
+    )  # fmt: skip
 
 
 def default_site_of(event: Event) -> str:
@@ -317,7 +345,7 @@ class SiteDayFold:
     def __init__(self, site_of: Callable[[Event], str] = default_site_of) -> None:
         self._site_of = site_of
         self._seen: set[str] = set()
-        self._checkins: dict[str, CheckinEvent] = {}
+        self._checkins: dict[str, _Checkin] = {}
         self._undos: dict[str, _Undo] = {}
         self._voids: dict[str, Void] = {}
         self._decisions: dict[str, Decision] = {}  # checkin_id -> the latest so far
@@ -341,7 +369,7 @@ class SiteDayFold:
         self._seen.add(event.event_id)
         site = self._site_of(event)
         if isinstance(event, CheckinEvent):
-            self._checkins[event.event_id] = event
+            self._checkins[event.event_id] = _checkin_of(event, site)
         elif isinstance(event, CheckinUndoneEvent):
             self._undo(event)
         elif isinstance(event, DoctorDecisionEvent):
@@ -410,29 +438,57 @@ class SiteDayFold:
         if held is None or held.order < decision.order:
             self._decisions[p.checkin_id] = decision
 
-    def _checkin_state(self, event: CheckinEvent, vaccinated: set[str]) -> CheckinState:
-        p = event.payload
-        undo = self._undos.get(event.event_id)
+    def _checkin_state(self, c: _Checkin, vaccinated: set[str]) -> CheckinState:
+        undo = self._undos.get(c.checkin_id)
         return CheckinState(
-            checkin_id=event.event_id,
-            id_number=p.id_number,
-            site=self._site_of(event),
-            site_label=event.site,
-            desk=event.desk,
-            queue_number=p.queue_number,
-            at=event.at,
-            product=p.product,
-            dose=p.dose,
-            flags=tuple(p.flags),
-            confirm_reason=p.confirm_reason,
-            rule_set_version=p.rule_set_version,
-            booking_key=p.booking_key,
+            checkin_id=c.checkin_id,
+            id_number=c.id_number,
+            site=c.site,
+            site_label=c.site_label,
+            desk=c.desk,
+            queue_number=c.queue_number,
+            at=c.at,
+            product=c.product,
+            dose=c.dose,
+            flags=c.flags,
+            confirm_reason=c.confirm_reason,
+            rule_set_version=c.rule_set_version,
+            booking_key=c.booking_key,
             undone_at=undo.at if undo else None,
             undo_reason=undo.reason if undo else None,
-            void=self._voids.get(event.event_id),
-            decision=self._decisions.get(event.event_id),
-            vaccinated=event.event_id in vaccinated,
+            void=self._voids.get(c.checkin_id),
+            decision=self._decisions.get(c.checkin_id),
+            vaccinated=c.checkin_id in vaccinated,
         )
+
+    def vaccinated_people(self) -> list[str]:
+        """The ID numbers of the people with a dose among the events folded, sorted."""
+        return sorted({v.id_number for v in self._vaccinations.values()})
+
+    def copy(self, site_of: Callable[[Event], str] | None = None) -> SiteDayFold:
+        """A fold of the same events, to fold more into while this one stays as it is;
+        `site_of` keys the events folded into the copy (this fold's own by default)."""
+        other = SiteDayFold(site_of or self._site_of)
+        other._seen = set(self._seen)
+        other._checkins = dict(self._checkins)
+        other._undos = dict(self._undos)
+        other._voids = dict(self._voids)
+        other._decisions = dict(self._decisions)
+        other._all_decisions = defaultdict(list)
+        for person, decisions in self._all_decisions.items():
+            other._all_decisions[person] = list(decisions)
+        other._vaccinations = dict(self._vaccinations)
+        other._walk_ins = dict(self._walk_ins)
+        other._walk_in_sites = defaultdict(set)
+        for person, sites in self._walk_in_sites.items():
+            other._walk_in_sites[person] = set(sites)
+        other._opened = dict(self._opened)
+        other._discarded = dict(self._discarded)
+        return other
+
+    def __len__(self) -> int:
+        """How many events were folded (repeats counted once)."""
+        return len(self._seen)
 
     def state(self, interval_check: IntervalCheck | None = None) -> SiteDayState:
         """The projected state; `interval_check` adds the interval conflicts."""

@@ -22,8 +22,18 @@ from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Any
 
-from pydantic_core import to_json
-from sqlalchemy import ColumnElement, Connection, Select, Text, and_, cast, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Text,
+    and_,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
 
 from sync_server.db.tables import log, roster_entries
 from sync_server.services.accounts import Principal, Site
@@ -46,29 +56,20 @@ def event_wire(row: Any) -> dict[str, Any]:
     }
 
 
-def event_json(row: Any) -> bytes:
-    """An event log row as its wire JSON text; `row.payload_text` is the payload column
-    read as text (`event_text_columns`), not decoded."""
-    head = to_json(
-        {
-            "event_id": row.event_id,
-            "site": row.site_label,
-            "desk": row.desk,
-            "seq": int(row.seq),
-            "at": row.at,
-            "kind": row.kind,
-        }
-    )
-    return b'%s,"payload":%s}' % (head[:-1], row.payload_text.encode())
-
-
-def event_text_columns() -> list[ColumnElement[Any]]:
-    """The log columns `event_json` reads, the payload as JSON text straight from the
-    database (not decoded into Python and encoded again)."""
+def event_json_columns(dialect: str) -> list[ColumnElement[Any]]:
+    """The log columns a reader of many events needs, with `event_json`: the event's wire
+    JSON text, built by the database (not decoded into Python and encoded again)."""
     c = log.c
-    text = cast(c.payload, Text).label("payload_text")
-    return [c.log_id, c.site_id, c.event_id, c.site_label, c.desk, c.seq, c.at, c.kind,
-            c.id_number, text]  # fmt: skip
+    fields: list[Any] = []
+    for name, column in (("event_id", c.event_id), ("site", c.site_label), ("desk", c.desk),
+                         ("seq", c.seq), ("at", c.at), ("kind", c.kind)):  # fmt: skip
+        fields += [literal(name), column]
+    wire: ColumnElement[Any]
+    if dialect == "postgresql":
+        wire = cast(func.json_build_object(*fields, literal("payload"), c.payload), Text)
+    else:  # SQLite keeps JSON as text: json() embeds it as JSON, not as a string
+        wire = func.json_object(*fields, literal("payload"), func.json(c.payload))
+    return [c.log_id, c.site_id, c.event_id, c.id_number, wire.label("event_json")]
 
 
 def log_entry(

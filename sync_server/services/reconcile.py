@@ -20,10 +20,11 @@ from sqlalchemy import Connection, and_, select
 
 from sync_server.db.tables import log, roster_entries, sites
 from sync_server.services.accounts import Site
-from sync_server.services.pull import event_json, event_text_columns
+from sync_server.services.pull import event_json_columns
+from sync_server.services.site_day_folds import folds_of
 from sync_server.services.spreadsheets import csv_bytes, xlsx_bytes
 from vaccination.bulk import cyclic_gc_paused
-from vaccination.events import Event, EventError, EventKind, VaccinationEvent, parse_event_json
+from vaccination.events import Event, EventError, EventKind, parse_event_json
 from vaccination.ids import mask_id
 from vaccination.models import DoseRecord
 from vaccination.projection import (
@@ -35,7 +36,6 @@ from vaccination.projection import (
     ConflictState,
     RuleSetUse,
     SiteCounts,
-    SiteDayFold,
     SiteDayState,
     SitePeople,
     interval_checker,
@@ -217,21 +217,15 @@ def _messages(c: ConflictState) -> tuple[str, str]:
     )
 
 
-def _log_events(
-    rows: Iterable[Any], site_codes: dict[int, str]
-) -> tuple[list[Event], dict[str, str]]:
-    """Parsed events of log rows, and the site code each was filed under."""
+def _parsed(rows: Iterable[Any]) -> list[Event]:
+    """The events of log rows (`event_json_columns`); an invalid one is logged, not counted."""
     events: list[Event] = []
-    filed: dict[str, str] = {}
     for row in rows:
         try:
-            event = parse_event_json(event_json(row))
+            events.append(parse_event_json(row.event_json))
         except EventError as exc:
             log_.warning("log entry %s is not a valid event, not counted: %s", row.log_id, exc)
-            continue
-        events.append(event)
-        filed[event.event_id] = site_codes.get(row.site_id, "?")
-    return events, filed
+    return events
 
 
 def _earlier_doses(conn: Connection, people: list[str], day: date) -> dict[str, list[DoseRecord]]:
@@ -265,8 +259,9 @@ def _earlier_doses(conn: Connection, people: list[str], day: date) -> dict[str, 
 def reconcile(conn: Connection, site: Site, day: date, rules: RuleSetRegistry) -> Reconciliation:
     """Count and cross-check a site's day through the shared projection.
 
-    Reads the site's own events of the day, then the same people's events of that day at
-    other sites: the cost follows the site's day, not the city's.
+    Reads the site's own events of the day (kept folded between calls: site_day_folds),
+    then the same people's events of that day at other sites: the cost follows the site's
+    day, not the city's.
     """
     with cyclic_gc_paused():  # thousands of events parsed and kept (vaccination.bulk)
         return _reconcile(conn, site, day, rules)
@@ -280,16 +275,15 @@ def _reconcile(conn: Connection, site: Site, day: date, rules: RuleSetRegistry) 
             and_(booked.site_id == site.id, booked.day == day, booked.cancelled.is_(False))
         )
     ).all()
-    here_rows = conn.execute(
-        select(*event_text_columns()).where(
-            and_(log.c.site_id == site.id, log.c.day == day, log.c.entry == "event")
-        )
-    ).all()
-    people = sorted({r.id_number for r in here_rows if r.id_number})
-    elsewhere: list[Any] = []
+    filed: dict[str, str] = {}  # the site code an event of another site was filed under
+    here = folds_of(conn.engine).read(
+        conn, site.id, site.code, day, _parsed, lambda e: filed[e.event_id]
+    )
+    people = sorted(here.people)
+    columns = event_json_columns(conn.dialect.name)
     for start in range(0, len(people), 500):
-        elsewhere += conn.execute(
-            select(*event_text_columns()).where(
+        rows = conn.execute(
+            select(*columns).where(
                 and_(
                     log.c.day == day,
                     log.c.id_number.in_(people[start : start + 500]),
@@ -298,12 +292,13 @@ def _reconcile(conn: Connection, site: Site, day: date, rules: RuleSetRegistry) 
                 )
             )
         ).all()
-    events, filed = _log_events([*here_rows, *elsewhere], site_codes)
+        filed.update((r.event_id, site_codes.get(r.site_id, "?")) for r in rows)
+        here.fold.add_all(_parsed(rows))
+    fold = here.fold
     names: dict[str, str] = {r.id_number: r.name for r in roster}
     births: dict[str, date | None] = {r.id_number: r.birth_date for r in roster}
-    fold = SiteDayFold(lambda e: filed[e.event_id]).add_all(events)
-    vaccinated = sorted({e.payload.id_number for e in events if isinstance(e, VaccinationEvent)})
-    state = fold.state(interval_checker(rules, day, _earlier_doses(conn, vaccinated, day), births))
+    earlier = _earlier_doses(conn, fold.vaccinated_people(), day)
+    state = fold.state(interval_checker(rules, day, earlier, births))
     for person, walk_in in state.walk_ins.items():
         names.setdefault(person, walk_in.name)
         births.setdefault(person, walk_in.birth_date)
@@ -343,7 +338,7 @@ def _person_lists(
     ]
     walk_ins = sorted(people.walk_in)
     return {
-        "no_shows": [who(p) for p in sorted(people.no_show, key=lambda p: names.get(p, p))],
+        "no_shows": [who(p) for p in sorted(people.no_show, key=lambda p: (names.get(p, p), p))],
         "refusals": [
             who(c.id_number)
             | {"queue_number": c.queue_number, "desk": c.desk, "reason": c.decision.reason or ""}
