@@ -84,7 +84,7 @@ log = Table(
     Column("payload", JSON, nullable=False),
     UniqueConstraint("site_id", "desk", "seq"),
     Index(None, "site_id", "log_id"),
-    Index(None, "day", "id_number"),
+    Index(None, "id_number", "day"),  # a person's facts, of a day or of the days before
     Index(None, "site_id", "day", "kind"),
 )
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, bindparam, select
 
 from sync_server.db.tables import log, roster_entries, sites
 from sync_server.services.accounts import Site
@@ -228,28 +228,37 @@ def _parsed(rows: Iterable[Any]) -> list[Event]:
     return events
 
 
+# Lists of people go in as one expanding parameter each: cheaper than a literal apiece.
+_PEOPLE = bindparam("people", expanding=True)
+_CHUNK = 2000
+_HISTORIES = select(roster_entries.c.id_number, roster_entries.c.history).where(
+    roster_entries.c.id_number.in_(_PEOPLE)
+)
+_DOSES_BEFORE = select(log.c.id_number, log.c.day, log.c.payload["product"].as_string()).where(
+    and_(
+        log.c.id_number.in_(_PEOPLE),
+        log.c.kind == EventKind.VACCINATION.value,
+        log.c.day < bindparam("day"),
+    )
+)
+
+
+def _chunks(people: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(people), _CHUNK):
+        yield people[start : start + _CHUNK]
+
+
 def _earlier_doses(conn: Connection, people: list[str], day: date) -> dict[str, list[DoseRecord]]:
     """Each person's doses before `day`: the rosters' histories and the log's vaccinations."""
     earlier: dict[str, set[tuple[str, date]]] = defaultdict(set)
-    for start in range(0, len(people), 500):
-        chunk = people[start : start + 500]
-        for r in conn.execute(
-            select(roster_entries.c.id_number, roster_entries.c.history).where(
-                roster_entries.c.id_number.in_(chunk)
-            )
-        ):
+    for chunk in _chunks(people):
+        for r in conn.execute(_HISTORIES, {"people": chunk}).all():
             for h in r.history or []:
                 earlier[r.id_number].add((h["product"], date.fromisoformat(h["given_on"])))
-        for e in conn.execute(
-            select(log.c.id_number, log.c.day, log.c.payload).where(
-                and_(
-                    log.c.id_number.in_(chunk),
-                    log.c.kind == EventKind.VACCINATION.value,
-                    log.c.day < day,
-                )
-            )
-        ):
-            earlier[e.id_number].add((str(e.payload.get("product")), e.day))
+        for person, given_on, product in conn.execute(
+            _DOSES_BEFORE, {"people": chunk, "day": day}
+        ).all():
+            earlier[person].add((str(product), given_on))
     return {
         person: [DoseRecord(p, given_on, source="server") for p, given_on in sorted(doses)]
         for person, doses in earlier.items()
@@ -279,19 +288,17 @@ def _reconcile(conn: Connection, site: Site, day: date, rules: RuleSetRegistry) 
     here = folds_of(conn.engine).read(
         conn, site.id, site.code, day, _parsed, lambda e: filed[e.event_id]
     )
-    people = sorted(here.people)
     columns = event_json_columns(conn.dialect.name)
-    for start in range(0, len(people), 500):
-        rows = conn.execute(
-            select(*columns).where(
-                and_(
-                    log.c.day == day,
-                    log.c.id_number.in_(people[start : start + 500]),
-                    log.c.site_id != site.id,
-                    log.c.entry == "event",
-                )
-            )
-        ).all()
+    elsewhere = select(*columns).where(
+        and_(
+            log.c.day == day,
+            log.c.id_number.in_(_PEOPLE),
+            log.c.site_id != site.id,
+            log.c.entry == "event",
+        )
+    )
+    for chunk in _chunks(sorted(here.people)):
+        rows = conn.execute(elsewhere, {"people": chunk}).all()
         filed.update((r.event_id, site_codes.get(r.site_id, "?")) for r in rows)
         here.fold.add_all(_parsed(rows))
     fold = here.fold

@@ -8,7 +8,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 
 from sync_server.core.config import load_settings
 from sync_server.db.engine import make_engine
@@ -48,20 +48,28 @@ def test_settings_file_and_environment(tmp_path: Path, monkeypatch: pytest.Monke
         load_settings()
 
 
-def test_revisions_0007_and_0008_go_down_and_up(db_url: str) -> None:
+def test_revisions_0007_to_0009_go_down_and_up(db_url: str) -> None:
     """Revision 0007 adds desk reports, closed days and late events, 0008 the site hub's
-    positions; going down to 0006 takes them away."""
+    positions, 0009 indexes the log by person then day; going down to 0006 takes them
+    away."""
     engine = make_engine(db_url)
     try:
         upgrade(engine)
-        assert head_revision() == "0008"
+        assert head_revision() == "0009"
         closing = {"desk_reports", "day_closures", "late_events", "hub_state"}
         assert closing <= set(inspect(engine).get_table_names())
+        assert _log_indexes(engine) >= {("id_number", "day")}
+        assert ("day", "id_number") not in _log_indexes(engine)
         with engine.begin() as conn:
             command.downgrade(alembic_config(conn), "0006")
         assert current_revision(engine) == "0006"
         assert not closing & set(inspect(engine).get_table_names())
+        assert ("day", "id_number") in _log_indexes(engine)
         upgrade(engine)
-        assert current_revision(engine) == "0008"
+        assert current_revision(engine) == "0009"
     finally:
         engine.dispose()
+
+
+def _log_indexes(engine: Engine) -> set[tuple[str, ...]]:
+    return {tuple(str(c) for c in ix["column_names"]) for ix in inspect(engine).get_indexes("log")}
