@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, select
+from sqlalchemy import BindParameter, Connection, and_, bindparam, select
 
 from sync_server.db.tables import log, roster_entries, sites
 from sync_server.services.accounts import Site
@@ -229,7 +229,7 @@ def _parsed(rows: Iterable[Any]) -> list[Event]:
 
 
 # Lists of people go in as one expanding parameter each: cheaper than a literal apiece.
-_PEOPLE = bindparam("people", expanding=True)
+_PEOPLE: BindParameter[list[str]] = bindparam("people", expanding=True)
 _CHUNK = 2000
 _HISTORIES = select(roster_entries.c.id_number, roster_entries.c.history).where(
     roster_entries.c.id_number.in_(_PEOPLE)
