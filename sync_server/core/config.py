@@ -55,9 +55,17 @@ class Settings(BaseSettings):
         default=None,
         ge=1,
         description="pushes handled at once per worker (default: from the worker's means: 2 on "
-        "SQLite, database_pool_size on PostgreSQL, at most half its threads); more get HTTP "
-        "503 at once, with a Retry-After that spreads the desks' retries at the pace pushes "
-        "complete, so a reconnect storm queues at the desks instead of in the server",
+        "SQLite, database_pool_size on PostgreSQL, at most half its threads); as many more "
+        "wait in line up to push_queue_seconds, the rest get HTTP 503 at once, with a "
+        "Retry-After that spreads the desks' retries at the pace pushes complete, so a "
+        "reconnect storm queues at the desks instead of in the server",
+    )
+    push_queue_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="how long a push that finds every slot taken waits in line for one "
+        "before it gets HTTP 503 (a desk turned away comes back a whole Retry-After second "
+        "later at the soonest)",
     )
     pull_page_size: int = Field(default=1000, ge=1, description="largest page of a pull")
     rules_dir: Path | None = Field(

@@ -64,8 +64,9 @@ class ThreadServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> ThreadServer:
+        self.app = create_app(self.settings)
         config = uvicorn.Config(
-            create_app(self.settings),
+            self.app,
             host="127.0.0.1",
             port=self.port,
             log_level="warning",

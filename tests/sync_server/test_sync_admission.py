@@ -1,7 +1,9 @@
 """Admission of pushes against a real uvicorn on loopback: slow bodies, full gates, cut-offs.
 
 A body is read whole, under `body_timeout_seconds`, before a push may take one of the
-worker's push slots; a push that finds every slot working is turned away at once.
+worker's push slots; a push that finds every slot working waits in line for one (at most
+`push_queue_seconds`, behind at most as many pushes as there are slots), and is turned
+away with a Retry-After when none comes.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import select
 import socket
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +26,7 @@ from desks import DAY, SITE, SITE_CODE, pid
 from live_server import Admin, ThreadServer, auth
 from sqlalchemy import text
 
-from sync_server.api.admission import push_slots
+from sync_server.api.admission import PushGate, push_slots
 from sync_server.core.config import Settings
 from sync_server.db.engine import is_sqlite, make_engine
 from vaccination.wire import PROTOCOL, PROTOCOL_HEADER
@@ -189,8 +191,8 @@ def writes_held(db_url: str) -> Iterator[None]:
         engine.dispose()
 
 
-def test_a_full_server_turns_a_push_away_at_once_with_retry_after(db_url: str) -> None:
-    srv = ThreadServer(db_url, max_concurrent_pushes=1).start()
+def test_a_full_server_turns_a_push_away_with_retry_after(db_url: str) -> None:
+    srv = ThreadServer(db_url, max_concurrent_pushes=1, push_queue_seconds=0).start()
     try:
         admin = Admin(srv.url)
         admin.site(SITE_CODE, SITE)
@@ -199,13 +201,7 @@ def test_a_full_server_turns_a_push_away_at_once_with_retry_after(db_url: str) -
             with writes_held(db_url):
                 # The only slot works on a push that waits for the database.
                 working = pool.submit(_push, srv.url, token, [_checkin("A", 1)])
-                answers: list[httpx.Response] = []
-                while len(answers) < 200 and (not answers or answers[-1].status_code != 503):
-                    # No token: 401 once past the gate, 503 while the slot is taken.
-                    answers.append(httpx.post(f"{srv.url}{PUSH_PATH}", content=b"{}", timeout=30))
-                    time.sleep(0.01)
-                busy = answers[-1]
-                assert busy.status_code == 503, [a.status_code for a in answers]
+                busy = _turned_away(srv.url)
                 assert busy.json()["detail"]["code"] == "busy"
                 assert 1 <= int(busy.headers["Retry-After"]) <= 60
                 assert not working.done()  # turned away without waiting for it
@@ -213,6 +209,61 @@ def test_a_full_server_turns_a_push_away_at_once_with_retry_after(db_url: str) -
         assert _push(srv.url, token, [_checkin("A", 2)]).json()["acked_through"] == 2
     finally:
         srv.stop()
+
+
+def test_a_push_that_finds_the_slots_taken_waits_in_line_for_one(db_url: str) -> None:
+    """A desk turned away would come back a whole Retry-After later; a push that waits a
+    moment in line is stored as soon as a slot frees. The line is as long as the slots:
+    one more than that is turned away at once, never left waiting."""
+    srv = ThreadServer(db_url, max_concurrent_pushes=1, push_queue_seconds=60).start()
+    try:
+        admin = Admin(srv.url)
+        admin.site(SITE_CODE, SITE)
+        token = admin.desk(SITE_CODE, "A")
+        gate = _push_gate(srv)
+        with ThreadPoolExecutor(2) as pool:
+            with writes_held(db_url):
+                working = pool.submit(_push, srv.url, token, [_checkin("A", 1)])
+                _until(lambda: gate.in_flight == 1)  # the only slot: waiting for the database
+                waiting = pool.submit(_push, srv.url, token, [_checkin("A", 2)])
+                _until(lambda: gate.waiting == 1)
+                busy = httpx.post(f"{srv.url}{PUSH_PATH}", content=b"{}", timeout=30)
+                assert busy.status_code == 503, busy.text  # the line is full: at once
+                assert not waiting.done()
+            assert working.result(timeout=30).json()["stored"] == 1
+            reply = waiting.result(timeout=30)
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["stored"] == 1 and reply.json()["acked_through"] == 2
+        assert (gate.in_flight, gate.waiting) == (0, 0)
+    finally:
+        srv.stop()
+
+
+def _push_gate(srv: ThreadServer) -> PushGate:
+    """The running app's push gate (built with the app's middleware on its first request)."""
+    httpx.get(f"{srv.url}/api/v1/health", timeout=10)
+    layer: object = srv.app.middleware_stack
+    while not isinstance(layer, PushGate):
+        layer = getattr(layer, "app")  # noqa: B009 - each middleware wraps the next as .app
+    return layer
+
+
+def _until(condition: Callable[[], bool]) -> None:
+    for _ in range(3000):
+        if condition():
+            return
+        time.sleep(0.01)
+    raise AssertionError("the server never got there")
+
+
+def _turned_away(url: str) -> httpx.Response:
+    """Push (with no token: 401 once past the gate) until the gate answers 503."""
+    answers: list[httpx.Response] = []
+    while len(answers) < 200 and (not answers or answers[-1].status_code != 503):
+        answers.append(httpx.post(f"{url}{PUSH_PATH}", content=b"{}", timeout=90))
+        time.sleep(0.01)
+    assert answers[-1].status_code == 503, [a.status_code for a in answers]
+    return answers[-1]
 
 
 @pytest.mark.parametrize(
