@@ -28,9 +28,11 @@ from sqlalchemy import (
     Select,
     Text,
     and_,
+    case,
     cast,
     func,
     literal,
+    null,
     or_,
     select,
 )
@@ -58,7 +60,8 @@ def event_wire(row: Any) -> dict[str, Any]:
 
 def event_json_columns(dialect: str) -> list[ColumnElement[Any]]:
     """The log columns a reader of many events needs, with `event_json`: the event's wire
-    JSON text, built by the database (not decoded into Python and encoded again)."""
+    JSON text, built by the database (not decoded into Python and encoded again); NULL for
+    a roster change, which a reader of a site day's rows counts but does not parse."""
     c = log.c
     fields: list[Any] = []
     for name, column in (("event_id", c.event_id), ("site", c.site_label), ("desk", c.desk),
@@ -69,6 +72,7 @@ def event_json_columns(dialect: str) -> list[ColumnElement[Any]]:
         wire = cast(func.json_build_object(*fields, literal("payload"), c.payload), Text)
     else:  # SQLite keeps JSON as text: json() embeds it as JSON, not as a string
         wire = func.json_object(*fields, literal("payload"), func.json(c.payload))
+    wire = case((c.entry == "event", wire), else_=null())
     return [c.log_id, c.site_id, c.event_id, c.id_number, wire.label("event_json")]
 
 

@@ -101,8 +101,8 @@ class SiteDayFolds:
                 self._kept.move_to_end(key)
                 if kept.mark == mark:
                     return kept.read(site_of)
-                was = kept.mark
-        if kept is not None and was.behind(mark):
+            was = kept.mark if kept is not None else None
+        if kept is not None and was is not None and was.behind(mark):
             rows = _rows(conn, site_id, day, was.last_log_id, mark.last_log_id)
             if was.rows + len(rows) == mark.rows:  # else a row came late: fold it all again
                 events = parse(r for r in rows if r.entry == "event")
