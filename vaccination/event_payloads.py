@@ -132,7 +132,9 @@ class CheckinPayload(PersonPayload):
     queue_number: QueueNumber
     product: ProductCode | None = None
     dose: Dose | None = None
-    flags: Annotated[list[Annotated[StrictStr, Field(max_length=40)]], Field(max_length=50)] = []
+    flags: Annotated[list[Annotated[StrictStr, Field(max_length=40)]], Field(max_length=50)] = (
+        Field(default_factory=list)
+    )
     confirm_reason: Reason | None = None
     rule_set_version: Annotated[StrictStr, Field(max_length=40)] | None = None
     booking_key: Annotated[StrictStr, Field(max_length=64)] | None = None
@@ -194,7 +196,7 @@ class WalkinAddedPayload(PersonPayload):
     slot_start: LocalTime | None = None
     booking_key: Annotated[StrictStr, Field(max_length=64)] | None = None
     history_text: Annotated[StrictStr, Field(max_length=2000)] = ""
-    history: Annotated[list[HistoryDose], Field(max_length=50)] = []
+    history: Annotated[list[HistoryDose], Field(max_length=50)] = Field(default_factory=list)
 
 
 VOID_CHECKIN: Final[str] = "void_checkin"
