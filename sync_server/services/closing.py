@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, bindparam, func, select
 
 from sync_server.db.tables import accounts, day_closures, desk_reports, late_events, log
 from sync_server.errors import ServiceError, bad_request
@@ -244,18 +244,21 @@ def late_of(conn: Connection, site: Site, day: date) -> list[LateEvent]:
     ]
 
 
+# Run by every push: built once.
+_CLOSED_AMONG: Final = select(day_closures.c.day).where(
+    and_(
+        day_closures.c.site_id == bindparam("site_id"),
+        day_closures.c.day.in_(bindparam("days", expanding=True)),
+    )
+)
+
+
 def record_late(conn: Connection, site: Site, stored: list[Event]) -> set[str]:
     """List the just stored events whose site day is closed; their event ids."""
     days = {e.payload.day for e in stored}
     if not days:
         return set()
-    closed = set(
-        conn.execute(
-            select(day_closures.c.day).where(
-                and_(day_closures.c.site_id == site.id, day_closures.c.day.in_(days))
-            )
-        ).scalars()
-    )
+    closed = set(conn.execute(_CLOSED_AMONG, {"site_id": site.id, "days": list(days)}).scalars())
     late = [e for e in stored if e.payload.day in closed]
     if late:
         now = now_utc()

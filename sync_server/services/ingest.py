@@ -1,10 +1,12 @@
 """Push: storing a batch of one desk's events exactly once, each judged on its own.
 
 Every event is validated first (its kind's typed model via `parse_event`, then site and
-desk of the token); the valid ones go in with one `INSERT ... ON CONFLICT DO NOTHING RETURNING`, in
-one transaction with the desk's progress: six statements per push in the usual case
-(lock the site and read the desk's mark, insert, look for a closed day among the batch's
-days, look past the batch, save the mark, keep the desk's report).
+desk of the token); the valid ones go in with one `INSERT ... ON CONFLICT DO NOTHING
+RETURNING`, in one transaction with the desk's progress: six statements per push in the
+usual case (lock the site and read the desk's mark, insert, look for a closed day among
+the batch's days, look past the batch, save the mark, keep the desk's report), each
+built once. On PostgreSQL the batch travels as one JSON document that pydantic writes
+from the payload models, and the ids stored come back as one array.
 A repeat of a stored event is acknowledged, not stored again; a bad event is rejected
 with its reason and never stops the rest of the batch.
 """
@@ -13,10 +15,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import Any, Final
 
+from pydantic import TypeAdapter
 from pydantic_core import to_json
-from sqlalchemy import Connection, and_, select, text
+from sqlalchemy import Connection, Select, and_, bindparam, select, text
 
 from sync_server.db.tables import desk_progress, log, sites
 from sync_server.errors import forbidden
@@ -46,8 +49,12 @@ def _rejected(
     )
 
 
-def log_row(site_id: int, event: Event) -> dict[str, Any]:
-    """The `log` row of an accepted event (a site hub mirrors the bureau's with it too)."""
+def log_row(site_id: int, event: Event, *, encoded: bool = True) -> dict[str, Any]:
+    """The `log` row of an accepted event (a site hub mirrors the bureau's with it too).
+
+    `encoded=False` leaves the payload as its model, for pydantic's `to_json` to write
+    straight into the insert's JSON document.
+    """
     p = event.payload
     return {
         "site_id": site_id,
@@ -60,26 +67,46 @@ def log_row(site_id: int, event: Event) -> dict[str, Any]:
         "day": p.day,
         "kind": event.kind.value,
         "id_number": p.id_number if isinstance(p, PersonPayload) else None,
-        "payload": p.wire(),
+        "payload": p.wire() if encoded else p,
     }
+
+
+# The statements of every push, built once: building one each time cost about a third of
+# running it.
+_MARK: Final[Select[int]] = (
+    select(desk_progress.c.acked_through)
+    .select_from(
+        sites.outerjoin(
+            desk_progress,
+            and_(desk_progress.c.site_id == sites.c.id, desk_progress.c.desk == bindparam("desk")),
+        )
+    )
+    .where(sites.c.id == bindparam("site_id"))
+)
+_MARK_LOCKING: Final = _MARK.with_for_update(of=sites)
+_PROGRESS_PAGE: Final = 5000
+_HELD_AFTER: Final[Select[int]] = (
+    select(log.c.seq)
+    .where(
+        and_(
+            log.c.site_id == bindparam("site_id"),
+            log.c.desk == bindparam("desk"),
+            log.c.seq > bindparam("mark"),
+        )
+    )
+    .order_by(log.c.seq)
+    .limit(_PROGRESS_PAGE)
+)
+_HELD_AS: Final[Select[str, int, str, int]] = select(
+    log.c.event_id, log.c.site_id, log.c.desk, log.c.seq
+).where(log.c.event_id.in_(bindparam("event_ids", expanding=True)))
 
 
 def _lock_site_and_read_mark(conn: Connection, site_id: int, desk: str) -> int:
     """Take the site's write lock (see `journal.lock_site`) and read the desk's mark, at once."""
-    held = desk_progress.c.acked_through
-    stmt = (
-        select(held)
-        .select_from(
-            sites.outerjoin(
-                desk_progress,
-                and_(desk_progress.c.site_id == sites.c.id, desk_progress.c.desk == desk),
-            )
-        )
-        .where(sites.c.id == site_id)
-    )
-    if conn.dialect.name == "postgresql":  # SQLite: the write transaction is the lock
-        stmt = stmt.with_for_update(of=sites)
-    return int(conn.execute(stmt).scalar() or 0)
+    # SQLite: the write transaction is the lock.
+    stmt = _MARK_LOCKING if conn.dialect.name == "postgresql" else _MARK
+    return int(conn.execute(stmt, {"site_id": site_id, "desk": desk}).scalar() or 0)
 
 
 def _advance_progress(
@@ -92,15 +119,10 @@ def _advance_progress(
             mark = seq
         elif seq > mark + 1:
             break
-    page = 5000
+    page = _PROGRESS_PAGE
     while True:
         seqs = list(
-            conn.execute(
-                select(log.c.seq)
-                .where(and_(log.c.site_id == site_id, log.c.desk == desk, log.c.seq > mark))
-                .order_by(log.c.seq)
-                .limit(page)
-            ).scalars()
+            conn.execute(_HELD_AFTER, {"site_id": site_id, "desk": desk, "mark": mark}).scalars()
         )
         advanced = 0
         for seq in seqs:
@@ -118,30 +140,56 @@ def _advance_progress(
 
 
 # PostgreSQL: the whole batch as one JSON document, unpacked by the server. Far cheaper
-# than a VALUES list with thousands of placeholders, or arrays quoted by the driver.
+# than a VALUES list with thousands of placeholders, or arrays quoted by the driver. The
+# ids stored come back as one array, not a row each.
 _PG_INSERT = text(
     """
-    INSERT INTO log (site_id, entry, event_id, site_label, desk, seq, at, day, kind,
-                     id_number, payload)
-    SELECT u.site_id, 'event', u.event_id, u.site_label, u.desk, u.seq, u.at, u.day, u.kind,
-           u.id_number, u.payload
-    FROM json_to_recordset(CAST(:rows AS json)) AS u(
-        site_id integer, event_id text, site_label text, desk text, seq bigint, at text,
-        day date, kind text, id_number text, payload json)
-    ON CONFLICT DO NOTHING
-    RETURNING event_id
+    WITH stored AS (
+        INSERT INTO log (site_id, entry, event_id, site_label, desk, seq, at, day, kind,
+                         id_number, payload)
+        SELECT u.site_id, 'event', u.event_id, u.site_label, u.desk, u.seq, u.at, u.day,
+               u.kind, u.id_number, u.payload
+        FROM json_to_recordset(CAST(:rows AS json)) AS u(
+            site_id integer, event_id text, site_label text, desk text, seq bigint, at text,
+            day date, kind text, id_number text, payload json)
+        ON CONFLICT DO NOTHING
+        RETURNING event_id
+    )
+    SELECT array_agg(event_id) FROM stored
     """
 )
 
 
-def _insert(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert log rows, skipping any that clash with a stored one; the event_ids stored."""
+def _insert(conn: Connection, site_id: int, events: list[Event]) -> set[str]:
+    """Insert the events' log rows, skipping any that clash with a stored one; the
+    event_ids stored."""
     if conn.dialect.name == "postgresql":
-        # Infinity stays Infinity, which PostgreSQL refuses, as it did through json.dumps.
-        doc = to_json(rows, inf_nan_mode="constants").decode()
-        return set(conn.execute(_PG_INSERT, {"rows": doc}).scalars())
+        rows = [log_row(site_id, e, encoded=False) for e in events]
+        # The payload models are written as `Payload.wire()` would give them. Infinity
+        # stays Infinity, which PostgreSQL refuses, as it did through json.dumps.
+        doc = to_json(rows, by_alias=True, exclude_none=True, inf_nan_mode="constants")
+        return set(conn.execute(_PG_INSERT, {"rows": doc.decode()}).scalar() or ())
     stmt = insert_ignoring_conflicts(conn, log).returning(log.c.event_id)
-    return set(conn.execute(stmt, rows).scalars())
+    return set(conn.execute(stmt, [log_row(site_id, e) for e in events]).scalars())
+
+
+_STORED_RESULTS: Final = TypeAdapter(list[EventResult])
+
+
+def _stored_results(stored: list[tuple[int, Event]], late: set[str]) -> list[EventResult]:
+    """The results of the events just stored, validated at once (not one model a call)."""
+    return _STORED_RESULTS.validate_python(
+        [
+            {
+                "index": index,
+                "event_id": e.event_id,
+                "seq": e.seq,
+                "status": STORED,
+                "late": e.event_id in late,
+            }
+            for index, e in stored
+        ]
+    )
 
 
 def push_events(
@@ -164,7 +212,7 @@ def push_events(
     desk = principal.desk
     accepted_site_names = {site_key(site.code), site_key(site.name)}
     results: dict[int, EventResult] = {}
-    valid: list[tuple[int, Event, dict[str, Any]]] = []
+    valid: list[tuple[int, Event]] = []
     seen_ids: dict[str, int] = {}
     repeats: list[tuple[int, int]] = []  # (index, index of its first copy in the batch)
     for index, raw in enumerate(raw_events):
@@ -203,33 +251,22 @@ def push_events(
             repeats.append((index, seen_ids[event.event_id]))
             continue
         seen_ids[event.event_id] = index
-        valid.append((index, event, log_row(site.id, event)))
+        valid.append((index, event))
 
     mark = _lock_site_and_read_mark(conn, site.id, desk)
-    inserted = _insert(conn, [row for _, _, row in valid]) if valid else set()
-    missing = [e for _, e, _ in valid if e.event_id not in inserted]
+    inserted = _insert(conn, site.id, [e for _, e in valid]) if valid else set()
+    stored = [(index, e) for index, e in valid if e.event_id in inserted]
+    missing = [(index, e) for index, e in valid if e.event_id not in inserted]
     existing: dict[str, Any] = {}
     for start in range(0, len(missing), 1000):
-        chunk = [e.event_id for e in missing[start : start + 1000]]
-        for row in conn.execute(
-            select(log.c.event_id, log.c.site_id, log.c.desk, log.c.seq).where(
-                log.c.event_id.in_(chunk)
-            )
-        ):
+        chunk = [e.event_id for _, e in missing[start : start + 1000]]
+        for row in conn.execute(_HELD_AS, {"event_ids": chunk}):
             existing[row.event_id] = row
-    late = closing.record_late(conn, site, [e for _, e, _ in valid if e.event_id in inserted])
+    late = closing.record_late(conn, site, [e for _, e in stored])
+    results.update(zip((index for index, _ in stored), _stored_results(stored, late), strict=True))
     # A repeat of a late event (its reply was lost) is answered late again.
-    late_repeats = closing.late_among(conn, [e.event_id for e in missing])
-    for index, event, _ in valid:
-        if event.event_id in inserted:
-            results[index] = EventResult(
-                index=index,
-                event_id=event.event_id,
-                seq=event.seq,
-                status=STORED,
-                late=event.event_id in late,
-            )
-            continue
+    late_repeats = closing.late_among(conn, [e.event_id for _, e in missing])
+    for index, event in missing:
         held = existing.get(event.event_id)
         if held is not None and (held.site_id, held.desk, held.seq) == (site.id, desk, event.seq):
             results[index] = EventResult(

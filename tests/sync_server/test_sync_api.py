@@ -16,6 +16,7 @@ from desks import DAY, OTHER_CODE, OTHER_SITE, SITE, SITE_CODE, pid, seed_roster
 from live_server import Admin, ThreadServer, auth
 
 from vaccination.demo_roster import write_demo_roster
+from vaccination.events import parse_event
 
 
 def _linked(events: list[dict]) -> list[dict]:
@@ -143,6 +144,64 @@ def test_push_judges_each_event_alone(server: ThreadServer, admin: Admin) -> Non
     twice = _push(server.url, token, [good5, good5]).json()
     assert [x["status"] for x in twice["results"]] == ["stored", "duplicate"]
     assert twice["acked_through"] == 5
+
+
+def test_every_kind_is_stored_and_pulled_exactly_as_its_model_writes_it(
+    server: ThreadServer, admin: Admin
+) -> None:
+    """The server writes a batch's payloads straight from their models (on PostgreSQL into
+    one JSON document): what another desk pulls is `Payload.wire()` of what was pushed,
+    field for field, with a masked reason, a newer desk's fields and defaults filled in."""
+    admin.site(SITE_CODE, SITE)
+    token_a, token_b = admin.desk(SITE_CODE, "A"), admin.desk(SITE_CODE, "B")
+    person = {"id_number": pid(1)}
+    operator = {"operator": {"staff_id": "n-07", "name": "林護理師", "role": "vaccinator"}}
+    vax = {"product": "CoV_Moderna", "lot": "MOD123", "dose": 1}
+    pushed = _linked(
+        [
+            _event("A", 1, "checkin", {**person, **operator, "queue_number": "A001"}),
+            _event("A", 2, "doctor_decision", {**person, "approved": False, "reason": "發燒 38.5"}),
+            _event("A", 3, "vaccination", {**person, **vax, "vials_opened": 1}),
+            _event(
+                "A", 4, "walkin_added",
+                {"id_number": pid(2), "name": "陳小明", "product": "CoV_Moderna", "dose": 2,
+                 "history": [{"product": "CoV_Moderna", "given_on": "2026-01-05"}],
+                 "wristband": {"colour": "藍", "n": [1, 2.5, None]}},
+            ),
+            _event("A", 5, "vial_opened", {"product": "CoV_Moderna", "lot": "MOD123", "doses": 10}),
+            _event(
+                "A", 6, "vial_discarded",
+                {"product": "CoV_Moderna", "lot": "MOD123", "reason": f"掉落 {pid(3)} 旁"},
+            ),
+        ]
+    )  # fmt: skip
+    pushed.append(
+        _event(
+            "A", 7, "checkin_undone",
+            {**person, "checkin_id": pushed[0]["event_id"], "reason": "排錯隊"},
+        )
+    )  # fmt: skip
+    pushed.append(
+        _event(
+            "A", 8, "correction",
+            {**person, "action": "void_checkin", "target": pushed[0]["event_id"],
+             "reason": "重複報到"},
+        )
+    )  # fmt: skip
+    r = _push(server.url, token_a, pushed)
+    assert [x["status"] for x in r.json()["results"]] == ["stored"] * len(pushed), r.text
+    pulled = httpx.get(
+        f"{server.url}/api/v1/sites/{SITE_CODE}/events", headers=auth(token_b), timeout=30
+    ).json()["entries"]
+    events = [e["event"] for e in pulled if e["type"] == "event"]
+    assert [e["event_id"] for e in events] == [e["event_id"] for e in pushed]
+    for sent, got in zip(pushed, events, strict=True):
+        expected = parse_event(sent).payload.wire()
+        assert got["payload"] == expected, sent["kind"]
+        assert (got["at"], got["seq"], got["kind"]) == (sent["at"], sent["seq"], sent["kind"])
+    assert events[3]["payload"]["wristband"] == {"colour": "藍", "n": [1, 2.5, None]}
+    assert events[0]["payload"]["schema"] == 1 and events[0]["payload"]["flags"] == []
+    assert pid(3) not in events[5]["payload"]["reason"]  # an ID in a reason is masked
 
 
 def test_malformed_and_oversized_requests_get_4xx_never_500(
