@@ -7,6 +7,7 @@ calls (`uvicorn --factory sync_server.app:app_from_env`), reading the environmen
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -191,6 +192,20 @@ def _declare_push_request(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def freeze_start_up() -> None:
+    """Put what start-up built (the app, its models, statements and rule sets: about 160,000
+    objects) out of the garbage collector's way for the life of the process.
+
+    A full collection would otherwise walk them all, in the middle of a push (a tenth of
+    the pushes took 10-20 ms longer). Called by the serving processes only: a test making
+    many apps should not keep them all.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def app_from_env() -> FastAPI:
-    """The uvicorn factory: settings from the environment."""
-    return create_app(load_settings())
+    """The uvicorn factory of each server worker: settings from the environment."""
+    app = create_app(load_settings())
+    freeze_start_up()
+    return app

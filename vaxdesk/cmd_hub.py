@@ -78,7 +78,7 @@ def run_hub(args: argparse.Namespace) -> int:
     """Serve the app in site mode with its relay (one process: SQLite has one writer)."""
     import uvicorn
 
-    from sync_server.app import create_app
+    from sync_server.app import create_app, freeze_start_up
     from sync_server.core.config import load_settings
     from vaxdesk.cmd_server import GRACEFUL_SHUTDOWN_SECONDS, KEEP_ALIVE_SECONDS
 
@@ -90,9 +90,11 @@ def run_hub(args: argparse.Namespace) -> int:
     )
     cert = _hub_certificate(args.tls, args.host) if args.tls is not None else None
     announcement = _announce(args, cert) if args.announce else None
+    app = create_app(settings)
+    freeze_start_up()
     try:
         uvicorn.run(
-            create_app(settings),
+            app,
             host=args.host,
             port=args.port,
             ssl_certfile=cert.cert_file if cert is not None else None,
