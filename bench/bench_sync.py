@@ -43,6 +43,8 @@ sys.path.insert(0, str(ROOT / "tests" / "sync_server"))
 from pg_scratch import scratch_database  # noqa: E402  (the sync tests' throwaway database)
 
 sys.path.insert(0, str(ROOT))
+import minimal_ingest  # noqa: E402  (bench/, beside this file: the baseline endpoint)
+
 from vaccination.wire import PROTOCOL, PROTOCOL_HEADER  # noqa: E402
 
 BOOT = uuid.uuid4().hex
@@ -258,6 +260,7 @@ ROUNDS = 3  # alternate rounds of VaxDesk and the baseline endpoint
 @contextmanager
 def minimal_server(db_url: str, workers: int) -> Iterator[str]:
     """The baseline endpoint (bench/minimal_ingest.py) under uvicorn, same worker count."""
+    minimal_ingest.create_table(db_url)
     port = free_port()
     env = dict(os.environ, DATABASE_URL=db_url)
     proc = subprocess.Popen(

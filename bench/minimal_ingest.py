@@ -4,6 +4,7 @@ FastAPI + SQLAlchemy Core: parse the JSON body, one executemany of the events in
 table shaped like the server's log (ON CONFLICT DO NOTHING), commit, answer the count.
 No auth, no validation, no per-event results: what the real server is measured against.
 
+    python -c 'import minimal_ingest; minimal_ingest.create_table("postgresql://...")'
     DATABASE_URL=postgresql://... uvicorn --app-dir bench --factory minimal_ingest:app_from_env
 """
 
@@ -34,10 +35,17 @@ events = Table(
 )
 
 
-def app_from_env() -> FastAPI:
-    """The baseline app on DATABASE_URL (PostgreSQL)."""
-    engine = create_engine(os.environ["DATABASE_URL"], pool_size=8)
+def create_table(database_url: str) -> None:
+    """Create the baseline's table once, before the workers start (each creating it raced:
+    one worker died of the clash and the baseline ran on the other alone)."""
+    engine = create_engine(database_url)
     metadata.create_all(engine, checkfirst=True)
+    engine.dispose()
+
+
+def app_from_env() -> FastAPI:
+    """The baseline app on DATABASE_URL (PostgreSQL), its table made by `create_table`."""
+    engine = create_engine(os.environ["DATABASE_URL"], pool_size=8)
     stmt = pg_insert(events).on_conflict_do_nothing()
     app = FastAPI()
 
