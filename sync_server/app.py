@@ -196,9 +196,9 @@ def freeze_start_up() -> None:
     """Put what start-up built (the app, its models, statements and rule sets: about 160,000
     objects) out of the garbage collector's way for the life of the process.
 
-    A full collection would otherwise walk them all, in the middle of a push (a tenth of
-    the pushes took 10-20 ms longer). Called by the serving processes only: a test making
-    many apps should not keep them all.
+    A full collection would otherwise walk them all in the middle of a push: in process,
+    500-event pushes averaged 80 ms, against 69 ms frozen. Called by the serving processes
+    only: a test making many apps should not keep them all.
     """
     gc.collect()
     gc.freeze()

@@ -119,7 +119,6 @@ def _advance_progress(
             mark = seq
         elif seq > mark + 1:
             break
-    page = _PROGRESS_PAGE
     while True:
         seqs = list(
             conn.execute(_HELD_AFTER, {"site_id": site_id, "desk": desk, "mark": mark}).scalars()
@@ -130,7 +129,7 @@ def _advance_progress(
                 break
             mark = int(seq)
             advanced += 1
-        if advanced < page:
+        if advanced < _PROGRESS_PAGE:
             break
     conn.execute(
         upsert(conn, desk_progress, ["site_id", "desk"], ["acked_through", "last_push_at"]),
